@@ -1,0 +1,3 @@
+"""papertui: a terminal reader for Hugging Face Daily Papers."""
+
+__version__ = "0.1.0"

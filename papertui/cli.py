@@ -1,0 +1,370 @@
+"""The `papertui` command line (click). The reader's Textual code is imported only when it runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import load_config
+from .errors import PapertuiError
+from .export import FORMATS, full_dict, read_import_file, summary_dict
+from .models import ARXIV_ID
+from .paths import default_db_path
+from .query import MATCH_ALL, compile_query
+from .store import SORTS, Store
+
+EXIT_FAILED = 1
+
+
+@dataclass
+class Settings:
+    db: Path
+    api_url: str | None
+    offline: bool
+
+    def store(self) -> Store:
+        return Store(self.db)
+
+    def api(self):
+        if self.offline:
+            raise PapertuiError("this needs the network, but --offline was given")
+        from .hf_api import HfApi
+
+        return HfApi(self.api_url)
+
+
+class _Group(click.Group):
+    """Turns every expected failure into one line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PapertuiError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted", code=130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except OSError as exc:
+            _fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
+        except Exception as exc:  # a bug: still one line, with a way to see more
+            if os.environ.get("PAPERTUI_DEBUG"):
+                raise
+            _fail(
+                f"unexpected error: {type(exc).__name__}: {exc} (set PAPERTUI_DEBUG=1 for details)"
+            )
+
+
+def _fail(message: str, code: int = EXIT_FAILED):
+    from .output import terminal_safe
+
+    click.echo(f"papertui: {terminal_safe(message)}", err=True)
+    sys.exit(code)
+
+
+@click.group(
+    cls=_Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PAPERTUI_DB",
+    default=None,
+    help="Cache file [env PAPERTUI_DB; default: the user data dir].",
+)
+@click.option(
+    "--api-url",
+    envvar="PAPERTUI_API_URL",
+    default=None,
+    help="Papers API base URL [env PAPERTUI_API_URL; default https://huggingface.co].",
+)
+@click.option("--offline", is_flag=True, help="Never touch the network.")
+@click.option(
+    "--demo", is_flag=True, help="Open the reader on a temporary copy of the bundled sample cache."
+)
+@click.version_option(__version__, prog_name="papertui")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, api_url: str | None, offline: bool, demo: bool):
+    """papertui: read Hugging Face Daily Papers in the terminal, online or offline.
+
+    With no command, opens the reader.
+    """
+    ctx.obj = Settings(db=db or default_db_path(), api_url=api_url, offline=offline)
+    if ctx.invoked_subcommand is None:
+        from .ui.launch import run_reader
+
+        run_reader(ctx.obj, demo=demo)
+
+
+@cli.command()
+@click.option("--date", "one_day", metavar="YYYY-MM-DD", help="Sync one day.")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="First day of a range (with --to).")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day of a range (default: today).")
+@click.option(
+    "--days", type=int, metavar="N", help="The last N days (default: 7, or sync_days in config)."
+)
+@click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W19.")
+@click.option("--month", metavar="YYYY-MM", help="A month, e.g. 2026-05.")
+@click.option("--force", is_flag=True, help="Refetch days that are already up to date.")
+@click.pass_obj
+def sync(settings: Settings, one_day, start, end, days, week, month, force):
+    """Fetch missing, incomplete or stale days into the cache.
+
+    Today and yesterday are always refetched, so upvotes and comment counts move.
+    """
+    from . import sync as syncing
+
+    chosen = [
+        n
+        for n, v in (
+            ("--date", one_day),
+            ("--from", start),
+            ("--days", days),
+            ("--week", week),
+            ("--month", month),
+        )
+        if v is not None
+    ]
+    if len(chosen) > 1:
+        raise PapertuiError(f"choose one of {', '.join(chosen)}")
+    if end is not None and start is None:
+        raise PapertuiError("--to needs --from")
+    today = syncing.utc_today()
+    if one_day is not None:
+        wanted = syncing.clamp([syncing.parse_day(one_day)], today, explicit=True)
+    elif start is not None:
+        last = syncing.parse_day(end) if end else today
+        wanted = syncing.clamp(syncing.span(syncing.parse_day(start), last), today)
+    elif week is not None:
+        wanted = syncing.clamp(syncing.week_days(week), today)
+    elif month is not None:
+        wanted = syncing.clamp(syncing.month_days(month), today)
+    else:
+        count = days if days is not None else load_config()[0].sync_days
+        wanted = syncing.clamp(syncing.recent_days(count, today), today)
+    api = settings.api()
+    with settings.store() as store, api:
+        todo = syncing.select_days(store, wanted, today, force=force)
+        summary = _run_sync(syncing, store, api, todo)
+    click.echo(summary.line())
+    for failed in summary.failed:
+        _echo_err(f"  {failed.day} failed: {failed.error}")
+    if not summary.ok:
+        sys.exit(EXIT_FAILED)
+
+
+def _run_sync(syncing, store, api, todo):
+    if not todo or not sys.stderr.isatty():
+        return syncing.sync_days(store, api, todo)
+    with click.progressbar(
+        length=len(todo),
+        label="Syncing",
+        file=sys.stderr,
+        item_show_func=lambda r: str(r.day) if r else None,
+    ) as bar:
+        return syncing.sync_days(store, api, todo, on_day=lambda r: bar.update(1, r))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, type=click.UNPROCESSED)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--sort", type=click.Choice(list(SORTS)), default="upvotes", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option(
+    "--remote",
+    is_flag=True,
+    help="Search huggingface.co instead of the cache (results are cached).",
+)
+@click.pass_obj
+def search(settings: Settings, query, limit, sort, as_json, remote):
+    """Search the cache with the query language (see README), e.g. 'diffusion is:unread'."""
+    from .output import row_line
+
+    text = " ".join(query)
+    with settings.store() as store:
+        if remote:
+            if not text.strip():
+                raise PapertuiError("--remote needs words to search for")
+            with settings.api() as api:
+                found = api.search(text, limit=min(limit, 100))
+            store.upsert_items(found.items, found.raws, source="search")
+            ids = [item.paper.id for item in found.items]
+            papers = [p for p in (store.paper(i) for i in ids) if p]
+        else:
+            papers = store.papers(compile_query(text), sort=sort, limit=limit)
+    if as_json:
+        click.echo(json.dumps([summary_dict(p) for p in papers], ensure_ascii=False, indent=1))
+        return
+    if not papers:
+        _echo_err(
+            "No papers match."
+            if text.strip() or remote
+            else "The cache is empty: run `papertui sync`."
+        )
+        return
+    for paper in papers:
+        click.echo(row_line(paper))
+
+
+def _paper_id(paper_id: str) -> str:
+    paper_id = paper_id.strip()
+    for prefix in ("https://huggingface.co/papers/", "https://arxiv.org/abs/", "arXiv:", "arxiv:"):
+        if paper_id.startswith(prefix):
+            paper_id = paper_id[len(prefix) :]
+    if not ARXIV_ID.match(paper_id):
+        raise PapertuiError(f"{paper_id[:60]!r} is not an arXiv id (like 2605.05242)")
+    return paper_id
+
+
+@cli.command()
+@click.argument("paper_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
+@click.pass_obj
+def show(settings: Settings, paper_id, as_json):
+    """Show one paper in full (fetched from the API when not cached, unless --offline)."""
+    from .output import paper_text
+
+    with settings.store() as store:
+        paper_id = _paper_id(paper_id)
+        paper = store.paper(paper_id)
+        if paper is None and not settings.offline:
+            with settings.api() as api:
+                item, raw = api.paper(paper_id)
+            store.upsert_items([item], [raw], source="paper")
+            paper = store.paper(paper_id)
+        if paper is None:
+            raise PapertuiError(f"no paper {paper_id} in the cache")
+    if as_json:
+        click.echo(json.dumps(full_dict(paper), ensure_ascii=False, indent=1))
+    else:
+        click.echo(paper_text(paper))
+
+
+@cli.command()
+@click.argument("paper_ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--read", "action", flag_value="read", help="Mark as read.")
+@click.option("--unread", "action", flag_value="unread", help="Mark as unread.")
+@click.option("--bookmark", "action", flag_value="bookmark", help="Bookmark.")
+@click.option("--unbookmark", "action", flag_value="unbookmark", help="Remove the bookmark.")
+@click.pass_obj
+def mark(settings: Settings, paper_ids, action):
+    """Mark papers read or unread, bookmarked or not."""
+    if action is None:
+        raise PapertuiError("say what to do: --read, --unread, --bookmark or --unbookmark")
+    with settings.store() as store:
+        ids = [_paper_id(i) for i in paper_ids]
+        missing = [i for i in ids if not store.has_paper(i)]
+        if missing:
+            raise PapertuiError(f"not in the cache: {', '.join(missing)} (nothing was changed)")
+        changes = {
+            "read": {"read": True},
+            "unread": {"read": False},
+            "bookmark": {"bookmarked": True},
+            "unbookmark": {"bookmarked": False},
+        }[action]
+        count = store.set_state(ids, **changes)
+    done = {
+        "read": "read",
+        "unread": "unread",
+        "bookmark": "bookmarked",
+        "unbookmark": "not bookmarked",
+    }
+    click.echo(f"Marked {count} paper{'s' * (count != 1)} {done[action]}.")
+
+
+@cli.command("export")
+@click.option("--bookmarked", is_flag=True, help="Only bookmarked papers.")
+@click.option("--query", "-q", "query", help="Only papers matching this search.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
+@click.option("--sort", type=click.Choice(list(SORTS)), default="date", show_default=True)
+@click.pass_obj
+def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort):
+    """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+    from . import export as exporting
+
+    where = compile_query(query) if query else MATCH_ALL
+    if bookmarked:
+        where = where.and_(compile_query("is:bookmarked"))
+    with settings.store() as store:
+        papers = store.papers(where, sort=sort)
+        if fmt == "json":
+            text = exporting.to_json(
+                papers, store.raws([p.id for p in papers]), store.user_states()
+            )
+        else:
+            text = {
+                "bibtex": exporting.to_bibtex,
+                "markdown": exporting.to_markdown,
+                "csv": exporting.to_csv,
+            }[fmt](papers)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_atomically(output, text)
+    _echo_err(f"Exported {len(papers)} paper{'s' * (len(papers) != 1)} to {output}.")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise PapertuiError(f"cannot write {path}: no such directory {parent}")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise PapertuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise PapertuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+def import_cmd(settings: Settings, file: Path):
+    """Restore papers and user state from a JSON export (or a saved API daily list)."""
+    parsed = read_import_file(file)
+    if not parsed.records and parsed.skipped:
+        raise PapertuiError(
+            f"nothing to import from {file}: all {parsed.skipped} entries are invalid"
+        )
+    with settings.store() as store:
+        stats = store.import_records(parsed.records)
+    click.echo(
+        f"Imported {len(parsed.records)} papers ({stats.new} new, {stats.updated} updated, "
+        f"{stats.unchanged} unchanged); {parsed.skipped} entries skipped."
+    )
+    for error in parsed.errors[:10]:
+        _echo_err(f"  skipped {error}")
+
+
+def _echo_err(text: str) -> None:
+    from .output import terminal_safe
+
+    click.echo(terminal_safe(text), err=True)
+
+
+def main() -> None:
+    cli(prog_name="papertui")
+
+
+if __name__ == "__main__":
+    main()

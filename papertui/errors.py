@@ -1,0 +1,32 @@
+"""One exception family for every failure a user can be told about in one line.
+
+The CLI and the reader catch `PapertuiError` and show its message; anything else is a bug.
+"""
+
+
+class PapertuiError(Exception):
+    """A failure with a message fit to show the user as is."""
+
+
+class StoreError(PapertuiError):
+    """The cache file cannot be opened, read or written."""
+
+
+class QueryError(PapertuiError):
+    """The search text cannot be understood; the message says why."""
+
+
+class ApiError(PapertuiError):
+    """A request to the papers API failed; `status` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class NotFound(ApiError):
+    """The server says the thing asked for does not exist (404)."""
+
+
+class ImportFileError(PapertuiError):
+    """An import file is missing, unreadable or not a papertui export."""

@@ -1,0 +1,204 @@
+"""pydantic models of the papers API's JSON, and the stored paper the rest of the app reads.
+
+The API keeps adding fields and older data lacks many, so every model accepts unknown fields and
+every field but a paper's id may be missing or null. A field of the wrong type fails validation
+of that one item; callers skip and count it (`parse_items`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .text import clean, clean_optional
+
+# arXiv ids: new style (2605.05242, optionally vN) and old style (cs/0112017). Anything else is
+# refused, because ids end up in URLs, file names and SQL parameters.
+ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?$", re.IGNORECASE)
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class User(_Lenient):
+    name: str | None = None
+    user: str | None = None
+    fullname: str | None = None
+    avatarUrl: str | None = None
+
+
+class Author(_Lenient):
+    name: str | None = None
+    hidden: bool | None = None
+    user: User | None = None
+
+
+class Organization(_Lenient):
+    name: str | None = None
+    fullname: str | None = None
+    avatar: str | None = None
+
+    @property
+    def display(self) -> str | None:
+        return clean_optional(self.fullname) or clean_optional(self.name)
+
+
+class Paper(_Lenient):
+    id: str
+    title: str | None = None
+    summary: str | None = None
+    authors: list[Author] | None = None
+    publishedAt: datetime | None = None
+    submittedOnDailyAt: datetime | None = None
+    submittedOnDailyBy: User | None = None
+    upvotes: int | None = None
+    discussionId: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] | None = None
+    githubRepo: str | None = None
+    githubStars: int | None = None
+    projectPage: str | None = None
+    organization: Organization | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _arxiv_id(cls, value: str) -> str:
+        value = value.strip()
+        if not ARXIV_ID.match(value):
+            raise ValueError(f"not an arXiv id: {value[:40]!r}")
+        return value
+
+
+class DailyItem(_Lenient):
+    """One entry of `/api/daily_papers` or `/api/papers/search`."""
+
+    paper: Paper
+    publishedAt: datetime | None = None
+    title: str | None = None
+    summary: str | None = None
+    thumbnail: str | None = None
+    numComments: int | None = None
+    submittedBy: User | None = None
+    organization: Organization | None = None
+    isAuthorParticipating: bool | None = None
+    mediaUrls: list[str] | None = None
+
+    def daily_day(self) -> date | None:
+        """The Daily Papers day this item belongs to, when the item itself says.
+
+        `paper.submittedOnDailyAt` where present; older data (2024) lacks it and there the
+        item's own `publishedAt` is the submission time.
+        """
+        stamp = self.paper.submittedOnDailyAt or self.publishedAt
+        return _utc_date(stamp) if stamp else None
+
+
+def _utc_date(stamp: datetime) -> date:
+    if stamp.tzinfo is None:
+        return stamp.date()
+    return stamp.astimezone(UTC).date()
+
+
+class ParseResult(BaseModel):
+    items: list[DailyItem] = Field(default_factory=list)
+    raws: list[dict[str, Any]] = Field(default_factory=list)
+    skipped: int = 0
+    errors: list[str] = Field(default_factory=list)
+
+
+def parse_items(payload: Any) -> ParseResult:
+    """Validate a list of daily items; an item that fails is skipped and counted, not fatal."""
+    result = ParseResult()
+    if not isinstance(payload, list):
+        raise ValueError(f"expected a JSON list of papers, got {type(payload).__name__}")
+    for index, raw in enumerate(payload):
+        try:
+            if not isinstance(raw, dict):
+                raise ValueError(f"item is a {type(raw).__name__}, not an object")
+            item = DailyItem.model_validate(raw)
+        except (ValidationError, ValueError) as exc:
+            result.skipped += 1
+            result.errors.append(f"item {index}: {_short_error(exc)}")
+            continue
+        result.items.append(item)
+        result.raws.append(raw)
+    return result
+
+
+def item_from_paper(raw: Any) -> tuple[DailyItem, dict[str, Any]]:
+    """Wrap a flat `/api/papers/{id}` object as a daily item, so one code path stores both."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected a JSON object, got {type(raw).__name__}")
+    wrapped = {"paper": raw}
+    return DailyItem.model_validate(wrapped), wrapped
+
+
+def _short_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"{where}: {first.get('msg', 'invalid')}"[:200]
+    return str(exc)[:200]
+
+
+class StoredPaper(BaseModel):
+    """A paper as the cache holds it, with the reader's own state beside it."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: list[str] = Field(default_factory=list)
+    organization: str | None = None
+    published_at: str | None = None
+    submitted_at: str | None = None
+    day: str | None = None
+    upvotes: int = 0
+    num_comments: int = 0
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] = Field(default_factory=list)
+    thumbnail: str | None = None
+    fetched_at: str | None = None
+    first_seen_at: str | None = None
+    read: bool = False
+    bookmarked: bool = False
+    read_at: str | None = None
+    bookmarked_at: str | None = None
+    notes: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+def paper_columns(item: DailyItem) -> dict[str, Any]:
+    """The searchable, displayable columns of one item, cleaned of control characters.
+
+    Item-level title/summary are preferred: in old data they are the unwrapped versions.
+    """
+    paper = item.paper
+    org = paper.organization or item.organization
+    authors = [clean(a.name) for a in (paper.authors or []) if a.name and clean(a.name)]
+    keywords = [clean(k) for k in (paper.ai_keywords or []) if clean(k)]
+    published = paper.publishedAt
+    submitted = paper.submittedOnDailyAt or item.publishedAt
+    return {
+        "id": paper.id,
+        "title": clean(item.title) or clean(paper.title) or paper.id,
+        "abstract": clean(item.summary) or clean(paper.summary),
+        "authors": authors,
+        "organization": org.display if org else None,
+        "published_at": published.isoformat() if published else None,
+        "submitted_at": submitted.isoformat() if submitted else None,
+        "upvotes": max(paper.upvotes or 0, 0),
+        "num_comments": max(item.numComments or 0, 0),
+        "github_repo": clean_optional(paper.githubRepo),
+        "github_stars": paper.githubStars,
+        "project_page": clean_optional(paper.projectPage),
+        "ai_summary": clean_optional(paper.ai_summary),
+        "ai_keywords": keywords,
+        "thumbnail": clean_optional(item.thumbnail),
+    }

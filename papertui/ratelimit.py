@@ -1,0 +1,33 @@
+"""A token bucket shared by every request of one client, to stay under the API's rate limit.
+
+The anonymous limit is 500 requests per 5 minutes per IP. The default (60 burst, 400 per 5 min
+after) can never exceed it, so a long sync slows down instead of meeting 429s.
+"""
+
+import threading
+import time
+
+
+class RateLimiter:
+    def __init__(
+        self, per_second: float = 400 / 300, burst: int = 60, clock=time.monotonic, sleep=time.sleep
+    ):
+        self.rate = per_second
+        self.capacity = float(burst)
+        self._tokens = float(burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one token, waiting for it if needed; returns the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            self._tokens -= 1
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+        if wait:
+            self._sleep(wait)
+        return wait

@@ -1,0 +1,99 @@
+"""The cache's schema, as migrations recorded in the database itself (sqlite-utils `Migrations`).
+
+Rules: a migration is append-only once released; it never drops or rewrites `user_state`; paper
+data may be rebuilt because a sync can always fetch it again, user state cannot.
+"""
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("papertui")
+
+FTS_COLUMNS = ["title", "abstract", "authors", "ai_keywords", "ai_summary", "organization"]
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    _run_script(
+        db,
+        """
+        -- Paper data: rewritten by every sync. `pk` is an INTEGER PRIMARY KEY so the rowid the
+        -- FTS index points at survives VACUUM.
+        CREATE TABLE papers (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            abstract TEXT NOT NULL DEFAULT '',
+            authors TEXT NOT NULL DEFAULT '[]',       -- JSON array of names
+            organization TEXT,
+            published_at TEXT,                        -- arXiv date
+            submitted_at TEXT,                        -- when it reached Daily Papers
+            day TEXT,                                 -- Daily Papers day (YYYY-MM-DD), first listed
+            upvotes INTEGER NOT NULL DEFAULT 0,
+            num_comments INTEGER NOT NULL DEFAULT 0,
+            github_repo TEXT,
+            github_stars INTEGER,
+            project_page TEXT,
+            ai_summary TEXT,
+            ai_keywords TEXT NOT NULL DEFAULT '[]',   -- JSON array
+            thumbnail TEXT,
+            raw TEXT,                                 -- the item's JSON as received
+            digest TEXT,                              -- hash of the above; unchanged rows are skipped
+            first_seen_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_papers_day ON papers(day, upvotes, id);
+        CREATE INDEX idx_papers_upvotes ON papers(upvotes, day, id);
+        CREATE INDEX idx_papers_title ON papers(title COLLATE NOCASE, id);
+        CREATE INDEX idx_papers_published ON papers(published_at);
+
+        -- A paper's place in a day's list (a paper can be listed again on a later day).
+        CREATE TABLE day_papers (
+            day TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            rank INTEGER,
+            upvotes INTEGER,
+            PRIMARY KEY (day, paper_id)
+        );
+        CREATE INDEX idx_day_papers_paper ON day_papers(paper_id);
+
+        -- One row per synced day: the basis of "what is missing or stale".
+        CREATE TABLE days (
+            day TEXT PRIMARY KEY,
+            fetched_at TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            complete INTEGER NOT NULL
+        );
+
+        -- The reader's own state. Written only by the user; no sync or migration deletes it, and
+        -- it has no foreign key so it survives a paper being absent (e.g. import before sync).
+        CREATE TABLE user_state (
+            paper_id TEXT PRIMARY KEY,
+            read INTEGER NOT NULL DEFAULT 0,
+            read_at TEXT,
+            bookmarked INTEGER NOT NULL DEFAULT 0,
+            bookmarked_at TEXT,
+            notes TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_user_state_read ON user_state(read);
+        CREATE INDEX idx_user_state_bookmarked ON user_state(bookmarked);
+        """,
+    )
+    db["papers"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="porter")
+
+
+def _run_script(db: Database, script: str) -> None:
+    """Run statements one by one: `executescript` would COMMIT the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip(" \n-"):
+        raise ValueError(f"incomplete SQL statement in migration: {statement[:80]!r}")

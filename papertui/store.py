@@ -1,0 +1,481 @@
+"""The SQLite cache: paper data, day lists, sync records and the reader's own state.
+
+Only this module speaks SQL. Every public method turns sqlite3 errors into `StoreError` with a
+message a user can act on. Writes run in `BEGIN IMMEDIATE` transactions so two processes on one
+cache queue behind the busy timeout instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from .errors import StoreError
+from .models import DailyItem, StoredPaper, paper_columns
+from .query import MATCH_ALL, Filter
+from .schema import migrations
+
+BUSY_TIMEOUT_MS = 30_000
+SORTS = {
+    "upvotes": "p.upvotes DESC, p.day DESC, p.id",
+    "date": "p.day DESC, p.upvotes DESC, p.id",
+    "title": "p.title COLLATE NOCASE, p.id",
+}
+_JSON_COLUMNS = ("authors", "ai_keywords")
+_PAPER_COLUMNS = (
+    "id title abstract authors organization published_at submitted_at day upvotes num_comments "
+    "github_repo github_stars project_page ai_summary ai_keywords thumbnail"
+).split()
+# Item-level fields a flat /api/papers/{id} response lacks: keep what a daily list gave us.
+_KEEP_IF_MISSING = ("num_comments", "thumbnail", "organization")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """What the list pane and `search` need: one narrow row, cheap to fetch in windows."""
+
+    id: str
+    title: str
+    day: str | None
+    upvotes: int
+    num_comments: int
+    read: bool
+    bookmarked: bool
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    day: str
+    fetched_at: str
+    count: int
+    skipped: int
+    complete: bool
+
+
+@dataclass
+class UpsertStats:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _wrap_errors(method):
+    @functools.wraps(method)
+    def wrapper(self: Store, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(exc, self.path)) from exc
+
+    return wrapper
+
+
+def describe_sqlite_error(exc: sqlite3.Error, path: Path | str) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return f"the cache at {path} is damaged or not a papertui database ({text})"
+    if "readonly" in text or "read-only" in text:
+        return f"the cache at {path} is read-only: papertui cannot save changes there"
+    if "locked" in text or "busy" in text:
+        return f"the cache at {path} is busy in another papertui process; try again"
+    if "disk is full" in text or "disk I/O" in text:
+        return f"cannot write the cache at {path}: {text}"
+    if "unable to open" in text:
+        return f"cannot open the cache at {path}: check the path and its permissions"
+    return f"cache error at {path}: {text}"
+
+
+class Store:
+    """One open cache file. Thread-safe: a lock serialises use of the one connection."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path) if str(path) != ":memory:" else path
+        self._lock = threading.RLock()
+        try:
+            if isinstance(self.path, Path):
+                if self.path.is_dir():
+                    raise StoreError(f"the cache path {self.path} is a directory, not a file")
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                str(self.path),
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except OSError as exc:
+            raise StoreError(f"cannot create the cache at {path}: {exc.strerror or exc}") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(exc, self.path)) from exc
+        self.db = Database(self.conn)
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() not in ("wal", "memory"):
+                raise StoreError(f"the cache at {path} cannot use write-ahead logging ({mode})")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise StoreError(describe_sqlite_error(exc, self.path)) from exc
+
+    def _migrate(self) -> None:
+        if not migrations.pending(self.db):
+            return
+        with self._lock:
+            # Take the write lock first so two processes never migrate at once.
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("COMMIT")
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all of it is stored, or none of it."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cursor = self.conn.execute(sql, tuple(params))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # ---- paper data -------------------------------------------------------------------
+
+    @_wrap_errors
+    def upsert_items(
+        self,
+        items: Sequence[DailyItem],
+        raws: Sequence[dict[str, Any]],
+        *,
+        day: str | None = None,
+        record_day: bool = False,
+        skipped: int = 0,
+        source: str = "daily",
+    ) -> UpsertStats:
+        """Store items in one transaction; with `record_day`, they are that day's whole list.
+
+        `day` is the Daily Papers day they were listed on (None: take each item's own, if any).
+        User state is never touched.
+        """
+        now = utc_now()
+        rows = [
+            self._row(item, raw, day, source, now) for item, raw in zip(items, raws, strict=True)
+        ]
+        stats = UpsertStats()
+        with self._write() as conn:
+            known = self._digests(conn, [r["id"] for r in rows])
+            for row in rows:
+                if row["id"] not in known:
+                    stats.new += 1
+                elif known[row["id"]] != row["digest"]:
+                    stats.updated += 1
+                else:
+                    stats.unchanged += 1
+            conn.executemany(_UPSERT_SQL, rows)
+            if record_day and day:
+                conn.execute("DELETE FROM day_papers WHERE day = ?", (day,))
+                conn.executemany(
+                    "INSERT OR REPLACE INTO day_papers (day, paper_id, rank, upvotes) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(day, r["id"], rank, r["upvotes"]) for rank, r in enumerate(rows, 1)],
+                )
+                conn.execute(
+                    "INSERT OR REPLACE INTO days (day, fetched_at, count, skipped, complete) "
+                    "VALUES (?, ?, ?, ?, 1)",
+                    (day, now, len(rows), skipped),
+                )
+        return stats
+
+    @staticmethod
+    def _digests(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                conn.execute(f"SELECT id, digest FROM papers WHERE id IN ({marks})", chunk)
+            )
+        return found
+
+    @staticmethod
+    def _row(item: DailyItem, raw: dict, day: str | None, source: str, now: str) -> dict:
+        columns = paper_columns(item)
+        if day is None:
+            own = item.paper.submittedOnDailyAt
+            day = own.date().isoformat() if own else None
+            if source == "daily" and day is None:
+                found = item.daily_day()
+                day = found.isoformat() if found else None
+        columns["day"] = day
+        if source == "paper":
+            columns["num_comments"] = item.numComments
+        for name in _JSON_COLUMNS:
+            columns[name] = json.dumps(columns[name], ensure_ascii=False)
+        raw_text = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        digest_source = json.dumps([columns[c] for c in _PAPER_COLUMNS], ensure_ascii=False)
+        columns.update(
+            raw=raw_text,
+            digest=hashlib.sha1((digest_source + raw_text).encode()).hexdigest(),
+            now=now,
+            source=source,
+        )
+        return columns
+
+    @_wrap_errors
+    def paper(self, paper_id: str) -> StoredPaper | None:
+        rows = self._rows(
+            f"SELECT {_SELECT_FULL} FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id "
+            "WHERE p.id = ?",
+            (paper_id,),
+        )
+        return _stored(rows[0]) if rows else None
+
+    @_wrap_errors
+    def raw(self, paper_id: str) -> dict | None:
+        rows = self._rows("SELECT raw FROM papers WHERE id = ?", (paper_id,))
+        return json.loads(rows[0]["raw"]) if rows and rows[0]["raw"] else None
+
+    @_wrap_errors
+    def raws(self, paper_ids: Sequence[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        for start in range(0, len(paper_ids), 500):
+            chunk = list(paper_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(f"SELECT id, raw FROM papers WHERE id IN ({marks})", chunk):
+                if row["raw"]:
+                    found[row["id"]] = json.loads(row["raw"])
+        return found
+
+    @_wrap_errors
+    def has_paper(self, paper_id: str) -> bool:
+        return bool(self._rows("SELECT 1 AS x FROM papers WHERE id = ?", (paper_id,)))
+
+    @_wrap_errors
+    def count(self, where: Filter = MATCH_ALL) -> int:
+        sql = f"SELECT count(*) AS n FROM papers p {_JOIN_USER} WHERE {where.where}"
+        return self._rows(sql, where.params)[0]["n"]
+
+    @_wrap_errors
+    def list_rows(
+        self, where: Filter = MATCH_ALL, sort: str = "upvotes", limit: int = 100, offset: int = 0
+    ) -> list[ListRow]:
+        sql = (
+            "SELECT p.id, p.title, p.day, p.upvotes, p.num_comments, "
+            "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked "
+            f"FROM papers p {_JOIN_USER} WHERE {where.where} ORDER BY {SORTS[sort]} "
+            "LIMIT ? OFFSET ?"
+        )
+        rows = self._rows(sql, (*where.params, max(limit, 0), max(offset, 0)))
+        return [
+            ListRow(
+                r["id"],
+                r["title"],
+                r["day"],
+                r["upvotes"],
+                r["num_comments"],
+                bool(r["read"]),
+                bool(r["bookmarked"]),
+            )
+            for r in rows
+        ]
+
+    @_wrap_errors
+    def papers(
+        self, where: Filter = MATCH_ALL, sort: str = "upvotes", limit: int | None = None
+    ) -> list[StoredPaper]:
+        sql = (
+            f"SELECT {_SELECT_FULL} FROM papers p {_JOIN_USER} WHERE {where.where} "
+            f"ORDER BY {SORTS[sort]} LIMIT ?"
+        )
+        rows = self._rows(sql, (*where.params, -1 if limit is None else limit))
+        return [_stored(r) for r in rows]
+
+    @_wrap_errors
+    def unread_count(self, where: Filter = MATCH_ALL) -> int:
+        return self.count(where.and_(Filter("COALESCE(u.read, 0) = 0")))
+
+    @_wrap_errors
+    def days_with_papers(self) -> list[str]:
+        """Every day that has papers, newest first."""
+        rows = self._rows("SELECT DISTINCT day FROM papers WHERE day IS NOT NULL ORDER BY day DESC")
+        return [r["day"] for r in rows]
+
+    @_wrap_errors
+    def day_records(self) -> dict[str, DayRecord]:
+        rows = self._rows("SELECT day, fetched_at, count, skipped, complete FROM days")
+        return {
+            r["day"]: DayRecord(
+                r["day"], r["fetched_at"], r["count"], r["skipped"], bool(r["complete"])
+            )
+            for r in rows
+        }
+
+    # ---- user state -------------------------------------------------------------------
+
+    @_wrap_errors
+    def set_state(
+        self, paper_ids: Iterable[str], *, read: bool | None = None, bookmarked: bool | None = None
+    ) -> int:
+        """Set read and/or bookmarked on papers; committed before this returns."""
+        ids = list(dict.fromkeys(paper_ids))
+        now = utc_now()
+        with self._write() as conn:
+            for paper_id in ids:
+                conn.execute(
+                    "INSERT INTO user_state (paper_id, updated_at) VALUES (?, ?) "
+                    "ON CONFLICT(paper_id) DO NOTHING",
+                    (paper_id, now),
+                )
+                if read is not None:
+                    conn.execute(
+                        "UPDATE user_state SET read = ?, read_at = ?, updated_at = ? "
+                        "WHERE paper_id = ? AND read IS NOT ?",
+                        (int(read), now if read else None, now, paper_id, int(read)),
+                    )
+                if bookmarked is not None:
+                    conn.execute(
+                        "UPDATE user_state SET bookmarked = ?, bookmarked_at = ?, updated_at = ? "
+                        "WHERE paper_id = ? AND bookmarked IS NOT ?",
+                        (
+                            int(bookmarked),
+                            now if bookmarked else None,
+                            now,
+                            paper_id,
+                            int(bookmarked),
+                        ),
+                    )
+        return len(ids)
+
+    @_wrap_errors
+    def user_states(self) -> dict[str, dict[str, Any]]:
+        rows = self._rows("SELECT * FROM user_state")
+        return {r.pop("paper_id"): r for r in rows}
+
+    @_wrap_errors
+    def import_records(self, records: Sequence[dict[str, Any]]) -> UpsertStats:
+        """Restore exported papers and user state in one transaction.
+
+        Each record holds `item` (a validated DailyItem), `raw`, `day`, `first_seen_at`,
+        `updated_at` and `user` (a dict of user_state columns, or None). Newer state wins.
+        """
+        stats = UpsertStats()
+        now = utc_now()
+        with self._write() as conn:
+            known = self._digests(conn, [r["item"].paper.id for r in records])
+            for record in records:
+                row = self._row(record["item"], record["raw"], record["day"], "import", now)
+                row["now"] = record.get("updated_at") or now
+                if row["id"] not in known:
+                    stats.new += 1
+                elif known[row["id"]] != row["digest"]:
+                    stats.updated += 1
+                else:
+                    stats.unchanged += 1
+                conn.execute(_UPSERT_SQL, row)
+                first_seen = record.get("first_seen_at")
+                if first_seen:
+                    conn.execute(
+                        "UPDATE papers SET first_seen_at = min(first_seen_at, ?) WHERE id = ?",
+                        (first_seen, row["id"]),
+                    )
+                if record["day"]:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO day_papers (day, paper_id, upvotes) VALUES (?, ?, ?)",
+                        (record["day"], row["id"], row["upvotes"]),
+                    )
+                user = record.get("user")
+                if user:
+                    conn.execute(_IMPORT_STATE_SQL, {"paper_id": row["id"], **user})
+        return stats
+
+
+_JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"
+_SELECT_FULL = (
+    "p.id, p.title, p.abstract, p.authors, p.organization, p.published_at, p.submitted_at, p.day, "
+    "p.upvotes, p.num_comments, p.github_repo, p.github_stars, p.project_page, p.ai_summary, "
+    "p.ai_keywords, p.thumbnail, p.updated_at AS fetched_at, p.first_seen_at, "
+    "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, u.read_at, "
+    "u.bookmarked_at, u.notes, COALESCE(u.tags, '[]') AS tags"
+)
+_UPSERT_SQL = """
+INSERT INTO papers (id, title, abstract, authors, organization, published_at, submitted_at, day,
+    upvotes, num_comments, github_repo, github_stars, project_page, ai_summary, ai_keywords,
+    thumbnail, raw, digest, first_seen_at, updated_at)
+VALUES (:id, :title, :abstract, :authors, :organization, :published_at, :submitted_at, :day,
+    :upvotes, COALESCE(:num_comments, 0), :github_repo, :github_stars, :project_page, :ai_summary,
+    :ai_keywords, :thumbnail, :raw, :digest, :now, :now)
+ON CONFLICT(id) DO UPDATE SET
+    title = excluded.title, abstract = excluded.abstract, authors = excluded.authors,
+    organization = COALESCE(excluded.organization, papers.organization),
+    published_at = excluded.published_at,
+    submitted_at = COALESCE(excluded.submitted_at, papers.submitted_at),
+    day = CASE WHEN papers.day IS NULL OR excluded.day < papers.day THEN excluded.day
+               ELSE papers.day END,
+    upvotes = excluded.upvotes,
+    num_comments = COALESCE(:num_comments, papers.num_comments),
+    github_repo = excluded.github_repo, github_stars = excluded.github_stars,
+    project_page = excluded.project_page, ai_summary = excluded.ai_summary,
+    ai_keywords = excluded.ai_keywords,
+    thumbnail = COALESCE(excluded.thumbnail, papers.thumbnail),
+    raw = CASE WHEN :source = 'paper' AND papers.raw IS NOT NULL THEN papers.raw
+               ELSE excluded.raw END,
+    digest = excluded.digest, updated_at = excluded.updated_at
+WHERE papers.digest IS NOT excluded.digest OR (excluded.day < papers.day)
+    OR (papers.day IS NULL AND excluded.day IS NOT NULL)
+"""
+_IMPORT_STATE_SQL = """
+INSERT INTO user_state (paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at)
+VALUES (:paper_id, :read, :read_at, :bookmarked, :bookmarked_at, :notes, :tags, :updated_at)
+ON CONFLICT(paper_id) DO UPDATE SET
+    read = excluded.read, read_at = excluded.read_at, bookmarked = excluded.bookmarked,
+    bookmarked_at = excluded.bookmarked_at, notes = excluded.notes, tags = excluded.tags,
+    updated_at = excluded.updated_at
+WHERE excluded.updated_at > user_state.updated_at
+"""
+
+
+def _stored(row: dict) -> StoredPaper:
+    data = dict(row)
+    for name in (*_JSON_COLUMNS, "tags"):
+        try:
+            value = json.loads(data.get(name) or "[]")
+        except ValueError:
+            value = []
+        data[name] = [str(v) for v in value] if isinstance(value, list) else []
+    data["read"] = bool(data["read"])
+    data["bookmarked"] = bool(data["bookmarked"])
+    return StoredPaper.model_validate(data)

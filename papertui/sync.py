@@ -1,0 +1,191 @@
+"""Bring the cache up to date: which days to fetch, fetching a few at once, one transaction a day.
+
+A day is fetched when it is missing, incomplete, or stale: today and yesterday always (upvotes and
+comments still move), and any day whose last fetch happened before it had settled (within two
+days of it). Each day is stored whole or not at all; a failed day leaves what was stored before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from .errors import PapertuiError
+from .hf_api import HfApi
+from .store import DayRecord, Store
+
+ARCHIVE_START = date(2023, 5, 4)
+DEFAULT_DAYS = 7
+SETTLE_DAYS = 2
+PARALLEL_DAYS = 3
+
+
+class SyncRequestError(PapertuiError):
+    """The days asked for make no sense (bad format, in the future, before the archive)."""
+
+
+@dataclass
+class DayResult:
+    day: date
+    error: str | None = None
+    count: int = 0
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class SyncSummary:
+    requested: list[date] = field(default_factory=list)
+    results: list[DayResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[DayResult]:
+        return sorted((r for r in self.results if not r.ok), key=lambda r: r.day)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def line(self) -> str:
+        done = [r for r in self.results if r.ok]
+        if not self.requested:
+            return "Nothing to sync: every requested day is up to date (use --force to refetch)."
+        return (
+            f"Synced {len(done)} of {len(self.requested)} day{'s' * (len(self.requested) != 1)}: "
+            f"{sum(r.new for r in done)} papers new, {sum(r.updated for r in done)} updated, "
+            f"{sum(r.skipped for r in done)} items skipped, {len(self.failed)} "
+            f"day{'s' * (len(self.failed) != 1)} failed."
+        )
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def needs_fetch(day: date, record: DayRecord | None, today: date) -> bool:
+    if record is None or not record.complete:
+        return True
+    if day >= today - timedelta(days=1):
+        return True
+    try:
+        fetched = datetime.fromisoformat(record.fetched_at).date()
+    except ValueError:
+        return True
+    return fetched < day + timedelta(days=SETTLE_DAYS)
+
+
+def parse_day(text: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise SyncRequestError(f"bad date {text[:40]!r}: use YYYY-MM-DD, e.g. 2026-05-08")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise SyncRequestError(f"bad date {text[:40]!r}: no such day") from None
+
+
+def week_days(text: str) -> list[date]:
+    match = re.fullmatch(r"(\d{4})-W(\d{2})", text.strip(), re.IGNORECASE)
+    try:
+        if not match:
+            raise ValueError
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise SyncRequestError(f"bad week {text[:40]!r}: use YYYY-Www, e.g. 2026-W19") from None
+    return [monday + timedelta(days=i) for i in range(7)]
+
+
+def month_days(text: str) -> list[date]:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    try:
+        if not match:
+            raise ValueError
+        first = date(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise SyncRequestError(f"bad month {text[:40]!r}: use YYYY-MM, e.g. 2026-05") from None
+    nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return [first + timedelta(days=i) for i in range((nxt - first).days)]
+
+
+def span(start: date, end: date) -> list[date]:
+    if end < start:
+        raise SyncRequestError(f"--from {start} is after --to {end}")
+    if (end - start).days > 3660:
+        raise SyncRequestError("that range is over ten years long")
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def recent_days(count: int, today: date) -> list[date]:
+    if count < 1:
+        raise SyncRequestError("--days must be at least 1")
+    return [today - timedelta(days=i) for i in range(count)]
+
+
+def clamp(days: Iterable[date], today: date, *, explicit: bool = False) -> list[date]:
+    """Keep days inside the archive; an explicitly named single day out of it is an error."""
+    days = sorted(set(days), reverse=True)
+    if explicit and len(days) == 1:
+        if days[0] > today:
+            raise SyncRequestError(f"{days[0]} is in the future (today is {today} UTC)")
+        if days[0] < ARCHIVE_START:
+            raise SyncRequestError(
+                f"{days[0]} is before the Daily Papers archive ({ARCHIVE_START})"
+            )
+    kept = [d for d in days if ARCHIVE_START <= d <= today]
+    if days and not kept:
+        raise SyncRequestError(
+            f"no day between {days[-1]} and {days[0]} is in the archive ({ARCHIVE_START} to {today})"
+        )
+    return kept
+
+
+def select_days(store: Store, days: list[date], today: date, force: bool = False) -> list[date]:
+    if force:
+        return days
+    records = store.day_records()
+    return [d for d in days if needs_fetch(d, records.get(d.isoformat()), today)]
+
+
+def sync_days(
+    store: Store,
+    api: HfApi,
+    days: list[date],
+    *,
+    on_day: Callable[[DayResult], None] | None = None,
+    parallel: int = PARALLEL_DAYS,
+) -> SyncSummary:
+    """Fetch the given days a few at a time; store each as it arrives, in its own transaction."""
+    summary = SyncSummary(requested=list(days))
+    if not days:
+        return summary
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(days)))) as pool:
+        futures = {pool.submit(api.daily, day=day): day for day in days}
+        for future in as_completed(futures):
+            day = futures[future]
+            result = DayResult(day)
+            try:
+                page = future.result()
+                stats = store.upsert_items(
+                    page.items,
+                    page.raws,
+                    day=day.isoformat(),
+                    record_day=True,
+                    skipped=page.skipped,
+                )
+                result.count, result.skipped = len(page.items), page.skipped
+                result.new, result.updated = stats.new, stats.updated
+            except PapertuiError as exc:
+                result.error = str(exc)
+            except Exception as exc:  # a bug must not cost the other days their data
+                result.error = f"unexpected {type(exc).__name__}: {exc}"
+            summary.results.append(result)
+            if on_day:
+                on_day(result)
+    return summary

@@ -1,0 +1,215 @@
+"""A real HTTP server on 127.0.0.1 that speaks the papers API from recorded data, with faults.
+
+Tests (and the benchmark) load it with day lists and papers, queue faults per day, and point
+papertui at `server.url`. Nothing here ever talks to huggingface.co.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Fault:
+    """One bad answer. kind: status | truncate | html | hang | huge | body."""
+
+    kind: str
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    size: int = 0
+
+
+@dataclass
+class Request:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+class FakeApi:
+    def __init__(self, today: str = "2099-12-31"):
+        self.days: dict[str, list[dict]] = {}
+        self.papers: dict[str, dict] = {}
+        self.faults: dict[str, list[Fault]] = {}
+        self.requests: list[Request] = []
+        self.today = today
+        self.use_link_header = True
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._count_lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # ---- set-up ---------------------------------------------------------------------------
+    def add_day(self, day: str, items: list[dict]) -> None:
+        self.days[day] = items
+
+    def fail(self, key: str, *faults: Fault) -> None:
+        """Queue faults for a day (or 'paper:<id>', 'search', '*'); each is used once."""
+        self.faults.setdefault(key, []).extend(faults)
+
+    def requests_for(self, day: str) -> list[Request]:
+        return [r for r in self.requests if r.query.get("date") == day]
+
+    # ---- server ---------------------------------------------------------------------------
+    def start(self) -> str:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_GET(self):
+                with api._count_lock:
+                    api.in_flight += 1
+                    api.max_in_flight = max(api.max_in_flight, api.in_flight)
+                try:
+                    api._handle(self)
+                finally:
+                    with api._count_lock:
+                        api.in_flight -= 1
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):  # clients hanging up is expected
+                pass
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> FakeApi:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ---- answers --------------------------------------------------------------------------
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(h.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        self.requests.append(Request(parts.path, query, dict(h.headers.items())))
+        if parts.path == "/api/daily_papers":
+            key = query.get("date", "*")
+        elif parts.path.startswith("/api/papers/search"):
+            key = "search"
+        elif parts.path.startswith("/api/papers/"):
+            key = "paper:" + parts.path.rsplit("/", 1)[-1]
+        else:
+            key = "*"
+        for k in (key, "*"):
+            if self.faults.get(k):
+                return self._fault(h, self.faults[k].pop(0))
+        if parts.path == "/api/daily_papers":
+            return self._daily(h, parts.path, query)
+        if parts.path == "/api/papers/search":
+            q = query.get("q", "").lower()
+            hits = [i for items in self.days.values() for i in items if q in json.dumps(i).lower()]
+            return self._json(h, 200, hits[: int(query.get("limit", 20))])
+        if parts.path.startswith("/api/papers/"):
+            pid = parts.path.rsplit("/", 1)[-1]
+            paper = self.papers.get(pid) or next(
+                (
+                    i["paper"]
+                    for items in self.days.values()
+                    for i in items
+                    if i["paper"]["id"] == pid
+                ),
+                None,
+            )
+            if paper is None:
+                return self._json(h, 404, {"error": "Paper not found"})
+            return self._json(h, 200, paper)
+        return self._json(h, 404, {"error": "Sorry, we can't find the page you are looking for."})
+
+    def _daily(self, h, path: str, query: dict[str, str]) -> None:
+        day = query.get("date")
+        try:
+            limit = int(query.get("limit", 50))
+            page = int(query.get("p", 0))
+        except ValueError:
+            return self._json(h, 400, {"error": "Invalid parameters"})
+        if limit > 100:
+            return self._json(h, 400, {"error": '"limit" must be less than or equal to 100'})
+        if day is None:
+            items = [i for d in sorted(self.days, reverse=True) for i in self.days[d]]
+        elif len(day) != 10 or day > self.today:
+            return self._json(h, 400, {"error": f"Invalid date: {day}"})
+        else:
+            items = self.days.get(day, [])
+        chunk = items[page * limit : (page + 1) * limit]
+        headers = {}
+        if self.use_link_header and (page + 1) * limit < len(items):
+            nxt = f"{path}?date={day}&limit={limit}&p={page + 1}"
+            headers["Link"] = f'<{self.url}{nxt}>; rel="next"'
+        return self._json(h, 200, chunk, headers)
+
+    def _json(self, h, status: int, data, headers: dict[str, str] | None = None) -> None:
+        self._send(h, status, json.dumps(data).encode(), headers or {}, "application/json")
+
+    @staticmethod
+    def _send(h, status: int, body: bytes, headers: dict[str, str], ctype: str) -> None:
+        h.send_response(status)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(body)
+
+    def _fault(self, h, fault: Fault) -> None:
+        if fault.kind == "status":
+            return self._send(
+                h, fault.status, fault.body or b"{}", fault.headers, "application/json"
+            )
+        if fault.kind == "html":
+            page = b"<!doctype html><html><body><h1>502 Bad Gateway</h1></body></html>"
+            return self._send(h, fault.status, page, fault.headers, "text/html")
+        if fault.kind == "body":
+            return self._send(h, fault.status, fault.body, fault.headers, "application/json")
+        if fault.kind == "truncate":
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(fault.body) * 2 + 10))
+            h.end_headers()
+            h.wfile.write(fault.body)
+            h.wfile.flush()
+            h.close_connection = True
+            return None
+        if fault.kind == "hang":
+            time.sleep(fault.seconds)
+            return self._json(h, 200, [])
+        if fault.kind == "huge":
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.end_headers()  # no length: stream until the client gives up
+            h.close_connection = True
+            chunk = b"[" + b" " * 65536
+            sent = 0
+            try:
+                while sent < fault.size:
+                    h.wfile.write(chunk)
+                    sent += len(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
+        raise ValueError(fault.kind)

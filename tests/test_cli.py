@@ -1,0 +1,221 @@
+import json
+import os
+import stat
+
+import pytest
+from fake_api import Fault
+
+
+@pytest.fixture
+def today(monkeypatch):
+    from datetime import date
+
+    import papertui.sync as sync
+
+    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+
+
+@pytest.fixture
+def synced(run, today):
+    result = run("sync", "--from", "2026-05-08", "--to", "2026-05-18")
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_sync_default_window_and_summary(run, today, fake_api):
+    result = run("sync")
+    assert result.exit_code == 0, result.output
+    assert "Synced 7 of 7 days: 50 papers new" in result.output
+    assert sorted(r.query["date"] for r in fake_api.requests) == [f"2026-05-{d}" for d in range(12, 19)]
+
+
+def test_sync_again_fetches_only_today_and_yesterday(synced, fake_api):
+    fake_api.requests.clear()
+    result = synced("sync", "--days", "11")
+    assert result.exit_code == 0
+    assert sorted(r.query["date"] for r in fake_api.requests) == ["2026-05-17", "2026-05-18"]
+    fake_api.requests.clear()
+    synced("sync", "--date", "2026-05-08", "--force")
+    assert [r.query["date"] for r in fake_api.requests] == ["2026-05-08"]
+
+
+def test_sync_failure_exits_nonzero_and_names_the_day(synced, fake_api):
+    fake_api.fail("2026-05-18", *[Fault("status", status=503)] * 10)
+    result = synced("sync", "--days", "2")
+    assert result.exit_code == 1
+    assert "1 day failed" in result.output
+    assert "2026-05-18 failed:" in result.output and "HTTP 503" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sync", "--date", "2026-5-8"], "bad date"),
+        (["sync", "--date", "2030-01-01"], "in the future"),
+        (["sync", "--week", "W19"], "bad week"),
+        (["sync", "--month", "2026-13"], "bad month"),
+        (["sync", "--date", "2026-05-08", "--days", "3"], "choose one of"),
+        (["sync", "--to", "2026-05-08"], "--to needs --from"),
+        (["sync", "--days", "0"], "at least 1"),
+        (["--offline", "sync"], "--offline"),
+        (["search", "date:2026-99-99"], "bad date"),
+        (["show", "../etc/passwd"], "not an arXiv id"),
+        (["show", "2605.99999"], "Paper not found"),
+        (["mark", "2605.05242"], "--read, --unread"),
+        (["mark", "2605.99999", "--read"], "not in the cache"),
+        (["import", "/no/such/file.json"], "no such file"),
+        (["--api-url", "ftp://x", "sync"], "bad API URL"),
+    ],
+)
+def test_bad_input_is_one_clear_line(run, today, args, message):
+    result = run(*args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_server_down(run, today, monkeypatch):
+    monkeypatch.setenv("PAPERTUI_API_URL", "http://127.0.0.1:9")
+    import papertui.hf_api as hf
+
+    from conftest import FAST_RETRY
+
+    monkeypatch.setattr(hf, "RetryPolicy", lambda: FAST_RETRY)
+    result = run("sync", "--date", "2026-05-08")
+    assert result.exit_code == 1
+    assert "cannot reach 127.0.0.1:9" in result.output
+
+
+def test_search_text_and_json(synced):
+    result = synced("search", "--json", "--limit", "3", "author:zhuofeng")
+    rows = json.loads(result.output)
+    assert [r["id"] for r in rows] == ["2605.05242"]
+    assert set(rows[0]) >= {"id", "title", "day", "upvotes", "read", "bookmarked", "url"}
+    assert rows[0]["url"] == "https://huggingface.co/papers/2605.05242"
+    result = synced("search", "--sort", "date", "--limit", "2")
+    assert result.output.count("\n") == 2 and "2026-05-18" in result.output
+    result = synced("search", "-diffusion", "--limit", "500", "--json")
+    assert all("diffusion" not in r["title"].lower() for r in json.loads(result.output))
+
+
+def test_search_empty_cache_says_so(run):
+    result = run("search")
+    assert result.exit_code == 0 and "papertui sync" in result.output
+
+
+def test_remote_search_is_cached(run):
+    result = run("search", "--remote", "--json", "corpus")
+    assert "2605.05242" in [r["id"] for r in json.loads(result.output)]
+    assert run("--offline", "show", "2605.05242").exit_code == 0
+
+
+def test_show_fetches_unknown_paper_once(run, fake_api):
+    result = run("show", "2605.05242")
+    assert result.exit_code == 0 and "Beyond Semantic Similarity" in result.output
+    fake_api.requests.clear()
+    full = json.loads(run("--offline", "show", "--json", "https://huggingface.co/papers/2605.05242").output)
+    assert fake_api.requests == []
+    assert full["pdf_url"] == "https://arxiv.org/pdf/2605.05242"
+    assert full["github_repo"] == "https://github.com/DCI-Agent/DCI-Agent-Lite"
+
+
+def test_mark_round_trip(synced):
+    assert synced("mark", "2605.05242", "2605.13301", "--read").exit_code == 0
+    assert synced("mark", "2605.05242", "--bookmark").exit_code == 0
+    rows = {r["id"]: r for r in json.loads(synced("search", "--json", "--limit", "500").output)}
+    assert rows["2605.05242"]["read"] and rows["2605.05242"]["bookmarked"]
+    assert rows["2605.13301"]["read"] and not rows["2605.13301"]["bookmarked"]
+    synced("mark", "2605.05242", "--unread")
+    synced("mark", "2605.05242", "--unbookmark")
+    out = json.loads(synced("search", "--json", "is:bookmarked").output)
+    assert out == []
+
+
+def test_export_import_round_trip(synced, tmp_path, monkeypatch):
+    synced("mark", "2605.05242", "--read")
+    synced("mark", "2605.05242", "2605.13301", "--bookmark")
+    out = tmp_path / "export.json"
+    assert synced("export", "--format", "json", "-o", str(out)).exit_code == 0
+    first = json.loads(out.read_text())
+    monkeypatch.setenv("PAPERTUI_DB", str(tmp_path / "fresh.db"))
+    result = synced("import", str(out))
+    assert "87 papers (87 new" in result.output
+    out2 = tmp_path / "export2.json"
+    synced("export", "--format", "json", "-o", str(out2))
+    second = json.loads(out2.read_text())
+    first.pop("exported_at"), second.pop("exported_at")
+    assert first == second
+    from papertui.store import Store
+
+    with Store(tmp_path / "fresh.db") as fresh, Store(os.environ["PAPERTUI_DB"]) as again:
+        assert fresh.user_states() == again.user_states()
+
+
+def test_export_filters_and_formats(synced, tmp_path):
+    synced("mark", "2605.05242", "--bookmark")
+    bib = synced("export", "--bookmarked", "--format", "bibtex").output
+    assert bib.count("@misc{") == 1 and "eprint = {2605.05242}" in bib
+    md = synced("export", "--query", "author:zhuofeng", "--format", "markdown").output
+    assert "(https://huggingface.co/papers/2605.05242)" in md
+    csv_text = synced("export", "--format", "csv").output
+    assert csv_text.splitlines()[0].startswith("id,title,authors")
+    assert len(csv_text.strip().splitlines()) == 88
+
+
+def test_export_to_missing_directory(synced, tmp_path):
+    result = synced("export", "--format", "csv", "-o", str(tmp_path / "nope" / "x.csv"))
+    assert result.exit_code == 1 and "no such directory" in result.output
+
+
+def test_import_garbage(run, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"papertui_export": 1, "papers": [')
+    result = run("import", str(bad))
+    assert result.exit_code == 1 and "not valid JSON" in result.output
+    bad.write_text('{"papers": [1, 2, {"raw": {"paper": {"id": "nope"}}}]}')
+    result = run("import", str(bad))
+    assert result.exit_code == 1 and "all 3 entries are invalid" in result.output
+
+
+def test_import_raw_api_list(run, tmp_path):
+    from conftest import FIXTURES
+
+    result = run("import", str(FIXTURES / "daily_papers_date-2024-10-25_old-schema.json"))
+    assert result.exit_code == 0 and "29 papers" in result.output
+    rows = json.loads(run("search", "--json", "date:2024-10-25", "--limit", "100").output)
+    assert len(rows) == 29
+
+
+def test_corrupt_database_is_not_overwritten(run, db_path):
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path.write_bytes(b"garbage" * 1000)
+    result = run("search", "x")
+    assert result.exit_code == 1 and "damaged or not a papertui database" in result.output
+    assert db_path.read_bytes() == b"garbage" * 1000
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_unwritable_database(synced, db_path):
+    db_path.chmod(stat.S_IRUSR)
+    result = synced("mark", "2605.05242", "--read")
+    assert result.exit_code == 1 and "read-only" in result.output
+
+
+def test_hostile_text_never_reaches_the_terminal(run, fake_api):
+    from conftest import day_08
+
+    items = day_08()[:1]
+    items[0]["title"] = "\x1b]52;c;cm0gLXJmIH4=\x07Evil \x1b[2J[bold]title[/bold]\u202e"
+    items[0]["paper"]["title"] = items[0]["title"]
+    items[0]["paper"]["summary"] = "line\x1b[31m red \x9b2J"
+    items[0]["paper"]["githubRepo"] = "javascript:alert(1)"
+    items[0]["paper"]["authors"][0]["name"] = "\x1b[5mBlink"
+    fake_api.add_day("2026-05-08", items)
+    run("sync", "--date", "2026-05-08")
+    pid = items[0]["paper"]["id"]
+    for args in (["search"], ["show", pid], ["show", "--json", pid], ["export", "--format", "markdown"],
+                 ["export", "--format", "csv"], ["export", "--format", "bibtex"], ["search", "--json"]):
+        out = run(*args).output
+        assert "\x1b" not in out and "\x9b" not in out and "\u202e" not in out and "\x07" not in out, args
+        assert "javascript:" not in out or args == ["show", "--json", pid] and '"github_repo": null' in out

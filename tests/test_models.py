@@ -1,0 +1,112 @@
+import copy
+
+import pytest
+from conftest import FIXTURES, load_fixture
+from pydantic import ValidationError
+
+from papertui.models import DailyItem, Paper, item_from_paper, paper_columns, parse_items
+
+LISTS = [
+    "daily_papers_date-2026-05-08.json",
+    "daily_papers_latest-2026-05-18.json",
+    "daily_papers_date-2024-10-25_old-schema.json",
+    "papers_search_q-kazakh.json",
+]
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_item_of_every_real_list_parses(name):
+    data = load_fixture(name)
+    result = parse_items(data)
+    assert result.skipped == 0, result.errors
+    assert len(result.items) == len(data)
+    for item in result.items:
+        columns = paper_columns(item)
+        assert columns["title"] and "\n" not in columns["title"]
+        assert "\n" not in columns["abstract"]
+
+
+@pytest.mark.parametrize("name", ["paper_2605.13301.json", "paper_2605.15320.json"])
+def test_single_paper_responses_parse(name):
+    item, raw = item_from_paper(load_fixture(name))
+    assert item.paper.id == name[6:-5]
+    assert raw == {"paper": load_fixture(name)}
+
+
+def test_all_fixture_files_are_covered():
+    names = {p.name for p in FIXTURES.glob("*.json")} - {"error_404_generic.json"}
+    assert names == set(LISTS) | {"paper_2605.13301.json", "paper_2605.15320.json"}
+
+
+def test_day_of_an_item_new_and_old_schema():
+    new = parse_items(load_fixture("daily_papers_date-2026-05-08.json")).items
+    assert {i.daily_day().isoformat() for i in new} == {"2026-05-08"}
+    old = parse_items(load_fixture("daily_papers_date-2024-10-25_old-schema.json")).items
+    assert {i.daily_day().isoformat() for i in old} == {"2024-10-25"}
+
+
+def test_old_schema_titles_lose_arxiv_line_breaks():
+    old = parse_items(load_fixture("daily_papers_date-2024-10-25_old-schema.json")).items
+    wrapped = [i for i in old if "\n" in (i.paper.title or "")]
+    assert wrapped, "fixture should contain arXiv-wrapped titles"
+    for item in wrapped:
+        assert "  " not in paper_columns(item)["title"]
+
+
+def test_unknown_fields_are_kept_and_optional_fields_may_be_null():
+    raw = {
+        "paper": {
+            "id": "2605.00001",
+            "brandNewField": {"x": 1},
+            "title": None,
+            "authors": None,
+            "upvotes": None,
+            "ai_keywords": None,
+            "organization": None,
+        },
+        "numComments": None,
+    }
+    item = DailyItem.model_validate(raw)
+    assert item.paper.model_extra["brandNewField"] == {"x": 1}
+    columns = paper_columns(item)
+    assert columns["title"] == "2605.00001"
+    assert columns["upvotes"] == 0 and columns["authors"] == [] and columns["ai_keywords"] == []
+
+
+def test_a_bad_item_is_skipped_and_counted_not_fatal():
+    data = copy.deepcopy(load_fixture("daily_papers_date-2026-05-08.json"))
+    data[3]["paper"]["upvotes"] = "lots"
+    data[5]["paper"]["authors"] = "nobody"
+    del data[7]["paper"]["id"]
+    data.insert(0, "not an object")
+    data.insert(1, None)
+    result = parse_items(data)
+    assert result.skipped == 5
+    assert len(result.items) == 34
+    assert all(isinstance(e, str) and e for e in result.errors)
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "../../etc/passwd", "2605.05242 ", "x" * 100, "2605.1", "javascript:alert(1)"]
+)
+def test_ids_must_be_arxiv_ids(bad):
+    if bad == "2605.05242 ":
+        assert Paper(id=bad).id == "2605.05242"
+        return
+    with pytest.raises(ValidationError):
+        Paper(id=bad)
+
+
+def test_hostile_text_is_cleaned_in_columns():
+    raw = {
+        "title": "[bold red]Hi[/] \x1b[31mred\x1b[0m \x1b]52;c;SGVsbG8=\x07 \u202eevil\u202c\x07",
+        "paper": {
+            "id": "2605.00002",
+            "authors": [{"name": "Eve\x1b[2J"}],
+            "summary": "a\r\nb\x00c",
+        },
+    }
+    columns = paper_columns(DailyItem.model_validate(raw))
+    assert columns["title"] == "[bold red]Hi[/] red evil"
+    assert columns["authors"] == ["Eve"]
+    assert columns["abstract"] == "a b c"

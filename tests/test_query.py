@@ -1,0 +1,174 @@
+import pytest
+from conftest import day_08, latest_by_day, old_schema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from papertui.errors import QueryError
+from papertui.models import parse_items
+from papertui.query import compile_query
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    from papertui.store import Store
+
+    store = Store(tmp_path_factory.mktemp("q") / "q.db")
+    for day, items in [
+        ("2026-05-08", day_08()),
+        ("2024-10-25", old_schema()),
+        *latest_by_day().items(),
+    ]:
+        parsed = parse_items(items)
+        store.upsert_items(parsed.items, parsed.raws, day=day, record_day=True)
+    first = day_08()[0]["paper"]["id"]
+    store.set_state([first], read=True, bookmarked=True)
+    yield store
+    store.close()
+
+
+def ids(store, text, **kw):
+    return {p.id for p in store.papers(compile_query(text), **kw)}
+
+
+def test_empty_query_matches_everything(filled):
+    assert filled.count(compile_query("")) == filled.count() == 116
+    assert filled.count(compile_query("   ")) == 116
+
+
+def test_words_combine_with_and(filled):
+    both = ids(filled, "agentic search")
+    assert both and both <= ids(filled, "agentic") & ids(filled, "search")
+
+
+def test_phrase_and_exclusion(filled):
+    phrase = ids(filled, '"direct corpus interaction"')
+    assert "2605.05242" in phrase
+    assert "2605.05242" not in ids(filled, "retrieval -corpus")
+    assert ids(filled, "-diffusion") == ids(filled, "") - ids(filled, "diffusion")
+
+
+def test_field_filters(filled):
+    assert ids(filled, "author:zhuofeng") == {"2605.05242"}
+    assert ids(filled, 'author:"Zhuofeng Li"') == {"2605.05242"}
+    assert "2605.05242" in ids(filled, "org:tiger")
+    titled = ids(filled, "title:diffusion")
+    assert titled and titled <= ids(filled, "diffusion")
+
+
+def test_state_filters(filled):
+    assert ids(filled, "is:read") == {"2605.05242"}
+    assert ids(filled, "is:bookmarked") == {"2605.05242"}
+    assert len(ids(filled, "is:unread")) == 115
+    assert ids(filled, "-is:read") == ids(filled, "is:unread")
+
+
+def test_date_filters(filled):
+    assert len(ids(filled, "date:2026-05-08")) == 37
+    assert len(ids(filled, "date:2026-05-01..2026-05-31")) == 87
+    assert len(ids(filled, "date:2026-05")) == 87
+    assert len(ids(filled, "date:..2025-01-01")) == 29
+    assert len(ids(filled, "date:2026-05-15..")) == 50
+
+
+def test_upvotes_filters(filled):
+    high = filled.papers(compile_query("upvotes:>50"))
+    assert high and all(p.upvotes > 50 for p in high)
+    assert all(p.upvotes <= 3 for p in filled.papers(compile_query("upvotes:<=3")))
+    assert all(10 <= p.upvotes <= 20 for p in filled.papers(compile_query("upvotes:10..20")))
+
+
+def test_prefix_while_typing(filled):
+    """The last word, still being typed, matches as a prefix; a finished word does not."""
+    assert "2605.13301" in ids(filled, "Olymp")  # "Olympiad"
+    assert "2605.13301" not in ids(filled, "Olymp ")
+    assert ids(filled, "diffusion") <= ids(filled, "diffus")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("date:2026-13-40", "bad date"),
+        ("date:yesterday", "bad date"),
+        ("upvotes:lots", "bad upvotes"),
+        ("is:maybe", "is: takes"),
+        ("author:", "needs a word"),
+        ("auther:smith", "did you mean 'author:'"),
+        ("x" * 5000, "too long"),
+    ],
+)
+def test_bad_queries_give_clear_messages(filled, text, message):
+    with pytest.raises(QueryError, match=message):
+        compile_query(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        '""',
+        "-",
+        "--",
+        "*",
+        "AND",
+        "OR NOT",
+        "NEAR(a b)",
+        "a:b",
+        "title:*",
+        "'; DROP TABLE papers;--",
+        "\x00",
+        "\\",
+        "{authors}:x",
+        "^start",
+        "col:",
+        "é",
+        "日本語",
+        "a AND OR b",
+        '"unclosed',
+        '-"x"',
+        "http://example.com/x",
+        "C++",
+        "upvotes:>",
+        "date:..",
+        "(((",
+    ],
+)
+def test_syntax_like_input_is_safe(filled, text):
+    try:
+        filled.count(compile_query(text))
+    except QueryError as exc:
+        assert str(exc)
+
+
+QUERY_CHARS = st.sampled_from(
+    list("abc xyz:-\"*()^.{}'\\é日\x00\t")
+    + [
+        "author:",
+        "is:",
+        "date:",
+        "upvotes:",
+        "org:",
+        "title:",
+        "NOT",
+        "AND",
+        "OR",
+        "NEAR",
+        "..",
+        ">",
+        "2026-05-08",
+        "read",
+    ]
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.one_of(st.text(max_size=60), st.lists(QUERY_CHARS, max_size=12).map("".join)))
+def test_any_text_gives_results_or_a_clear_message(filled, text):
+    try:
+        where = compile_query(text)
+    except QueryError as exc:
+        assert str(exc).strip()
+        return
+    assert filled.count(where) >= 0
+    filled.list_rows(where, sort="title", limit=5)

@@ -1,0 +1,131 @@
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from conftest import day_08
+from fake_api import Fault
+
+from papertui import sync
+from papertui.store import DayRecord
+
+
+def test_sync_range_stores_each_day(store, client, fake_api):
+    days = sync.span(date(2026, 5, 8), date(2026, 5, 18))
+    summary = sync.sync_days(store, client, days)
+    assert summary.ok and len(summary.results) == 11
+    assert store.count() == 87
+    records = store.day_records()
+    assert set(records) == {d.isoformat() for d in days}
+    assert records["2026-05-09"].count == 0 and records["2026-05-09"].complete  # weekend
+    assert "11 of 11 days: 87 papers new, 0 updated, 0 items skipped, 0 days failed" in summary.line()
+
+
+def test_resync_is_idempotent_and_refreshes_counts(store, client, fake_api):
+    sync.sync_days(store, client, [date(2026, 5, 8)])
+    items = day_08()
+    items[0]["paper"]["upvotes"] = 1234
+    items[0]["numComments"] = 99
+    fake_api.add_day("2026-05-08", items)
+    summary = sync.sync_days(store, client, [date(2026, 5, 8)])
+    assert summary.results[0].new == 0 and summary.results[0].updated == 1
+    paper = store.paper(items[0]["paper"]["id"])
+    assert (paper.upvotes, paper.num_comments) == (1234, 99)
+    assert store.count() == 37
+
+
+def test_user_state_untouched_by_sync(store, client):
+    sync.sync_days(store, client, [date(2026, 5, 8)])
+    pid = day_08()[0]["paper"]["id"]
+    store.set_state([pid], read=True, bookmarked=True)
+    before = store.user_states()
+    sync.sync_days(store, client, [date(2026, 5, 8)])
+    assert store.user_states() == before
+
+
+def test_a_failed_day_keeps_what_was_stored(store, client, fake_api):
+    sync.sync_days(store, client, [date(2026, 5, 8)])
+    fake_api.fail("2026-05-08", *[Fault("status", status=503)] * 10)
+    summary = sync.sync_days(store, client, [date(2026, 5, 8), date(2026, 5, 15)])
+    assert not summary.ok
+    assert [r.day for r in summary.failed] == [date(2026, 5, 8)]
+    assert "HTTP 503" in summary.failed[0].error
+    assert store.count() == 37 + 40
+    assert store.count(__import__("papertui.query").query.compile_query("date:2026-05-08")) == 37
+
+
+def test_truncated_json_fails_that_day_only(store, client, fake_api):
+    body = __import__("json").dumps(day_08()).encode()[:3000]
+    fake_api.fail("2026-05-08", *[Fault("body", body=body)] * 5)
+    summary = sync.sync_days(store, client, [date(2026, 5, 8), date(2026, 5, 18)])
+    assert [r.day for r in summary.failed] == [date(2026, 5, 8)]
+    assert "not valid JSON" in summary.failed[0].error
+    assert store.count() == 10
+
+
+def test_wrong_types_are_skipped_and_counted(store, client, fake_api):
+    items = day_08()
+    items[1]["paper"]["upvotes"] = "many"
+    fake_api.add_day("2026-05-08", items)
+    summary = sync.sync_days(store, client, [date(2026, 5, 8)])
+    assert summary.ok and summary.results[0].skipped == 1
+    assert store.count() == 36
+    assert store.day_records()["2026-05-08"].skipped == 1
+    assert "1 items skipped" in summary.line()
+
+
+def test_future_date_400_is_a_failed_day(store, client):
+    summary = sync.sync_days(store, client, [date(2026, 5, 19)])
+    assert "Invalid date" in summary.failed[0].error
+    assert store.day_records() == {}
+
+
+def test_429_then_success(store, client, fake_api):
+    fake_api.fail("2026-05-08", Fault("status", status=429, headers={"Retry-After": "0"}))
+    summary = sync.sync_days(store, client, [date(2026, 5, 8)])
+    assert summary.ok and store.count() == 37
+
+
+def rec(day, fetched, complete=True):
+    return DayRecord(day.isoformat(), fetched.isoformat(), 10, 0, complete)
+
+
+def test_needs_fetch_rules():
+    today = date(2026, 5, 20)
+    old = date(2026, 5, 1)
+    settled = datetime(2026, 5, 5, tzinfo=timezone.utc)
+    assert sync.needs_fetch(old, None, today)
+    assert sync.needs_fetch(old, rec(old, settled, complete=False), today)
+    assert not sync.needs_fetch(old, rec(old, settled), today)
+    assert sync.needs_fetch(old, rec(old, datetime(2026, 5, 1, 18, tzinfo=timezone.utc)), today)
+    for recent in (today, today - timedelta(days=1)):
+        assert sync.needs_fetch(recent, rec(recent, datetime.now(timezone.utc)), today)
+
+
+def test_select_days_skips_settled_days(store, client):
+    sync.sync_days(store, client, [date(2026, 5, 8)])
+    today = date(2026, 11, 29)
+    wanted = [date(2026, 5, 8), date(2026, 5, 11)]
+    # fetched "now", long after 2026-05-08 settled; 05-11 was never fetched
+    assert sync.select_days(store, wanted, today) == [date(2026, 5, 11)]
+    assert sync.select_days(store, wanted, today, force=True) == wanted
+
+
+def test_day_selection_parsing():
+    assert len(sync.week_days("2026-W19")) == 7 and sync.week_days("2026-w19")[0] == date(2026, 5, 4)
+    assert len(sync.month_days("2026-02")) == 28
+    assert sync.recent_days(3, date(2026, 5, 8))[-1] == date(2026, 5, 6)
+    for bad, fn in [("2026-5-8", sync.parse_day), ("2026-02-30", sync.parse_day), ("2026-W60", sync.week_days),
+                    ("2026-13", sync.month_days), ("May", sync.month_days)]:
+        with pytest.raises(sync.SyncRequestError):
+            fn(bad)
+    with pytest.raises(sync.SyncRequestError, match="future"):
+        sync.clamp([date(2030, 1, 1)], date(2026, 5, 8), explicit=True)
+    assert sync.clamp(sync.month_days("2026-05"), date(2026, 5, 8))[0] == date(2026, 5, 8)
+
+
+def test_a_few_days_in_flight_at_once(store, client, fake_api):
+    days = [date(2026, 5, 11), date(2026, 5, 12), date(2026, 5, 13), date(2026, 5, 14)]
+    for day in days:
+        fake_api.fail(day.isoformat(), Fault("hang", seconds=0.3))
+    summary = sync.sync_days(store, client, days)
+    assert summary.ok
+    assert fake_api.max_in_flight == sync.PARALLEL_DAYS
