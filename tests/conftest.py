@@ -75,6 +75,9 @@ def run(db_path, fake_api, monkeypatch):
     monkeypatch.setenv("PAPERTUI_API_URL", fake_api.url)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(db_path.parent.parent / "config"))
+    import papertui.hf_api as hf
+
+    monkeypatch.setattr(hf, "RetryPolicy", lambda: FAST_RETRY)
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None):

@@ -10,8 +10,23 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "papertui"
-CORE = ["models", "hf_api", "store", "query", "sync", "links", "export", "config", "paths", "text",
-        "schema", "cli", "output", "ratelimit", "errors"]
+CORE = [
+    "models",
+    "hf_api",
+    "store",
+    "query",
+    "sync",
+    "links",
+    "export",
+    "config",
+    "paths",
+    "text",
+    "schema",
+    "cli",
+    "output",
+    "ratelimit",
+    "errors",
+]
 
 BLOCKER = """
 import importlib.abc, sys

@@ -9,14 +9,21 @@ from papertui.models import StoredPaper
 
 
 def paper(**kw):
-    base = dict(id="2605.05242", title="Beyond Semantic Similarity", authors=["Zhuofeng Li", "Yejin Choi"],
-                published_at="2026-05-03T00:00:00+00:00", day="2026-05-08")
+    base = dict(
+        id="2605.05242",
+        title="Beyond Semantic Similarity",
+        authors=["Zhuofeng Li", "Yejin Choi"],
+        published_at="2026-05-03T00:00:00+00:00",
+        day="2026-05-08",
+    )
     base.update(kw)
     return StoredPaper(**base)
 
 
 def parse(text):
-    return bibtexparser.loads(text, BibTexParser(common_strings=True, ignore_nonstandard_types=False))
+    return bibtexparser.loads(
+        text, BibTexParser(common_strings=True, ignore_nonstandard_types=False)
+    )
 
 
 def test_bibtex_fields():
@@ -59,12 +66,21 @@ def test_markdown_escapes_link_text():
 
 
 def test_csv_neutralises_formulas_and_unsafe_urls():
-    text = to_csv([paper(title="=HYPERLINK(\"http://x\")", github_repo="javascript:alert(1)")])
+    text = to_csv([paper(title='=HYPERLINK("http://x")', github_repo="javascript:alert(1)")])
     assert "'=HYPERLINK" in text and "javascript" not in text
 
 
-@pytest.mark.parametrize("bad", ["file:///etc/passwd", "javascript:alert(1)", "http://", "data:text/html,x",
-                                 "https://ok.example/a b", "  "])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "http://",
+        "data:text/html,x",
+        "https://ok.example/a b",
+        "  ",
+    ],
+)
 def test_safe_url_refuses(bad):
     from papertui.links import safe_url
 

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import day_08
@@ -16,7 +16,9 @@ def test_sync_range_stores_each_day(store, client, fake_api):
     records = store.day_records()
     assert set(records) == {d.isoformat() for d in days}
     assert records["2026-05-09"].count == 0 and records["2026-05-09"].complete  # weekend
-    assert "11 of 11 days: 87 papers new, 0 updated, 0 items skipped, 0 days failed" in summary.line()
+    assert (
+        "11 of 11 days: 87 papers new, 0 updated, 0 items skipped, 0 days failed" in summary.line()
+    )
 
 
 def test_resync_is_idempotent_and_refreshes_counts(store, client, fake_api):
@@ -91,13 +93,13 @@ def rec(day, fetched, complete=True):
 def test_needs_fetch_rules():
     today = date(2026, 5, 20)
     old = date(2026, 5, 1)
-    settled = datetime(2026, 5, 5, tzinfo=timezone.utc)
+    settled = datetime(2026, 5, 5, tzinfo=UTC)
     assert sync.needs_fetch(old, None, today)
     assert sync.needs_fetch(old, rec(old, settled, complete=False), today)
     assert not sync.needs_fetch(old, rec(old, settled), today)
-    assert sync.needs_fetch(old, rec(old, datetime(2026, 5, 1, 18, tzinfo=timezone.utc)), today)
+    assert sync.needs_fetch(old, rec(old, datetime(2026, 5, 1, 18, tzinfo=UTC)), today)
     for recent in (today, today - timedelta(days=1)):
-        assert sync.needs_fetch(recent, rec(recent, datetime.now(timezone.utc)), today)
+        assert sync.needs_fetch(recent, rec(recent, datetime.now(UTC)), today)
 
 
 def test_select_days_skips_settled_days(store, client):
@@ -110,11 +112,18 @@ def test_select_days_skips_settled_days(store, client):
 
 
 def test_day_selection_parsing():
-    assert len(sync.week_days("2026-W19")) == 7 and sync.week_days("2026-w19")[0] == date(2026, 5, 4)
+    assert len(sync.week_days("2026-W19")) == 7 and sync.week_days("2026-w19")[0] == date(
+        2026, 5, 4
+    )
     assert len(sync.month_days("2026-02")) == 28
     assert sync.recent_days(3, date(2026, 5, 8))[-1] == date(2026, 5, 6)
-    for bad, fn in [("2026-5-8", sync.parse_day), ("2026-02-30", sync.parse_day), ("2026-W60", sync.week_days),
-                    ("2026-13", sync.month_days), ("May", sync.month_days)]:
+    for bad, fn in [
+        ("2026-5-8", sync.parse_day),
+        ("2026-02-30", sync.parse_day),
+        ("2026-W60", sync.week_days),
+        ("2026-13", sync.month_days),
+        ("May", sync.month_days),
+    ]:
         with pytest.raises(sync.SyncRequestError):
             fn(bad)
     with pytest.raises(sync.SyncRequestError, match="future"):
