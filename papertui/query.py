@@ -111,7 +111,10 @@ def _phrase(term: _Term) -> str | None:
     if not words:
         return None
     phrase = '"' + " ".join(words) + '"'
-    return phrase + "*" if term.open_end else phrase
+    # Unquoted plain words match as prefixes ("model" finds "models", "modeling"): the index has
+    # no stemmer. Field values do so only while being typed, so author:li is not author:lin.
+    prefix = not term.quoted and (term.key is None or term.open_end)
+    return phrase + "*" if prefix else phrase
 
 
 def _date_range(value: str) -> tuple[str | None, str | None]:

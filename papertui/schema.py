@@ -11,8 +11,6 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("papertui")
 
-FTS_COLUMNS = ["title", "abstract", "authors", "ai_keywords", "ai_summary", "organization"]
-
 
 @migrations()
 def m001_initial(db: Database) -> None:
@@ -82,9 +80,40 @@ def m001_initial(db: Database) -> None:
         );
         CREATE INDEX idx_user_state_read ON user_state(read);
         CREATE INDEX idx_user_state_bookmarked ON user_state(bookmarked);
+
+        -- Full-text index over the paper columns (external content: no second copy of the text).
+        -- unicode61 without stemming, because FTS5 stems prefix queries too ("fus*" would become
+        -- "fu*"); search words are matched as prefixes instead, which also finds plurals.
+        -- Prefix indexes keep those prefix queries fast at 100,000 papers.
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, abstract, authors, ai_keywords, ai_summary, organization,
+            content = 'papers', content_rowid = 'pk',
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
+        );
+        CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+            INSERT INTO papers_fts (rowid, title, abstract, authors, ai_keywords, ai_summary, organization)
+            VALUES (new.pk, new.title, new.abstract, new.authors, new.ai_keywords, new.ai_summary,
+                    new.organization);
+        END;
+        CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+            INSERT INTO papers_fts (papers_fts, rowid, title, abstract, authors, ai_keywords, ai_summary,
+                                    organization)
+            VALUES ('delete', old.pk, old.title, old.abstract, old.authors, old.ai_keywords,
+                    old.ai_summary, old.organization);
+        END;
+        -- Only when searchable text changes: a re-sync that moves upvotes leaves the index alone.
+        CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, ai_keywords, ai_summary,
+                                                organization ON papers BEGIN
+            INSERT INTO papers_fts (papers_fts, rowid, title, abstract, authors, ai_keywords, ai_summary,
+                                    organization)
+            VALUES ('delete', old.pk, old.title, old.abstract, old.authors, old.ai_keywords,
+                    old.ai_summary, old.organization);
+            INSERT INTO papers_fts (rowid, title, abstract, authors, ai_keywords, ai_summary, organization)
+            VALUES (new.pk, new.title, new.abstract, new.authors, new.ai_keywords, new.ai_summary,
+                    new.organization);
+        END;
         """,
     )
-    db["papers"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="porter")
 
 
 def _run_script(db: Database, script: str) -> None:

@@ -329,10 +329,17 @@ class Store:
         return self.count(where.and_(Filter("COALESCE(u.read, 0) = 0")))
 
     @_wrap_errors
-    def days_with_papers(self) -> list[str]:
-        """Every day that has papers, newest first."""
-        rows = self._rows("SELECT DISTINCT day FROM papers WHERE day IS NOT NULL ORDER BY day DESC")
-        return [r["day"] for r in rows]
+    def latest_day(self) -> str | None:
+        return self._rows("SELECT max(day) AS day FROM papers")[0]["day"]
+
+    @_wrap_errors
+    def adjacent_day(self, day: str, direction: int) -> str | None:
+        """The nearest day with papers before (-1) or after (+1) `day`: one index lookup."""
+        if direction < 0:
+            sql = "SELECT max(day) AS day FROM papers WHERE day < ?"
+        else:
+            sql = "SELECT min(day) AS day FROM papers WHERE day > ?"
+        return self._rows(sql, (day,))[0]["day"]
 
     @_wrap_errors
     def day_records(self) -> dict[str, DayRecord]:

@@ -77,11 +77,18 @@ def test_upvotes_filters(filled):
     assert all(10 <= p.upvotes <= 20 for p in filled.papers(compile_query("upvotes:10..20")))
 
 
-def test_prefix_while_typing(filled):
-    """The last word, still being typed, matches as a prefix; a finished word does not."""
+def test_words_match_as_prefixes_and_phrases_exactly(filled):
     assert "2605.13301" in ids(filled, "Olymp")  # "Olympiad"
-    assert "2605.13301" not in ids(filled, "Olymp ")
+    assert "2605.13301" in ids(filled, "olymp ")
+    assert "2605.13301" not in ids(filled, '"Olymp"')
     assert ids(filled, "diffusion") <= ids(filled, "diffus")
+    assert ids(filled, "fus") == ids(filled, "fuse") | ids(filled, "fusion") | ids(filled, "fus")
+    assert len(ids(filled, "fus")) < 20
+
+
+def test_field_values_are_whole_words_once_typed(filled):
+    assert ids(filled, "author:zhuofen") == {"2605.05242"}  # still typing: prefix
+    assert ids(filled, "author:zhuofen is:read") == set()  # finished word: exact
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,604 @@
+"""The reader: search bar, list pane, detail pane, status line and footer.
+
+The app is the router: widgets post messages, the app runs SQLite and HTTP work in thread
+workers through `Library`, and results come back as messages. Read/bookmark writes are the one
+exception: they are sub-millisecond and must be on disk before the key press returns.
+"""
+
+from __future__ import annotations
+
+import webbrowser
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState
+
+from .. import clipboard
+from ..config import Config, save_config
+from ..errors import PapertuiError
+from ..export import bibtex_entry, markdown_link
+from ..library import Library
+from ..links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
+from ..models import StoredPaper
+from ..store import ListRow
+from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
+from .messages import PaperLoaded, QueryDone, RowsLoaded, SyncDayDone, SyncDone, SyncPlanned
+from .resources import stylesheet
+from .screens.copy_menu import CopyMenu
+from .screens.help import HelpScreen
+from .widgets.detail import PaperDetail
+from .widgets.paper_list import BLOCK, PaperList
+from .widgets.search_bar import SearchBar
+from .widgets.status import StatusLine
+
+SEARCH_DEBOUNCE = 0.12
+NARROW_WIDTH = 100
+
+
+class Done(Message):
+    """A generic worker result: `callback(value)` runs on the UI thread."""
+
+    def __init__(self, callback: Callable, value):
+        super().__init__()
+        self.callback = callback
+        self.value = value
+
+
+class PapertuiApp(App):
+    CSS_PATH = str(stylesheet())
+    TITLE = "papertui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("slash", "focus_search", "Search", id="app.search"),
+        Binding(
+            "tab", "switch_pane(1)", "Switch pane", show=False, priority=True, id="app.next_pane"
+        ),
+        Binding(
+            "shift+tab",
+            "switch_pane(-1)",
+            "Switch pane",
+            show=False,
+            priority=True,
+            id="app.prev_pane",
+        ),
+        Binding("m", "toggle_read", "Read", id="app.toggle_read"),
+        Binding("b", "toggle_bookmark", "Bookmark", id="app.toggle_bookmark"),
+        Binding("u", "toggle_unread_only", "Unread", id="app.unread_only"),
+        Binding("B", "toggle_bookmarks_only", "Bookmarks", id="app.bookmarks_only"),
+        Binding("y", "copy_link", "Copy", id="app.copy_link"),
+        Binding("Y", "copy_menu", "Copy…", show=False, id="app.copy_menu"),
+        Binding("o", "open_page", "Open", id="app.open_page"),
+        Binding("O", "open_pdf", "PDF", show=False, id="app.open_pdf"),
+        Binding("left_square_bracket", "step(-1)", "Prev", id="app.previous"),
+        Binding("right_square_bracket", "step(1)", "Next", id="app.next"),
+        Binding("v", "cycle_view", "View", id="app.view"),
+        Binding("s", "cycle_sort", "Sort", id="app.sort"),
+        Binding("r", "sync", "Sync", id="app.sync"),
+    ]
+    # Actions also offered in the command palette: (action, title, help).
+    PALETTE = [
+        ("toggle_read", "Toggle read / unread", "Mark the highlighted paper read or unread (m)"),
+        ("toggle_bookmark", "Toggle bookmark", "Bookmark the highlighted paper or remove it (b)"),
+        ("toggle_unread_only", "Show unread only", "Hide papers you have read (u)"),
+        ("toggle_bookmarks_only", "Show bookmarks only", "Only bookmarked papers (B)"),
+        ("copy_link", "Copy Hugging Face link", "Copy the paper's huggingface.co link (y)"),
+        (
+            "copy_menu",
+            "Copy…",
+            "Copy the arXiv, PDF, GitHub or project link, BibTeX or Markdown (Y)",
+        ),
+        ("open_page", "Open in browser", "Open the paper's Hugging Face page (o)"),
+        ("open_pdf", "Open PDF", "Open the arXiv PDF in the browser (O)"),
+        ("step(-1)", "Previous day / week / month", "Step the view back ([)"),
+        ("step(1)", "Next day / week / month", "Step the view forward (])"),
+        ("cycle_view", "Cycle view", "Day → week → month → all papers (v)"),
+        ("cycle_sort", "Cycle sort", "Most upvoted → newest → title (s)"),
+        ("sync", "Sync now", "Fetch the recent days that are missing or stale (r)"),
+        ("focus_search", "Search", "Focus the search bar (/)"),
+        ("help", "Keys and search help", "Every key and the search language (?)"),
+    ]
+
+    def __init__(
+        self,
+        library: Library,
+        config: Config | None = None,
+        *,
+        config_path=None,
+        notices: Iterable[str] = (),
+        autosync: bool = True,
+    ):
+        super().__init__()
+        self.library = library
+        self.config = config or Config()
+        self.config_path = config_path
+        self.notices = list(notices)
+        self.autosync = autosync and not library.offline
+        self.rq = ReaderQuery(View(self.config.default_view, None), sort=self.config.sort)
+        self.generation = 0
+        self.where = None
+        self.total = 0
+        self.unread = 0
+        self._search_timer: Timer | None = None
+        self._sync_total = 0
+        self._sync_done = 0
+        self.syncing = False
+
+    # ---- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield SearchBar(id="search")
+        with Horizontal(id="panes"):
+            yield PaperList(id="list")
+            yield PaperDetail(id="detail")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def paper_list(self) -> PaperList:
+        return self.query_one("#list", PaperList)
+
+    @property
+    def detail(self) -> PaperDetail:
+        return self.query_one("#detail", PaperDetail)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def on_mount(self) -> None:
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        else:
+            self.notices.append(
+                f"unknown theme {self.config.theme!r} in the config; using the default"
+            )
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.paper_list.focus()
+        self._layout_for(self.size.width)
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=8)
+        self.status.set(
+            sync_text="offline" if self.library.offline else "", sync_kind="status--offline"
+        )
+        self.background(self.library.latest_day, self._start_view)
+
+    def _start_view(self, latest) -> None:
+        self.rq = replace(self.rq, view=View(self.rq.view.kind, latest))
+        self.paper_list.empty_text = "No papers cached yet." + (
+            "" if self.library.offline else " Syncing the recent days…"
+        )
+        self.refresh_list()
+        if self.autosync:
+            self.action_sync()
+
+    def on_resize(self, event) -> None:
+        self._layout_for(event.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.query_one("#panes").set_class(width < NARROW_WIDTH, "-narrow")
+
+    # ---- workers ------------------------------------------------------------------------
+
+    def background(self, fn: Callable, then: Callable, group: str = "misc") -> None:
+        """Run fn in a thread; then(result) runs on the UI thread. Errors become notifications."""
+        self._background(fn, then, group)
+
+    @work(thread=True, exit_on_error=False)
+    def _background(self, fn: Callable, then: Callable, group: str) -> None:
+        self.post_message(Done(then, fn()))
+
+    def on_done(self, message: Done) -> None:
+        message.callback(message.value)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = (
+                str(error)
+                if isinstance(error, PapertuiError)
+                else f"{type(error).__name__}: {error}"
+            )
+            self.notify(text, title="Something went wrong", severity="error", timeout=8)
+
+    # ---- the list -----------------------------------------------------------------------
+
+    def refresh_list(self, keep_current: bool = True) -> None:
+        """Re-run the current query; the cursor stays on the same paper when it is still there."""
+        self.generation += 1
+        current = self.paper_list.current if keep_current else None
+        self._load_query(
+            self.generation, self.rq, current.id if current else None, self.paper_list.cursor
+        )
+
+    @work(thread=True, exclusive=True, group="query", exit_on_error=False)
+    def _load_query(
+        self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int
+    ) -> None:
+        snapshot = self.library.snapshot(rq, BLOCK)
+        index = None
+        if keep_id and snapshot.where is not None:
+            ids = [r.id for r in snapshot.rows]
+            index = (
+                ids.index(keep_id)
+                if keep_id in ids
+                else self.library.index_of(snapshot.where, rq.sort, keep_id)
+            )
+        self.post_message(
+            QueryDone(generation, snapshot, keep_id, index if index is not None else cursor)
+        )
+
+    def on_query_done(self, message: QueryDone) -> None:
+        if message.generation != self.generation:
+            return
+        snapshot = message.snapshot
+        search = self.query_one("#search", SearchBar)
+        search.set_class(bool(snapshot.error), "-error")
+        if snapshot.error:
+            self.status.set(error=snapshot.error)
+            return
+        self.where, self.total, self.unread = snapshot.where, snapshot.total, snapshot.unread
+        cursor = message.keep_index if message.keep_id else 0
+        self.paper_list.reset(self.generation, snapshot.total, snapshot.rows, cursor=cursor or 0)
+        if snapshot.total == 0:
+            self.detail.show_paper(None)
+        self._update_status(error="")
+
+    def _update_status(self, **extra) -> None:
+        self.status.set(
+            view_text=self.rq.describe(),
+            counts=f"{self.total:,} paper{'s' * (self.total != 1)} · {self.unread:,} unread",
+            **extra,
+        )
+
+    def on_paper_list_need_rows(self, message: PaperList.NeedRows) -> None:
+        if self.where is None:
+            return
+        self._load_rows(message.generation, self.where, self.rq.sort, message.start, message.count)
+
+    @work(thread=True, exit_on_error=False)
+    def _load_rows(self, generation: int, where, sort: str, start: int, count: int) -> None:
+        self.post_message(
+            RowsLoaded(generation, start, self.library.rows(where, sort, start, count))
+        )
+
+    def on_rows_loaded(self, message: RowsLoaded) -> None:
+        self.paper_list.add_rows(message.generation, message.start, message.rows)
+
+    def on_paper_list_highlighted(self, message: PaperList.Highlighted) -> None:
+        if message.row is not None and (
+            self.detail.paper is None or self.detail.paper.id != message.row.id
+        ):
+            self._load_paper(message.row.id)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _load_paper(self, paper_id: str) -> None:
+        self.post_message(PaperLoaded(paper_id, self.library.paper(paper_id)))
+
+    def on_paper_loaded(self, message: PaperLoaded) -> None:
+        current = self.paper_list.current
+        if current is not None and current.id == message.paper_id:
+            self.detail.show_paper(message.paper)
+
+    def on_paper_list_selected(self, message: PaperList.Selected) -> None:
+        if not message.row.read:
+            self._set_state(message.row, read=True)
+
+    # ---- search -------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        text = event.value
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, lambda: self._search(text))
+
+    def _search(self, text: str) -> None:
+        if text != self.rq.text:
+            self.rq = replace(self.rq, text=text)
+            self.refresh_list(keep_current=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self._search(event.value)
+            self.paper_list.focus()
+
+    def on_search_bar_cleared(self, _message: SearchBar.Cleared) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search("")
+        self.paper_list.focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", SearchBar).focus()
+
+    def action_switch_pane(self, direction: int) -> None:
+        order = [self.paper_list, self.detail]
+        focused = self.focused
+        if focused not in order:
+            self.paper_list.focus()
+            return
+        order[(order.index(focused) + direction) % 2].focus()
+
+    # ---- reading state ------------------------------------------------------------------
+
+    def _current(self) -> ListRow | None:
+        row = self.paper_list.current
+        if row is None:
+            self.notify("No paper is highlighted.", severity="warning")
+        return row
+
+    def _set_state(
+        self, row: ListRow, *, read: bool | None = None, bookmarked: bool | None = None
+    ) -> None:
+        row = self.paper_list.find_row(row.id) or row  # the freshest copy: keys can outrun messages
+        try:
+            self.library.set_state(row.id, read=read, bookmarked=bookmarked)
+        except PapertuiError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        updated = replace(
+            row,
+            read=row.read if read is None else read,
+            bookmarked=row.bookmarked if bookmarked is None else bookmarked,
+        )
+        if updated.read != row.read:
+            self.unread += -1 if updated.read else 1
+            self._update_status()
+        self.paper_list.replace_row(updated)
+        paper = self.detail.paper
+        if paper is not None and paper.id == row.id:
+            self.detail.show_paper(
+                paper.model_copy(update={"read": updated.read, "bookmarked": updated.bookmarked}),
+                keep_scroll=True,
+            )
+
+    def action_toggle_read(self) -> None:
+        if row := self._current():
+            self._set_state(row, read=not row.read)
+
+    def action_toggle_bookmark(self) -> None:
+        if row := self._current():
+            self._set_state(row, bookmarked=not row.bookmarked)
+            self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
+
+    def action_toggle_unread_only(self) -> None:
+        self.rq = replace(self.rq, unread_only=not self.rq.unread_only)
+        self.refresh_list()
+
+    def action_toggle_bookmarks_only(self) -> None:
+        self.rq = replace(self.rq, bookmarks_only=not self.rq.bookmarks_only)
+        self.refresh_list()
+
+    # ---- views --------------------------------------------------------------------------
+
+    def action_cycle_view(self) -> None:
+        kind = next_in(VIEW_KINDS, self.rq.view.kind)
+        self.rq = replace(self.rq, view=View(kind, self.rq.view.anchor))
+        self.refresh_list(keep_current=False)
+
+    def action_step(self, direction: int) -> None:
+        view = self.rq.view
+        if view.anchor is None or view.kind == "all":
+            self.notify(
+                "All papers are already shown: press v to pick a day, week or month.", timeout=3
+            )
+            return
+        if view.kind != "day":
+            self._show_view(view.step(direction))
+            return
+
+        def arrive(day) -> None:
+            if day is None:
+                self.notify(
+                    "No earlier day with papers." if direction < 0 else "This is the latest day.",
+                    timeout=2,
+                )
+            else:
+                self._show_view(View("day", day))
+
+        self.background(lambda: self.library.adjacent_day(view.anchor, direction), arrive)
+
+    def _show_view(self, view: View) -> None:
+        self.rq = replace(self.rq, view=view)
+        self.refresh_list(keep_current=False)
+
+    def action_cycle_sort(self) -> None:
+        self.rq = replace(self.rq, sort=next_in(SORT_ORDER, self.rq.sort))
+        self.refresh_list()
+
+    # ---- copy and open ------------------------------------------------------------------
+
+    def copy_text(self, label: str, text: str) -> None:
+        try:
+            how = clipboard.copy(text, osc52=self.copy_to_clipboard)
+        except clipboard.ClipboardError as exc:
+            self.notify(str(exc), title=f"Could not copy the {label}", severity="error", timeout=6)
+            return
+        self.notify(f"Copied the {label} to the {how}.", timeout=3)
+
+    def action_copy_link(self) -> None:
+        if row := self._current():
+            self.copy_text("Hugging Face link", hf_url(row.id))
+
+    def action_copy_menu(self) -> None:
+        if row := self._current():
+            self.background(lambda: self.library.paper(row.id), self._show_copy_menu)
+
+    def _show_copy_menu(self, paper: StoredPaper | None) -> None:
+        if paper is None:
+            return
+        choices = [
+            ("h", "Hugging Face link", hf_url(paper.id)),
+            ("a", "arXiv abstract link", arxiv_abs_url(paper.id)),
+            ("p", "PDF link", arxiv_pdf_url(paper.id)),
+        ]
+        if repo := safe_url(paper.github_repo):
+            choices.append(("g", "GitHub link", repo))
+        if page := safe_url(paper.project_page):
+            choices.append(("w", "project page link", page))
+        choices += [
+            ("b", "BibTeX entry", bibtex_entry(paper)),
+            ("m", "Markdown link", markdown_link(paper)),
+        ]
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self.copy_text(*choice)
+
+        self.push_screen(CopyMenu(paper.title, choices), chosen)
+
+    def action_open_page(self) -> None:
+        if row := self._current():
+            self.open_link("Hugging Face page", hf_url(row.id))
+
+    def action_open_pdf(self) -> None:
+        if row := self._current():
+            self.open_link("PDF", arxiv_pdf_url(row.id))
+
+    def open_link(self, label: str, url: str) -> None:
+        safe = safe_url(url)
+        if safe is None:
+            self.notify(
+                f"Refused to open {url[:60]!r}: only http(s) links are opened.", severity="error"
+            )
+            return
+
+        def opened(ok: bool) -> None:
+            if ok:
+                self.notify(f"Opened the {label} in your browser.", timeout=3)
+            else:
+                self.notify(
+                    f"No browser available. The link: {safe}", severity="warning", timeout=8
+                )
+
+        self.background(lambda: webbrowser.open(safe), opened)
+
+    # ---- sync ---------------------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        if self.library.offline:
+            self.notify("Offline (--offline): syncing is turned off.", severity="warning")
+            return
+        if self.syncing:
+            self.notify("A sync is already running.", timeout=2)
+            return
+        self.syncing = True
+        self._sync_done = 0
+        self.status.set(sync_text="⟳ checking for new papers…", sync_kind="status--sync")
+        self._run_sync(self.config.sync_days)
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _run_sync(self, days: int) -> None:
+        try:
+            summary = self.library.sync(
+                days,
+                on_day=lambda result: self.post_message(SyncDayDone(result)),
+                on_plan=lambda todo: self.post_message(SyncPlanned(len(todo))),
+            )
+        except PapertuiError as exc:
+            self.post_message(SyncDone(None, str(exc)))
+            return
+        self.post_message(SyncDone(summary))
+
+    def on_sync_planned(self, message: SyncPlanned) -> None:
+        self._sync_total = message.total
+        self.status.set(sync_text=f"⟳ syncing 0/{message.total} days", sync_kind="status--sync")
+
+    def on_sync_day_done(self, message: SyncDayDone) -> None:
+        self._sync_done += 1
+        self.status.set(
+            sync_text=f"⟳ syncing {self._sync_done}/{self._sync_total} days",
+            sync_kind="status--sync",
+        )
+        result = message.result
+        if result.ok and (result.new or result.updated):
+            if self.rq.view.anchor is None:
+                self.background(self.library.latest_day, self._first_papers)
+            else:
+                self.refresh_list()
+
+    def _first_papers(self, latest) -> None:
+        if latest is not None and self.rq.view.anchor is None:
+            self._show_view(View(self.rq.view.kind, latest))
+        else:
+            self.refresh_list()
+
+    def on_sync_done(self, message: SyncDone) -> None:
+        self.syncing = False
+        summary = message.summary
+        if summary is None:
+            self.status.set(sync_text=f"sync failed: {message.error}", sync_kind="status--error")
+            self.notify(
+                message.error or "sync failed", title="Sync failed", severity="error", timeout=8
+            )
+            return
+        stamp = datetime.now().strftime("%H:%M")
+        if summary.ok:
+            new = sum(r.new for r in summary.results)
+            text = f"✓ synced {stamp}" + (f" · {new} new" if new else "")
+            self.status.set(sync_text=text, sync_kind="status--sync")
+            if self.rq.view.anchor is None:
+                self.background(self.library.latest_day, self._first_papers)
+            return
+        failed = summary.failed
+        if all(
+            "cannot reach" in (r.error or "") or "did not answer" in (r.error or "") for r in failed
+        ):
+            self.status.set(
+                sync_text="offline · showing cached papers", sync_kind="status--offline"
+            )
+            self.notify(
+                failed[0].error or "",
+                title="No network: showing cached papers",
+                severity="warning",
+                timeout=6,
+            )
+            return
+        self.status.set(sync_text=f"⚠ sync: {len(failed)} day(s) failed", sync_kind="status--error")
+        details = "\n".join(f"{r.day}: {r.error}" for r in failed[:5])
+        self.notify(details, title="Some days failed to sync", severity="error", timeout=10)
+
+    # ---- help, palette, theme -----------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_help()))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """Every binding as the user has it mapped now (the keymap applied)."""
+        rows: list[tuple[str, str]] = []
+        sources = [self, self.paper_list, self.detail, self.query_one("#search", SearchBar)]
+        for source in sources:
+            for _key, binding in source._bindings:
+                if binding.description and (binding.key, binding.description) not in rows:
+                    rows.append((self.get_key_display(binding), binding.description))
+        merged: dict[str, list[str]] = {}
+        for key, description in rows:
+            merged.setdefault(description, []).append(key)
+        return [(" / ".join(keys), description) for description, keys in merged.items()]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for action, title, help_text in self.PALETTE:
+            yield SystemCommand(title, help_text, lambda action=action: self.run_action(action))
+
+    def _remember_theme(self, theme) -> None:
+        if theme.name == self.config.theme:
+            return
+        self.config = self.config.model_copy(update={"theme": theme.name})
+        try:
+            save_config(self.config, self.config_path)
+        except OSError as exc:
+            self.notify(f"Theme not saved: {exc}", severity="warning")

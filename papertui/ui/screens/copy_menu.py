@@ -1,0 +1,51 @@
+"""The `Y` copy menu: pick which link (or citation) of the paper goes to the clipboard."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class CopyMenu(ModalScreen[tuple[str, str] | None]):
+    """Dismisses with (label, text to copy), or None."""
+
+    BINDINGS = [Binding("escape,q", "dismiss_none", "Close", id="copy.close")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str, str]]):
+        """choices: (key, label, text)."""
+        super().__init__()
+        self.paper_title = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="copy-box"):
+            yield Static(
+                Text("Copy — " + self.paper_title, no_wrap=True, overflow="ellipsis"),
+                id="copy-title",
+            )
+            yield OptionList(
+                *[
+                    Option(Text(f"{key}  {label}"), id=str(i))
+                    for i, (key, label, _) in enumerate(self.choices)
+                ],
+                id="copy-options",
+            )
+
+    def on_key(self, event) -> None:
+        for key, label, text in self.choices:
+            if event.character == key:
+                event.stop()
+                self.dismiss((label, text))
+                return
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        _, label, text = self.choices[int(event.option.id)]
+        self.dismiss((label, text))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

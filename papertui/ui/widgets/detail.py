@@ -1,0 +1,113 @@
+"""The detail pane: one paper in full, every field as literal text (never markup), scrollable."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
+from ...models import StoredPaper
+from ...text import strip_controls
+
+
+def _literal(text: str | None) -> str:
+    """Untrusted text, safe for the terminal: no controls, no escapes (Rich sees no markup in Text)."""
+    return strip_controls(text or "")
+
+
+class PaperDetail(VerticalScroll, can_focus=True):
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up"),
+        Binding("g", "scroll_home", "Top", show=False, id="detail.top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="detail.bottom"),
+        Binding("ctrl+d", "page_down", "Page down", show=False, id="detail.page_down"),
+        Binding("ctrl+u", "page_up", "Page up", show=False, id="detail.page_up"),
+    ]
+    COMPONENT_CLASSES = {
+        "detail--title",
+        "detail--label",
+        "detail--muted",
+        "detail--link",
+        "detail--section",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.paper: StoredPaper | None = None
+        self.placeholder = "Select a paper to read it here."
+
+    def compose(self):
+        yield Static(id="detail-body")
+
+    def on_mount(self) -> None:
+        self.show_paper(None)
+        self.app.theme_changed_signal.subscribe(
+            self, lambda _theme: self.show_paper(self.paper, keep_scroll=True)
+        )
+
+    def show_paper(self, paper: StoredPaper | None, keep_scroll: bool = False) -> None:
+        changed = paper is None or self.paper is None or paper.id != self.paper.id
+        self.paper = paper
+        body = self.query_one("#detail-body", Static)
+        body.update(
+            self.render_paper(paper)
+            if paper
+            else Text(self.placeholder, self._style("detail--muted"))
+        )
+        if changed and not keep_scroll:
+            self.scroll_home(animate=False)
+
+    def _style(self, name: str):
+        return self.get_component_rich_style(name)
+
+    def render_paper(self, paper: StoredPaper) -> Group:
+        label, muted, link = (
+            self._style("detail--label"),
+            self._style("detail--muted"),
+            self._style("detail--link"),
+        )
+        section = self._style("detail--section")
+        head = Text(_literal(paper.title) + "\n", self._style("detail--title"))
+        state = ["● unread"] if not paper.read else []
+        if paper.bookmarked:
+            state.append("★ bookmarked")
+        if state:
+            head.append("  ".join(state) + "\n", link)
+
+        fields = Table.grid(padding=(0, 1))
+        fields.add_column(style=label, no_wrap=True)
+        fields.add_column()
+
+        def field(name: str, value: str | None, style=None) -> None:
+            if value:
+                fields.add_row(Text(name), Text(_literal(value), style=style or ""))
+
+        field("Authors", ", ".join(paper.authors) or None)
+        field("Organization", paper.organization)
+        field("arXiv", paper.id)
+        field("Published", (paper.published_at or "")[:10] or None)
+        field("Daily Papers", paper.day)
+        field("Upvotes", f"{paper.upvotes}   Comments: {paper.num_comments}")
+        if repo := safe_url(paper.github_repo):
+            stars = f"  ({paper.github_stars} ★)" if paper.github_stars is not None else ""
+            field("GitHub", repo + stars, link)
+        field("Project page", safe_url(paper.project_page), link)
+        field("Hugging Face", hf_url(paper.id), link)
+        field("Abstract", arxiv_abs_url(paper.id), link)
+        field("PDF", arxiv_pdf_url(paper.id), link)
+
+        tail = Text()
+        if paper.ai_summary:
+            tail.append("\nAI summary\n", section)
+            tail.append(_literal(paper.ai_summary) + "\n")
+        if paper.ai_keywords:
+            tail.append("\nKeywords\n", section)
+            tail.append(_literal(", ".join(paper.ai_keywords)) + "\n", muted)
+        tail.append("\nAbstract\n", section)
+        tail.append(_literal(paper.abstract) or "(no abstract)", None if paper.abstract else muted)
+        return Group(head, fields, tail)

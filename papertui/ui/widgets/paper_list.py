@@ -1,0 +1,224 @@
+"""The paper list: a virtual list (Line API on a ScrollView) that holds only a window of rows.
+
+It never talks to SQLite itself: when a line it must draw is not loaded it posts `NeedRows`,
+the app loads that block in a worker, and `add_rows` fills it in. So opening, scrolling and
+jumping cost the same at 100 rows or 100,000.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...store import ListRow
+
+BLOCK = 200  # rows loaded per request
+MAX_CACHED_BLOCKS = 12
+
+
+class PaperList(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("g,home", "first", "First", show=False, id="list.first"),
+        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up"),
+        Binding("ctrl+d", "half_page(1)", "Half page down", show=False, id="list.half_down"),
+        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False, id="list.half_up"),
+        Binding("enter", "select", "Open", id="list.open"),
+    ]
+    COMPONENT_CLASSES = {
+        "paper-list--cursor",
+        "paper-list--unread",
+        "paper-list--read",
+        "paper-list--marker",
+        "paper-list--bookmark",
+        "paper-list--upvotes",
+        "paper-list--day",
+        "paper-list--placeholder",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class NeedRows(Message):
+        def __init__(self, generation: int, start: int, count: int):
+            super().__init__()
+            self.generation = generation
+            self.start = start
+            self.count = count
+
+    class Highlighted(Message):
+        def __init__(self, row: ListRow | None):
+            super().__init__()
+            self.row = row
+
+    class Selected(Message):
+        def __init__(self, row: ListRow):
+            super().__init__()
+            self.row = row
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.total = 0
+        self.generation = 0
+        self._rows: dict[int, ListRow] = {}
+        self._requested: set[int] = set()
+        self.empty_text = "No papers here."
+
+    # ---- data ---------------------------------------------------------------------------
+
+    def reset(self, generation: int, total: int, rows: list[ListRow], cursor: int = 0) -> None:
+        """Show a new result: its total and first rows; the cursor goes to `cursor`."""
+        self.generation = generation
+        self.total = total
+        self._rows = dict(enumerate(rows))
+        self._requested = {0} if rows else set()
+        self.virtual_size = Size(self.scrollable_content_region.width, total)
+        self.refresh()
+        self.cursor = max(0, min(cursor, total - 1))
+
+    def add_rows(self, generation: int, start: int, rows: list[ListRow]) -> None:
+        if generation != self.generation:
+            return  # an answer to an older query
+        for offset, row in enumerate(rows):
+            self._rows[start + offset] = row
+        self._evict()
+        self.refresh()
+        if start <= self.cursor < start + len(rows):
+            self.post_message(self.Highlighted(self._rows[self.cursor]))
+
+    def replace_row(self, row: ListRow) -> None:
+        """Update one paper's row in place (after a read or bookmark change)."""
+        for index, current in self._rows.items():
+            if current.id == row.id:
+                self._rows[index] = row
+                self.refresh_line(index)
+
+    def find_row(self, paper_id: str) -> ListRow | None:
+        return next((row for row in self._rows.values() if row.id == paper_id), None)
+
+    @property
+    def current(self) -> ListRow | None:
+        return self._rows.get(self.cursor)
+
+    def _need(self, index: int) -> None:
+        block = index // BLOCK
+        if block not in self._requested:
+            self._requested.add(block)
+            self.post_message(self.NeedRows(self.generation, block * BLOCK, BLOCK))
+
+    def _evict(self) -> None:
+        if len(self._rows) <= MAX_CACHED_BLOCKS * BLOCK:
+            return
+        keep = self.cursor // BLOCK
+        far = sorted(self._requested, key=lambda b: -abs(b - keep))
+        while len(self._rows) > MAX_CACHED_BLOCKS * BLOCK and far:
+            block = far.pop(0)
+            self._requested.discard(block)
+            for index in range(block * BLOCK, (block + 1) * BLOCK):
+                self._rows.pop(index, None)
+
+    # ---- drawing ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = round(self.scroll_offset.y) + y
+        base = self.rich_style
+        if self.total == 0:
+            if y == 0:
+                style = self.get_component_rich_style("paper-list--placeholder")
+                return Strip([Segment(f" {self.empty_text}", style)]).adjust_cell_length(
+                    width, base
+                )
+            return Strip.blank(width, base)
+        if index >= self.total:
+            return Strip.blank(width, base)
+        row = self._rows.get(index)
+        if row is None:
+            self._need(index)
+            style = self.get_component_rich_style("paper-list--placeholder")
+            return Strip([Segment("  …", style)]).adjust_cell_length(width, base)
+        strip = self._row_strip(row, width)
+        if index == self.cursor:
+            cursor_style = self.get_component_rich_style("paper-list--cursor")
+            strip = strip.apply_style(cursor_style)
+        return strip
+
+    def _row_strip(self, row: ListRow, width: int) -> Strip:
+        text_style = self.get_component_rich_style(
+            "paper-list--read" if row.read else "paper-list--unread"
+        )
+        marker = self.get_component_rich_style("paper-list--marker")
+        mark = self.get_component_rich_style("paper-list--bookmark")
+        upvotes = self.get_component_rich_style("paper-list--upvotes")
+        day_style = self.get_component_rich_style("paper-list--day")
+        day = f" {row.day[5:] if row.day else '':>5} " if width >= 40 else " "
+        head = [
+            Segment(" ●" if not row.read else "  ", marker),
+            Segment("★ " if row.bookmarked else "  ", mark),
+            Segment(f"{row.upvotes:>4} ", upvotes),
+        ]
+        used = sum(cell_len(s.text) for s in head) + cell_len(day)
+        room = max(width - used, 1)
+        title = (
+            row.title if cell_len(row.title) <= room else set_cell_size(row.title, room - 1) + "…"
+        )
+        segments = [*head, Segment(set_cell_size(title, room), text_style), Segment(day, day_style)]
+        return Strip(segments).adjust_cell_length(width, self.rich_style)
+
+    def refresh_line(self, index: int) -> None:
+        y = index - round(self.scroll_offset.y)
+        if 0 <= y < self.scrollable_content_region.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+
+    # ---- cursor -------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
+        row = self._rows.get(new)
+        if row is None and self.total:
+            self._need(new)
+        self.post_message(self.Highlighted(row))
+
+    def _move(self, to: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(to, self.total - 1))
+
+    def action_cursor_down(self) -> None:
+        self._move(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(self.total - 1)
+
+    def action_page(self, direction: int) -> None:
+        self._move(self.cursor + direction * max(self.scrollable_content_region.height - 1, 1))
+
+    def action_half_page(self, direction: int) -> None:
+        self._move(self.cursor + direction * max(self.scrollable_content_region.height // 2, 1))
+
+    def action_select(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self.current))
+
+    def on_click(self, event) -> None:
+        index = round(self.scroll_offset.y) + event.y
+        if 0 <= index < self.total:
+            self.cursor = index

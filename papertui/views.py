@@ -1,0 +1,109 @@
+"""What the reader is looking at: a view (day, week, month, everything) plus filters and a query.
+
+Kept out of the UI so it can be tested without a terminal. `ReaderQuery.filter()` is the one place
+where the view, the unread/bookmark toggles and the search text become a single SQL filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Literal
+
+from .query import MATCH_ALL, Filter, compile_query, day_range
+
+ViewKind = Literal["day", "week", "month", "all"]
+VIEW_KINDS: tuple[ViewKind, ...] = ("day", "week", "month", "all")
+SORT_ORDER = ("upvotes", "date", "title")
+SORT_LABELS = {"upvotes": "most upvoted", "date": "newest", "title": "title"}
+
+
+@dataclass(frozen=True)
+class View:
+    kind: ViewKind
+    anchor: date | None  # any day inside the period; None only for "all" or an empty cache
+
+    def bounds(self) -> tuple[date | None, date | None]:
+        if self.kind == "all" or self.anchor is None:
+            return None, None
+        if self.kind == "day":
+            return self.anchor, self.anchor
+        if self.kind == "week":
+            monday = self.anchor - timedelta(days=self.anchor.weekday())
+            return monday, monday + timedelta(days=6)
+        first = self.anchor.replace(day=1)
+        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return first, nxt - timedelta(days=1)
+
+    def label(self) -> str:
+        if self.kind == "all":
+            return "All papers"
+        if self.anchor is None:
+            return "No papers yet"
+        start, end = self.bounds()
+        if self.kind == "day":
+            return self.anchor.strftime("%a %d %b %Y")
+        if self.kind == "week":
+            year, week, _ = self.anchor.isocalendar()
+            return f"Week {year}-W{week:02d} ({start:%d %b}–{end:%d %b})"
+        return self.anchor.strftime("%B %Y")
+
+    def step(self, direction: int) -> View:
+        """The previous (-1) or next (+1) week or month (days step through `adjacent_day`)."""
+        if self.kind in ("all", "day") or self.anchor is None:
+            return self
+        start, end = self.bounds()
+        if direction < 0:
+            return replace(self, anchor=start - timedelta(days=1))
+        return replace(self, anchor=end + timedelta(days=1))
+
+    def with_kind(self, kind: ViewKind, latest: date | None) -> View:
+        return View(kind, self.anchor or latest)
+
+
+def next_in(values: tuple, current) -> object:
+    return values[(values.index(current) + 1) % len(values)]
+
+
+@dataclass(frozen=True)
+class ReaderQuery:
+    """Everything that decides which papers the list shows and in what order."""
+
+    view: View
+    text: str = ""
+    unread_only: bool = False
+    bookmarks_only: bool = False
+    sort: str = "upvotes"
+
+    def filter(self) -> Filter:
+        """The combined filter; raises QueryError for search text that can't be understood.
+
+        A non-empty search looks through every paper, not just the current view: that is what
+        people expect from a search box (use `date:` to narrow it).
+        """
+        where = MATCH_ALL
+        if self.text.strip():
+            where = compile_query(self.text)
+        else:
+            where = day_range(*self.view.bounds())
+        if self.unread_only:
+            where = where.and_(compile_query("is:unread"))
+        if self.bookmarks_only:
+            where = where.and_(compile_query("is:bookmarked"))
+        return where
+
+    def describe(self) -> str:
+        scope = (
+            f"search “{self.text.strip()}” in all papers"
+            if self.text.strip()
+            else self.view.label()
+        )
+        flags = [
+            f
+            for f, on in (
+                ("unread only", self.unread_only),
+                ("bookmarks only", self.bookmarks_only),
+            )
+            if on
+        ]
+        return " · ".join([scope, *flags, f"sorted by {SORT_LABELS[self.sort]}"])
