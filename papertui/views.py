@@ -79,12 +79,12 @@ class ReaderQuery:
         """The combined filter; raises QueryError for search text that can't be understood.
 
         A non-empty search looks through every paper, not just the current view: that is what
-        people expect from a search box (use `date:` to narrow it).
+        people expect from a search box (use `date:` to narrow it). So do bookmarks.
         """
         where = MATCH_ALL
         if self.text.strip():
             where = compile_query(self.text)
-        else:
+        elif not self.bookmarks_only:  # your bookmarks are a reading list, not a day's news
             where = day_range(*self.view.bounds())
         if self.unread_only:
             where = where.and_(compile_query("is:unread"))
@@ -93,11 +93,12 @@ class ReaderQuery:
         return where
 
     def describe(self) -> str:
-        scope = (
-            f"search “{self.text.strip()}” in all papers"
-            if self.text.strip()
-            else self.view.label()
-        )
+        if self.text.strip():
+            scope = f"search “{self.text.strip()}” in all papers"
+        elif self.bookmarks_only:
+            scope = "All papers"
+        else:
+            scope = self.view.label()
         flags = [
             f
             for f, on in (

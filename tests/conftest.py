@@ -86,3 +86,10 @@ def run(db_path, fake_api, monkeypatch):
         return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def demo_db_path(tmp_path):
+    from papertui.demo import build_demo_cache
+
+    return build_demo_cache(tmp_path / "demo.db")

@@ -41,6 +41,43 @@ from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
 SEARCH_DEBOUNCE = 0.12
+KEY_HELP = {
+    "app.quit": "Quit",
+    "app.help": "This help",
+    "app.search": "Search (Enter: go to results, Esc: clear the search)",
+    "app.next_pane": "Switch between the list and the detail pane",
+    "app.prev_pane": "Switch between the list and the detail pane",
+    "app.toggle_read": "Mark read / unread",
+    "app.toggle_bookmark": "Bookmark / remove bookmark",
+    "app.unread_only": "Show unread papers only (again: all)",
+    "app.bookmarks_only": "Show bookmarked papers only (again: all)",
+    "app.copy_link": "Copy the Hugging Face link",
+    "app.copy_menu": "Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
+    "app.open_page": "Open the Hugging Face page in the browser",
+    "app.open_pdf": "Open the PDF in the browser",
+    "app.previous": "Previous day / week / month",
+    "app.next": "Next day / week / month",
+    "app.view": "Cycle the view: day, week, month, all papers",
+    "app.sort": "Cycle the sort: most upvoted, newest, title",
+    "app.sync": "Sync now",
+    "list.down": "Move down (detail pane: scroll)",
+    "detail.down": "Move down (detail pane: scroll)",
+    "list.up": "Move up (detail pane: scroll)",
+    "detail.up": "Move up (detail pane: scroll)",
+    "list.first": "First paper (detail pane: top)",
+    "detail.top": "First paper (detail pane: top)",
+    "list.last": "Last paper (detail pane: bottom)",
+    "detail.bottom": "Last paper (detail pane: bottom)",
+    "list.page_down": "Page down",
+    "list.page_up": "Page up",
+    "list.half_down": "Half a page down",
+    "detail.page_down": "Half a page down",
+    "list.half_up": "Half a page up",
+    "detail.page_up": "Half a page up",
+    "list.open": "Show the paper and mark it read",
+    "search.clear": "Search bar: clear the search and return to the list",
+    "detail.back": "Detail pane: back to the list",
+}
 NARROW_WIDTH = 100
 
 
@@ -56,6 +93,9 @@ class Done(Message):
 class PapertuiApp(App):
     CSS_PATH = str(stylesheet())
     TITLE = "papertui"
+    ESCAPE_TO_MINIMIZE = (
+        False  # the detail pane's own Esc restores the layout and refocuses the list
+    )
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -71,13 +111,13 @@ class PapertuiApp(App):
             priority=True,
             id="app.prev_pane",
         ),
-        Binding("m", "toggle_read", "Read", id="app.toggle_read"),
+        Binding("m", "toggle_read", "Read/unread", id="app.toggle_read"),
         Binding("b", "toggle_bookmark", "Bookmark", id="app.toggle_bookmark"),
         Binding("u", "toggle_unread_only", "Unread", id="app.unread_only"),
         Binding("B", "toggle_bookmarks_only", "Bookmarks", id="app.bookmarks_only"),
         Binding("y", "copy_link", "Copy", id="app.copy_link"),
         Binding("Y", "copy_menu", "Copy…", show=False, id="app.copy_menu"),
-        Binding("o", "open_page", "Open", id="app.open_page"),
+        Binding("o", "open_page", "Browser", id="app.open_page"),
         Binding("O", "open_pdf", "PDF", show=False, id="app.open_pdf"),
         Binding("left_square_bracket", "step(-1)", "Prev", id="app.previous"),
         Binding("right_square_bracket", "step(1)", "Next", id="app.next"),
@@ -187,7 +227,14 @@ class PapertuiApp(App):
         self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
-        self.query_one("#panes").set_class(width < NARROW_WIDTH, "-narrow")
+        """Below 100 columns the panes stack and the search bar loses its border."""
+        narrow = width < NARROW_WIDTH
+        self.screen.set_class(narrow, "-narrow")
+        self.query_one("#search", SearchBar).compact = narrow
+
+    @property
+    def narrow(self) -> bool:
+        return self.screen.has_class("-narrow")
 
     # ---- workers ------------------------------------------------------------------------
 
@@ -294,6 +341,12 @@ class PapertuiApp(App):
     def on_paper_list_selected(self, message: PaperList.Selected) -> None:
         if not message.row.read:
             self._set_state(message.row, read=True)
+        if self.narrow:  # stacked panes are small: read the paper full screen (Esc returns)
+            self.screen.maximize(self.detail, container=False)
+            self.detail.focus()
+
+    def on_paper_detail_back(self, _message: PaperDetail.Back) -> None:
+        self.paper_list.focus()
 
     # ---- search -------------------------------------------------------------------------
 
@@ -539,6 +592,11 @@ class PapertuiApp(App):
     def on_sync_done(self, message: SyncDone) -> None:
         self.syncing = False
         summary = message.summary
+        if self.total == 0 and (summary is None or not summary.ok):
+            self.paper_list.empty_text = (
+                "No papers cached yet, and the sync failed: press r to try again."
+            )
+            self.paper_list.refresh()
         if summary is None:
             self.status.set(sync_text=f"sync failed: {message.error}", sync_kind="status--error")
             self.notify(
@@ -577,17 +635,21 @@ class PapertuiApp(App):
         self.push_screen(HelpScreen(self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
-        """Every binding as the user has it mapped now (the keymap applied)."""
-        rows: list[tuple[str, str]] = []
+        """Every papertui binding as the user has it mapped now (the keymap applied)."""
+        merged: dict[str, list[str]] = {}
         sources = [self, self.paper_list, self.detail, self.query_one("#search", SearchBar)]
         for source in sources:
-            for _key, binding in source._bindings:
-                if binding.description and (binding.key, binding.description) not in rows:
-                    rows.append((self.get_key_display(binding), binding.description))
-        merged: dict[str, list[str]] = {}
-        for key, description in rows:
-            merged.setdefault(description, []).append(key)
-        return [(" / ".join(keys), description) for description, keys in merged.items()]
+            bindings = source._bindings.copy()
+            bindings.apply_keymap(self._keymap)
+            for _key, binding in bindings:
+                if not binding.id:
+                    continue  # Textual's own scrolling bindings
+                text = KEY_HELP.get(binding.id, binding.description)
+                keys = merged.setdefault(text, [])
+                shown = self.get_key_display(binding)
+                if shown not in keys:
+                    keys.append(shown)
+        return [(" / ".join(keys), text) for text, keys in merged.items()]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
 from ...links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
@@ -20,6 +21,7 @@ def _literal(text: str | None) -> str:
 
 
 class PaperDetail(VerticalScroll, can_focus=True):
+    ALLOW_MAXIMIZE = True  # on narrow terminals Enter reads the paper full screen
     BINDINGS = [
         Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down"),
         Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up"),
@@ -27,7 +29,12 @@ class PaperDetail(VerticalScroll, can_focus=True):
         Binding("G", "scroll_end", "Bottom", show=False, id="detail.bottom"),
         Binding("ctrl+d", "page_down", "Page down", show=False, id="detail.page_down"),
         Binding("ctrl+u", "page_up", "Page up", show=False, id="detail.page_up"),
+        Binding("escape", "back", "Back to the list", show=False, id="detail.back"),
     ]
+
+    class Back(Message):
+        """The reader is done with this paper (Esc): restore the layout, focus the list."""
+
     COMPONENT_CLASSES = {
         "detail--title",
         "detail--label",
@@ -61,6 +68,11 @@ class PaperDetail(VerticalScroll, can_focus=True):
         )
         if changed and not keep_scroll:
             self.scroll_home(animate=False)
+
+    def action_back(self) -> None:
+        if self.screen.maximized is self:
+            self.screen.minimize()
+        self.post_message(self.Back())
 
     def _style(self, name: str):
         return self.get_component_rich_style(name)

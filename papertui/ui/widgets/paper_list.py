@@ -101,6 +101,10 @@ class PaperList(ScrollView, can_focus=True):
                 self._rows[index] = row
                 self.refresh_line(index)
 
+    def row_at(self, index: int) -> ListRow | None:
+        """The loaded row at a list position (None while its block is still loading)."""
+        return self._rows.get(index)
+
     def find_row(self, paper_id: str) -> ListRow | None:
         return next((row for row in self._rows.values() if row.id == paper_id), None)
 
@@ -147,8 +151,9 @@ class PaperList(ScrollView, can_focus=True):
             return Strip([Segment("  …", style)]).adjust_cell_length(width, base)
         strip = self._row_strip(row, width)
         if index == self.cursor:
+            # post_style: the cursor's colours win over each segment's own
             cursor_style = self.get_component_rich_style("paper-list--cursor")
-            strip = strip.apply_style(cursor_style)
+            strip = Strip(Segment.apply_style(strip, post_style=cursor_style), strip.cell_length)
         return strip
 
     def _row_strip(self, row: ListRow, width: int) -> Strip:

@@ -1,0 +1,44 @@
+"""A few SVG snapshots of the reader on the demo data (update with `pytest --snapshot-update`)."""
+
+from __future__ import annotations
+
+import pytest
+from ui_helpers import make_app, settle, type_search
+
+from papertui.demo import build_demo_cache
+
+
+@pytest.fixture
+def demo_app(tmp_path):
+    def factory(**config):
+        db = build_demo_cache(tmp_path / "demo.db")
+        return make_app(db, tmp_path, **config)
+
+    return factory
+
+
+def test_main_view(snap_compare, demo_app):
+    assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=settle)
+
+
+def test_search(snap_compare, demo_app):
+    async def search(pilot):
+        await settle(pilot)
+        await type_search(pilot, "agent")
+        await pilot.press("enter", "j")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=search)
+
+
+def test_help_screen(snap_compare, demo_app):
+    async def help_screen(pilot):
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=help_screen)
+
+
+def test_narrow_80x24(snap_compare, demo_app):
+    assert snap_compare(demo_app(default_view="all"), terminal_size=(80, 24), run_before=settle)
