@@ -194,6 +194,15 @@ def test_corrupt_database_is_not_overwritten(run, db_path):
     assert db_path.read_bytes() == b"garbage" * 1000
 
 
+def test_cache_path_that_cannot_be_created(run, monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("PAPERTUI_DB", str(blocker / "sub" / "papers.db"))
+    result = run("search", "x")
+    assert result.exit_code == 1 and "cannot create the cache" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 def test_unwritable_database(synced, db_path):
     db_path.chmod(stat.S_IRUSR)

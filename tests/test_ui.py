@@ -158,6 +158,7 @@ def test_a_bad_query_shows_in_the_bar_not_a_crash(demo_db, tmp_path):
             await type_search(pilot, "date:2026-99")
             assert "bad date" in str(app.status.render())
             assert app.query_one("#search").has_class("-error")
+            assert "bad date" in app.query_one("#search").border_subtitle
             assert app.paper_list.total == 10  # the last good result stays
             for ch in ["backspace"] * 12:
                 await pilot.press(ch)

@@ -292,6 +292,7 @@ class PapertuiApp(App):
         snapshot = message.snapshot
         search = self.query_one("#search", SearchBar)
         search.set_class(bool(snapshot.error), "-error")
+        search.border_subtitle = snapshot.error or None
         if snapshot.error:
             self.status.set(error=snapshot.error)
             return
