@@ -33,6 +33,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _UPVOTES = re.compile(r"^(>=|<=|>|<|=)?(\d{1,9})(?:\.\.(\d{1,9}))?$")
 MAX_QUERY_LENGTH = 2000
+PREFIX_MIN = 3
 MAX_TERMS = 32
 
 
@@ -113,7 +114,10 @@ def _phrase(term: _Term) -> str | None:
     phrase = '"' + " ".join(words) + '"'
     # Unquoted plain words match as prefixes ("model" finds "models", "modeling"): the index has
     # no stemmer. Field values do so only while being typed, so author:li is not author:lin.
-    prefix = not term.quoted and (term.key is None or term.open_end)
+    # Words under three characters match exactly: "a*" would touch most of the index.
+    prefix = (
+        not term.quoted and (term.key is None or term.open_end) and len(words[-1]) >= PREFIX_MIN
+    )
     return phrase + "*" if prefix else phrase
 
 

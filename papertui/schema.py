@@ -84,11 +84,12 @@ def m001_initial(db: Database) -> None:
         -- Full-text index over the paper columns (external content: no second copy of the text).
         -- unicode61 without stemming, because FTS5 stems prefix queries too ("fus*" would become
         -- "fu*"); search words are matched as prefixes instead, which also finds plurals.
-        -- Prefix indexes keep those prefix queries fast at 100,000 papers.
+        -- A 3-character prefix index keeps those queries fast at 100,000 papers; words of one or
+        -- two characters match exactly (bench: '2 3 4' cost 30% of ingest speed for little gain).
         CREATE VIRTUAL TABLE papers_fts USING fts5(
             title, abstract, authors, ai_keywords, ai_summary, organization,
             content = 'papers', content_rowid = 'pk',
-            tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
         );
         CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
             INSERT INTO papers_fts (rowid, title, abstract, authors, ai_keywords, ai_summary, organization)

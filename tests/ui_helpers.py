@@ -29,8 +29,9 @@ async def settle(pilot, rounds: int = 6) -> None:
 
 
 async def type_search(pilot, text: str) -> None:
-    await pilot.press("slash")
-    await pilot.pause()
+    if getattr(pilot.app.focused, "id", None) != "search":
+        await pilot.press("slash")
+        await pilot.pause()
     for ch in text:
         await pilot.press(ch if ch != " " else "space")
     await pilot.pause(0.2)  # the search debounce

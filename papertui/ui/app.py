@@ -40,7 +40,7 @@ from .widgets.paper_list import BLOCK, PaperList
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
-SEARCH_DEBOUNCE = 0.12
+SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
 KEY_HELP = {
     "app.quit": "Quit",
     "app.help": "This help",

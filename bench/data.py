@@ -1,0 +1,91 @@
+"""Synthetic caches in the real API schema, written through the store's own upsert path."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from papertui.models import parse_items
+from papertui.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+PER_DAY = 200
+WORDS = (
+    "diffusion transformer agent reasoning video retrieval benchmark language model vision robot "
+    "policy alignment sparse attention memory graph multimodal reward tokenizer scaling distillation "
+    "quantization kernel speech audio protein molecule planning search code math proof safety "
+    "evaluation dataset synthetic preference optimization latent world navigation segmentation"
+).split()
+SURNAMES = "Li Wang Zhang Chen Liu Yang Smith Kim Park Nguyen Garcia Müller Rossi Silva Tanaka Ivanov".split()
+GIVEN = "Wei Jing Alex Maria Yuki Omar Sara Ivan Lena Raj Ana Tom Mei Jun Eva Noah".split()
+
+
+def templates() -> list[dict]:
+    items = []
+    for name in (
+        "daily_papers_date-2026-05-08.json",
+        "daily_papers_latest-2026-05-18.json",
+        "daily_papers_date-2024-10-25_old-schema.json",
+    ):
+        items.extend(json.loads((FIXTURES / name).read_text()))
+    return items
+
+
+def synthetic_item(template: dict, n: int, rng: random.Random, day: str) -> dict:
+    """A real item with a new id, title, authors, upvotes and day: same shape and size as the API's."""
+    paper = dict(template["paper"])
+    title = " ".join(rng.choices(WORDS, k=rng.randint(6, 12))).capitalize() + f" ({n})"
+    authors = [
+        {
+            "_id": f"{n:08x}{i:04x}",
+            "name": f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}",
+            "hidden": False,
+        }
+        for i in range(rng.randint(2, 14))
+    ]
+    paper.update(
+        id=f"{2300 + n // 90000:04d}.{n % 90000 + 10000:05d}",
+        title=title,
+        authors=authors,
+        upvotes=int(rng.paretovariate(1.2)) - 1,
+        submittedOnDailyAt=f"{day}T09:00:00.000Z",
+    )
+    item = dict(template)
+    item.update(paper=paper, title=title, numComments=rng.randint(0, 20))
+    return item
+
+
+def day_items(
+    day_index: int, count: int, rng: random.Random, bank: list[dict]
+) -> tuple[str, list[dict]]:
+    day = (date(2023, 5, 4) + timedelta(days=day_index)).isoformat()
+    start = day_index * PER_DAY
+    return day, [
+        synthetic_item(bank[(start + i) % len(bank)], start + i, rng, day) for i in range(count)
+    ]
+
+
+def build_cache(path: Path, papers: int, seed: int = 7) -> Path:
+    """A cache of `papers` synthetic papers, PER_DAY a day, plus some read and bookmarked state."""
+    if path.exists():
+        with Store(path) as store:
+            if store.count() == papers:
+                return path
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    rng = random.Random(seed)
+    bank = templates()
+    with Store(path) as store:
+        for day_index in range((papers + PER_DAY - 1) // PER_DAY):
+            count = min(PER_DAY, papers - day_index * PER_DAY)
+            day, items = day_items(day_index, count, rng, bank)
+            parsed = parse_items(items)
+            store.upsert_items(parsed.items, parsed.raws, day=day, record_day=True)
+        ids = [r.id for r in store.list_rows(limit=papers)]
+        store.set_state(rng.sample(ids, papers // 5), read=True)
+        store.set_state(rng.sample(ids, max(papers // 100, 1)), bookmarked=True)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path

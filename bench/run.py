@@ -1,0 +1,232 @@
+"""papertui benchmark: `python bench/run.py [--sizes 1000,10000,100000]` prints one Markdown table.
+
+At each size it builds (once, cached in bench/.cache) a cache of synthetic papers in the real API
+schema through the store's own upsert path, then measures cold start, key-to-repaint, search
+latency (core and UI), sync ingest from a loopback server, peak RSS and the database size.
+Figures, not pass/fail: see BENCHMARKS.md for the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests"), str(HERE)]
+
+from data import build_cache, day_items, templates  # noqa: E402
+from fake_api import FakeApi  # noqa: E402
+
+from papertui.config import Config  # noqa: E402
+from papertui.hf_api import HfApi  # noqa: E402
+from papertui.ratelimit import RateLimiter  # noqa: E402
+from papertui.store import Store  # noqa: E402
+from papertui.sync import sync_days  # noqa: E402
+from papertui.ui.launch import create_app  # noqa: E402
+from papertui.views import ReaderQuery, View  # noqa: E402
+
+QUERIES = [
+    ("common word", "model"),
+    ("rare word", "protein kernel"),
+    ("phrase", '"reward tokenizer"'),
+    ("author:", "author:tanaka"),
+    ("is:unread + word", "is:unread diffusion"),
+    ("date range", "date:2023-06-01..2023-08-31"),
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f}"
+
+
+def cold_start(db: Path, runs: int) -> tuple[float, float]:
+    starts, rss = [], []
+    for _ in range(runs):
+        spawned = time.time()
+        out = subprocess.run(
+            [sys.executable, str(HERE / "harness.py"), str(db), repr(spawned)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        starts.append(report["first_rows_s"])
+        rss.append(report["peak_rss_mb"])
+    return statistics.median(starts), max(rss)
+
+
+def core_search(db: Path, rounds: int) -> tuple[float, float]:
+    times = []
+    with Store(db) as store:
+        view = View("all", None)
+        for _ in range(rounds):
+            for _, text in QUERIES:
+                started = time.perf_counter()
+                where = ReaderQuery(view, text=text).filter()
+                store.count(where)
+                store.unread_count(where)
+                store.list_rows(where, "upvotes", limit=200)
+                times.append(time.perf_counter() - started)
+    return pct(times, 0.5), pct(times, 0.95)
+
+
+async def ui_measures(db: Path, tmp: Path, rounds: int) -> dict[str, list[float]]:
+    app = create_app(
+        db, offline=True, config=Config(default_view="all"), config_path=tmp / "c.toml"
+    )
+    results: dict[str, list[float]] = {k: [] for k in ("down", "pagedown", "end", "open", "search")}
+    async with app.run_test(size=(120, 36)) as pilot:
+        lst = app.paper_list
+
+        async def until(condition) -> None:
+            for _ in range(10_000):
+                if condition():
+                    break
+                await asyncio.sleep(0.0005)
+            await pilot.pause()  # the repaint
+
+        await until(lambda: lst.total > 0 and lst.current is not None)
+        for _ in range(rounds):
+            await pilot.press("g")  # start each round at the top (not timed)
+            await until(lambda: lst.cursor == 0 and lst.current is not None)
+            for key, name, expect in (("j", "down", 1), ("pagedown", "pagedown", None)):
+                started = time.perf_counter()
+                await pilot.press(key)
+                await until(
+                    lambda e=expect: (e is None or lst.cursor == e) and lst.current is not None
+                )
+                results[name].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await pilot.press("G")
+            await until(lambda: lst.cursor == lst.total - 1 and lst.current is not None)
+            results["end"].append(time.perf_counter() - started)
+            await pilot.press("k")
+            await until(
+                lambda: app.detail.paper is not None and app.detail.paper.id == lst.current.id
+            )
+            if app.detail.paper.read:
+                await pilot.press("m")  # unread again, so Enter has work to do
+            started = time.perf_counter()
+            await pilot.press("enter")
+            await until(lambda: app.detail.paper is not None and app.detail.paper.read)
+            results["open"].append(time.perf_counter() - started)
+        search = app.query_one("#search")
+        for _ in range(max(1, rounds // 4)):
+            for _, text in QUERIES:
+                generation = app.generation
+                started = time.perf_counter()
+                search.value = text  # what a key press in the bar does
+                await until(
+                    lambda g=generation: (
+                        app.generation > g
+                        and app.rq.text == text
+                        and not app.workers._workers
+                        and lst.generation == app.generation
+                    )
+                )
+                results["search"].append(time.perf_counter() - started)
+            search.value = ""
+            await until(lambda: app.rq.text == "")
+    return results
+
+
+def ingest(db: Path, tmp: Path, days: int = 20, per_day: int = 300) -> float:
+    copy = tmp / "ingest.db"
+    shutil.copy(db, copy)
+    api = FakeApi(today="2099-12-31")
+    bank = templates()
+    import random
+
+    rng = random.Random(99)
+    wanted = []
+    for i in range(days):
+        day, items = day_items(10_000 + i, per_day, rng, bank)
+        api.add_day(day, items)
+        wanted.append(date.fromisoformat(day))
+    with api, Store(copy) as store, HfApi(api.url, limiter=RateLimiter(burst=10_000)) as client:
+        started = time.perf_counter()
+        summary = sync_days(store, client, wanted)
+        elapsed = time.perf_counter() - started
+    assert summary.ok, summary.failed
+    copy.unlink()
+    return days * per_day / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
+    args = parser.parse_args()
+    args.cache_dir.mkdir(exist_ok=True)
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        db = args.cache_dir / f"papers-{size}.db"
+        started = time.perf_counter()
+        build_cache(db, size)
+        print(
+            f"# {size:,} papers: cache ready in {time.perf_counter() - started:.1f}s",
+            file=sys.stderr,
+        )
+        first_rows, rss = cold_start(db, args.cold_runs)
+        core50, core95 = core_search(db, args.rounds)
+        with tempfile.TemporaryDirectory() as tmp:
+            ui = asyncio.run(ui_measures(db, Path(tmp), args.rounds))
+            rate = ingest(db, Path(tmp))
+        rows.append(
+            [
+                f"{size:,}",
+                ms(first_rows),
+                ms(statistics.median(ui["down"])),
+                ms(statistics.median(ui["pagedown"])),
+                ms(statistics.median(ui["end"])),
+                ms(statistics.median(ui["open"])),
+                f"{ms(core50)} / {ms(core95)}",
+                f"{ms(pct(ui['search'], 0.5))} / {ms(pct(ui['search'], 0.95))}",
+                f"{rate:,.0f}",
+                f"{rss:.0f}",
+                f"{os.path.getsize(db) / 2**20:.0f}",
+            ]
+        )
+        print(f"# {size:,} papers measured", file=sys.stderr)
+    head = [
+        "papers",
+        "first rows ms",
+        "down ms",
+        "page down ms",
+        "jump to end ms",
+        "open paper ms",
+        "search core p50/p95 ms",
+        "search UI p50/p95 ms",
+        "ingest papers/s",
+        "peak RSS MB",
+        "DB MB",
+    ]
+    print(
+        f"\nmachine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
