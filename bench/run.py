@@ -133,7 +133,7 @@ async def ui_measures(db: Path, tmp: Path, rounds: int) -> dict[str, list[float]
                 started = time.perf_counter()
                 search.value = text  # what a key press in the bar does
                 await until(
-                    lambda g=generation: (
+                    lambda g=generation, text=text: (
                         app.generation > g
                         and app.rq.text == text
                         and not app.workers._workers
