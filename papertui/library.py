@@ -50,9 +50,10 @@ class Library:
             where = query.filter()
         except PapertuiError as exc:
             return Snapshot(error=str(exc))
+        total, unread = self.store.counts(where)
         return Snapshot(
-            total=self.store.count(where),
-            unread=self.store.unread_count(where),
+            total=total,
+            unread=unread,
             rows=self.store.list_rows(where, query.sort, limit=window),
             where=where,
         )

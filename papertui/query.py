@@ -209,7 +209,10 @@ def compile_query(text: str) -> Filter:
             conditions.append(_maybe_not(Filter(sql, params), term.negate))
 
     result = MATCH_ALL
-    fts = "p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
+    # The unary + keeps SQLite from driving the query off the match list: with it the plan
+    # walks the sort index and probes the list, bounded by the cache size however many papers
+    # match (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
+    fts = "+p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
     if positive:
         expression = " AND ".join(positive) + "".join(f" NOT {n}" for n in negative)
         result = result.and_(Filter(fts, (expression,)))

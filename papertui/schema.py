@@ -37,7 +37,7 @@ def m001_initial(db: Database) -> None:
             ai_summary TEXT,
             ai_keywords TEXT NOT NULL DEFAULT '[]',   -- JSON array
             thumbnail TEXT,
-            raw TEXT,                                 -- the item's JSON as received
+            raw BLOB,                                 -- the item's JSON as received, zlib
             digest TEXT,                              -- hash of the above; unchanged rows are skipped
             first_seen_at TEXT NOT NULL,
             updated_at TEXT NOT NULL

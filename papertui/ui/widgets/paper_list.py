@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -70,6 +71,7 @@ class PaperList(ScrollView, can_focus=True):
         self.generation = 0
         self._rows: dict[int, ListRow] = {}
         self._requested: set[int] = set()
+        self._style_cache: dict[str, Style] | None = None
         self.empty_text = "No papers here."
 
     # ---- data ---------------------------------------------------------------------------
@@ -137,7 +139,7 @@ class PaperList(ScrollView, can_focus=True):
         base = self.rich_style
         if self.total == 0:
             if y == 0:
-                style = self.get_component_rich_style("paper-list--placeholder")
+                style = self._styles()["paper-list--placeholder"]
                 return Strip([Segment(f" {self.empty_text}", style)]).adjust_cell_length(
                     width, base
                 )
@@ -147,23 +149,42 @@ class PaperList(ScrollView, can_focus=True):
         row = self._rows.get(index)
         if row is None:
             self._need(index)
-            style = self.get_component_rich_style("paper-list--placeholder")
+            style = self._styles()["paper-list--placeholder"]
             return Strip([Segment("  …", style)]).adjust_cell_length(width, base)
         strip = self._row_strip(row, width)
         if index == self.cursor:
             # post_style: the cursor's colours win over each segment's own
-            cursor_style = self.get_component_rich_style("paper-list--cursor")
+            cursor_style = self._styles()["paper-list--cursor"]
             strip = Strip(Segment.apply_style(strip, post_style=cursor_style), strip.cell_length)
         return strip
 
+    def _styles(self) -> dict[str, Style]:
+        """Component styles, looked up once per theme/CSS change rather than per line."""
+        if self._style_cache is None:
+            self._style_cache = {
+                n: self.get_component_rich_style(n) for n in self.COMPONENT_CLASSES
+            }
+        return self._style_cache
+
+    def notify_style_update(self) -> None:
+        self._style_cache = None
+        super().notify_style_update()
+
+    def on_focus(self) -> None:
+        self._style_cache = None  # the cursor looks different with and without focus
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._style_cache = None
+        self.refresh()
+
     def _row_strip(self, row: ListRow, width: int) -> Strip:
-        text_style = self.get_component_rich_style(
-            "paper-list--read" if row.read else "paper-list--unread"
-        )
-        marker = self.get_component_rich_style("paper-list--marker")
-        mark = self.get_component_rich_style("paper-list--bookmark")
-        upvotes = self.get_component_rich_style("paper-list--upvotes")
-        day_style = self.get_component_rich_style("paper-list--day")
+        styles = self._styles()
+        text_style = styles["paper-list--read" if row.read else "paper-list--unread"]
+        marker = styles["paper-list--marker"]
+        mark = styles["paper-list--bookmark"]
+        upvotes = styles["paper-list--upvotes"]
+        day_style = styles["paper-list--day"]
         day = f" {row.day[5:] if row.day else '':>5} " if width >= 40 else " "
         head = [
             Segment(" ●" if not row.read else "  ", marker),
