@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -332,8 +332,10 @@ def _record(entry: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValueError("no raw paper data")
     item = DailyItem.model_validate(raw)
-    if day is not None and (not isinstance(day, str) or not _DAY.match(day)):
-        raise ValueError(f"bad day {str(day)[:20]!r}")
+    if day is not None:
+        if not isinstance(day, str) or not _DAY.match(day):
+            raise ValueError(f"bad day {str(day)[:20]!r}")
+        date.fromisoformat(day)  # 2026-99-99 matches the pattern but is no day
     if day is None:
         own = item.daily_day() if "raw" not in entry else None
         day = own.isoformat() if own else None

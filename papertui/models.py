@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .text import clean, clean_optional
 
 # arXiv ids: new style (2605.05242, optionally vN) and old style (cs/0112017). Anything else is
 # refused, because ids end up in URLs, file names and SQL parameters.
 ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?$", re.IGNORECASE)
+
+
+# Counts from the network are clamped into SQLite's integer range (a 2**70 upvote count would
+# otherwise fail the whole day's write) and never negative.
+MAX_COUNT = 2**53
+Count = Annotated[int, AfterValidator(lambda v: max(0, min(v, MAX_COUNT)))]
 
 
 class _Lenient(BaseModel):
@@ -55,12 +61,12 @@ class Paper(_Lenient):
     publishedAt: datetime | None = None
     submittedOnDailyAt: datetime | None = None
     submittedOnDailyBy: User | None = None
-    upvotes: int | None = None
+    upvotes: Count | None = None
     discussionId: str | None = None
     ai_summary: str | None = None
     ai_keywords: list[str] | None = None
     githubRepo: str | None = None
-    githubStars: int | None = None
+    githubStars: Count | None = None
     projectPage: str | None = None
     organization: Organization | None = None
 
@@ -81,7 +87,7 @@ class DailyItem(_Lenient):
     title: str | None = None
     summary: str | None = None
     thumbnail: str | None = None
-    numComments: int | None = None
+    numComments: Count | None = None
     submittedBy: User | None = None
     organization: Organization | None = None
     isAuthorParticipating: bool | None = None

@@ -90,7 +90,10 @@ def _wrap_errors(method):
 
 def describe_sqlite_error(exc: sqlite3.Error, path: Path | str) -> str:
     text = str(exc)
-    if "not a database" in text or "malformed" in text:
+    if "Could not decode" in text:  # garbage where text should be; the message quotes the bytes
+        text = "unreadable text in a row"
+    text = text.splitlines()[0][:200] if text else type(exc).__name__
+    if any(s in text for s in ("not a database", "malformed", "unreadable text", "corrupt")):
         return f"the cache at {path} is damaged or not a papertui database ({text})"
     if "readonly" in text or "read-only" in text:
         return f"the cache at {path} is read-only: papertui cannot save changes there"
@@ -128,6 +131,7 @@ class Store:
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("PRAGMA foreign_keys = ON")
+            self._refuse_newer_schema()  # before anything writes to the file
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() not in ("wal", "memory"):
                 raise StoreError(f"the cache at {path} cannot use write-ahead logging ({mode})")
@@ -137,6 +141,19 @@ class Store:
         except sqlite3.Error as exc:
             self.conn.close()
             raise StoreError(describe_sqlite_error(exc, self.path)) from exc
+        except StoreError:
+            self.conn.close()
+            raise
+
+    def _refuse_newer_schema(self) -> None:
+        """A cache migrated by a newer papertui is left alone rather than misread or damaged."""
+        known = {m.name for m in migrations._migrations}
+        unknown = [m.name for m in migrations.applied(self.db) if m.name not in known]
+        if unknown:
+            raise StoreError(
+                f"the cache at {self.path} was written by a newer papertui (schema {unknown[-1]}); "
+                "upgrade papertui to open it"
+            )
 
     def _migrate(self) -> None:
         if not migrations.pending(self.db):

@@ -110,3 +110,19 @@ def test_hostile_text_is_cleaned_in_columns():
     assert columns["title"] == "[bold red]Hi[/] red evil"
     assert columns["authors"] == ["Eve"]
     assert columns["abstract"] == "a b c"
+
+
+def test_absurd_counts_are_clamped_not_fatal(tmp_path):
+    from papertui.store import Store
+
+    items = load_fixture("daily_papers_date-2026-05-08.json")[:3]
+    items[0]["paper"]["upvotes"] = 2**70
+    items[1]["paper"]["githubStars"] = -(2**70)
+    items[2]["numComments"] = -5
+    parsed = parse_items(items)
+    assert parsed.skipped == 0
+    with Store(tmp_path / "c.db") as store:
+        store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+        assert store.paper(items[0]["paper"]["id"]).upvotes == 2**53
+        assert store.paper(items[1]["paper"]["id"]).github_stars == 0
+        assert store.paper(items[2]["paper"]["id"]).num_comments == 0
