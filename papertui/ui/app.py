@@ -7,6 +7,7 @@ exception: they are sub-millisecond and must be on disk before the key press ret
 
 from __future__ import annotations
 
+import functools
 import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -16,6 +17,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -79,6 +81,21 @@ KEY_HELP = {
     "detail.back": "Detail pane: back to the list",
 }
 NARROW_WIDTH = 100
+DETAIL_DELAY = 0.04
+
+
+def _while_mounted(handler: Callable) -> Callable:
+    """Worker results can arrive while the app is shutting down: drop them quietly then."""
+
+    @functools.wraps(handler)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return handler(self, *args, **kwargs)
+        except NoMatches:
+            if self.is_running and not self._exit:
+                raise
+
+    return wrapper
 
 
 class Done(Message):
@@ -169,6 +186,7 @@ class PapertuiApp(App):
         self.total = 0
         self.unread = 0
         self._search_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
         self._sync_total = 0
         self._sync_done = 0
         self.syncing = False
@@ -246,6 +264,7 @@ class PapertuiApp(App):
     def _background(self, fn: Callable, then: Callable, group: str) -> None:
         self.post_message(Done(then, fn()))
 
+    @_while_mounted
     def on_done(self, message: Done) -> None:
         message.callback(message.value)
 
@@ -286,6 +305,7 @@ class PapertuiApp(App):
             QueryDone(generation, snapshot, keep_id, index if index is not None else cursor)
         )
 
+    @_while_mounted
     def on_query_done(self, message: QueryDone) -> None:
         if message.generation != self.generation:
             return
@@ -321,19 +341,24 @@ class PapertuiApp(App):
             RowsLoaded(generation, start, self.library.rows(where, sort, start, count))
         )
 
+    @_while_mounted
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         self.paper_list.add_rows(message.generation, message.start, message.rows)
 
     def on_paper_list_highlighted(self, message: PaperList.Highlighted) -> None:
-        if message.row is not None and (
-            self.detail.paper is None or self.detail.paper.id != message.row.id
-        ):
-            self._load_paper(message.row.id)
+        """Show the highlighted paper once the cursor rests (DETAIL_DELAY), so holding j or
+        PgDn repaints only the list instead of laying out every abstract on the way."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        row = message.row
+        if row is not None and (self.detail.paper is None or self.detail.paper.id != row.id):
+            self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._load_paper(row.id))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_paper(self, paper_id: str) -> None:
         self.post_message(PaperLoaded(paper_id, self.library.paper(paper_id)))
 
+    @_while_mounted
     def on_paper_loaded(self, message: PaperLoaded) -> None:
         current = self.paper_list.current
         if current is not None and current.id == message.paper_id:
@@ -567,10 +592,12 @@ class PapertuiApp(App):
             return
         self.post_message(SyncDone(summary))
 
+    @_while_mounted
     def on_sync_planned(self, message: SyncPlanned) -> None:
         self._sync_total = message.total
         self.status.set(sync_text=f"⟳ syncing 0/{message.total} days", sync_kind="status--sync")
 
+    @_while_mounted
     def on_sync_day_done(self, message: SyncDayDone) -> None:
         self._sync_done += 1
         self.status.set(
@@ -590,6 +617,7 @@ class PapertuiApp(App):
         else:
             self.refresh_list()
 
+    @_while_mounted
     def on_sync_done(self, message: SyncDone) -> None:
         self.syncing = False
         summary = message.summary
