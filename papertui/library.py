@@ -25,7 +25,6 @@ class Snapshot:
     """One answer to "what does the list show now": totals and the first window of rows."""
 
     total: int = 0
-    unread: int = 0
     rows: list[ListRow] = field(default_factory=list)
     where: Filter | None = None
     error: str | None = None
@@ -46,17 +45,20 @@ class Library:
         self.state.close()
 
     def snapshot(self, query: ReaderQuery, window: int) -> Snapshot:
+        """The total and the first rows: all the list needs to draw. The unread count, which
+        costs as much again, comes separately (`unread`) so the list never waits for it."""
         try:
             where = query.filter()
         except PapertuiError as exc:
             return Snapshot(error=str(exc))
-        total, unread = self.store.counts(where)
         return Snapshot(
-            total=total,
-            unread=unread,
+            total=self.store.count(where),
             rows=self.store.list_rows(where, query.sort, limit=window),
             where=where,
         )
+
+    def unread(self, where: Filter) -> int:
+        return self.store.unread_count(where)
 
     def rows(self, where: Filter, sort: str, start: int, count: int) -> list[ListRow]:
         return self.store.list_rows(where, sort, limit=count, offset=start)

@@ -89,7 +89,7 @@ def m001_initial(db: Database) -> None:
         CREATE VIRTUAL TABLE papers_fts USING fts5(
             title, abstract, authors, ai_keywords, ai_summary, organization,
             content = 'papers', content_rowid = 'pk',
-            tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '3', columnsize = 0
         );
         CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
             INSERT INTO papers_fts (rowid, title, abstract, authors, ai_keywords, ai_summary, organization)

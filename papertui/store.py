@@ -212,10 +212,15 @@ class Store:
         `day` is the Daily Papers day they were listed on (None: take each item's own, if any).
         User state is never touched.
         """
+        rows = prepare_rows(items, raws, day=day, source=source)
+        return self.write_rows(rows, day=day if record_day else None, skipped=skipped)
+
+    @_wrap_errors
+    def write_rows(
+        self, rows: list[dict], *, day: str | None = None, skipped: int = 0
+    ) -> UpsertStats:
+        """Write rows from `prepare_rows` in one transaction; with `day`, they are its whole list."""
         now = utc_now()
-        rows = [
-            self._row(item, raw, day, source, now) for item, raw in zip(items, raws, strict=True)
-        ]
         stats = UpsertStats()
         with self._write() as conn:
             known = self._digests(conn, [r["id"] for r in rows])
@@ -227,7 +232,7 @@ class Store:
                 else:
                     stats.unchanged += 1
             conn.executemany(_UPSERT_SQL, rows)
-            if record_day and day:
+            if day:
                 conn.execute("DELETE FROM day_papers WHERE day = ?", (day,))
                 conn.executemany(
                     "INSERT OR REPLACE INTO day_papers (day, paper_id, rank, upvotes) "
@@ -251,31 +256,6 @@ class Store:
                 conn.execute(f"SELECT id, digest FROM papers WHERE id IN ({marks})", chunk)
             )
         return found
-
-    @staticmethod
-    def _row(item: DailyItem, raw: dict, day: str | None, source: str, now: str) -> dict:
-        columns = paper_columns(item)
-        if day is None:
-            own = item.paper.submittedOnDailyAt
-            day = own.date().isoformat() if own else None
-            if source == "daily" and day is None:
-                found = item.daily_day()
-                day = found.isoformat() if found else None
-        columns["day"] = day
-        if source == "paper":
-            columns["num_comments"] = item.numComments
-        for name in _JSON_COLUMNS:
-            columns[name] = json.dumps(columns[name], ensure_ascii=False)
-        raw_text = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        raw_blob = zlib.compress(raw_text.encode(), 1)
-        digest_source = json.dumps([columns[c] for c in _PAPER_COLUMNS], ensure_ascii=False)
-        columns.update(
-            raw=raw_blob,
-            digest=hashlib.sha1((digest_source + raw_text).encode()).hexdigest(),
-            now=now,
-            source=source,
-        )
-        return columns
 
     @_wrap_errors
     def paper(self, paper_id: str) -> StoredPaper | None:
@@ -308,7 +288,11 @@ class Store:
 
     @_wrap_errors
     def count(self, where: Filter = MATCH_ALL) -> int:
-        sql = f"SELECT count(*) AS n FROM papers p {_JOIN_USER} WHERE {where.where}"
+        if where.match is not None:  # one full-text match: count in the index itself
+            sql = "SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?"
+            return self._rows(sql, (where.match,))[0]["n"]
+        join = _JOIN_USER if "u." in where.where else ""
+        sql = f"SELECT count(*) AS n FROM papers p {join} WHERE {where.where}"
         return self._rows(sql, where.params)[0]["n"]
 
     @_wrap_errors
@@ -436,7 +420,7 @@ class Store:
         with self._write() as conn:
             known = self._digests(conn, [r["item"].paper.id for r in records])
             for record in records:
-                row = self._row(record["item"], record["raw"], record["day"], "import", now)
+                row = _row(record["item"], record["raw"], record["day"], "import", now)
                 row["now"] = record.get("updated_at") or now
                 if row["id"] not in known:
                     stats.new += 1
@@ -505,6 +489,44 @@ ON CONFLICT(paper_id) DO UPDATE SET
     updated_at = excluded.updated_at
 WHERE excluded.updated_at > user_state.updated_at
 """
+
+
+def _row(item: DailyItem, raw: dict, day: str | None, source: str, now: str) -> dict:
+    columns = paper_columns(item)
+    if day is None:
+        own = item.paper.submittedOnDailyAt
+        day = own.date().isoformat() if own else None
+        if source == "daily" and day is None:
+            found = item.daily_day()
+            day = found.isoformat() if found else None
+    columns["day"] = day
+    if source == "paper":
+        columns["num_comments"] = item.numComments
+    for name in _JSON_COLUMNS:
+        columns[name] = json.dumps(columns[name], ensure_ascii=False)
+    raw_text = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    raw_blob = zlib.compress(raw_text.encode(), 1)
+    digest_source = json.dumps([columns[c] for c in _PAPER_COLUMNS], ensure_ascii=False)
+    columns.update(
+        raw=raw_blob,
+        digest=hashlib.sha1((digest_source + raw_text).encode()).hexdigest(),
+        now=now,
+        source=source,
+    )
+    return columns
+
+
+def prepare_rows(
+    items: Sequence[DailyItem],
+    raws: Sequence[dict[str, Any]],
+    *,
+    day: str | None,
+    source: str = "daily",
+) -> list[dict]:
+    """The columns to write for each item: pure CPU work (cleaning, JSON, zlib, hashing), kept out
+    of the write transaction so sync can do it in the fetching threads, in parallel."""
+    now = utc_now()
+    return [_row(item, raw, day, source, now) for item, raw in zip(items, raws, strict=True)]
 
 
 def _load_raw(value: bytes | str) -> dict:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from .errors import PapertuiError
 from .hf_api import HfApi
-from .store import DayRecord, Store
+from .store import DayRecord, Store, prepare_rows
 
 ARCHIVE_START = date(2023, 5, 4)
 DEFAULT_DAYS = 7
@@ -153,6 +153,12 @@ def select_days(store: Store, days: list[date], today: date, force: bool = False
     return [d for d in days if needs_fetch(d, records.get(d.isoformat()), today)]
 
 
+def _fetch(api: HfApi, day: date) -> tuple[list[dict], int]:
+    """Fetch a day and prepare its rows, in a pool thread: only the write is serialised."""
+    page = api.daily(day=day)
+    return prepare_rows(page.items, page.raws, day=day.isoformat()), page.skipped
+
+
 def sync_days(
     store: Store,
     api: HfApi,
@@ -166,20 +172,14 @@ def sync_days(
     if not days:
         return summary
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(days)))) as pool:
-        futures = {pool.submit(api.daily, day=day): day for day in days}
+        futures = {pool.submit(_fetch, api, day): day for day in days}
         for future in as_completed(futures):
             day = futures[future]
             result = DayResult(day)
             try:
-                page = future.result()
-                stats = store.upsert_items(
-                    page.items,
-                    page.raws,
-                    day=day.isoformat(),
-                    record_day=True,
-                    skipped=page.skipped,
-                )
-                result.count, result.skipped = len(page.items), page.skipped
+                rows, skipped = future.result()
+                stats = store.write_rows(rows, day=day.isoformat(), skipped=skipped)
+                result.count, result.skipped = len(rows), skipped
                 result.new, result.updated = stats.new, stats.updated
             except PapertuiError as exc:
                 result.error = str(exc)

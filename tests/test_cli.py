@@ -240,3 +240,15 @@ def test_hostile_text_never_reaches_the_terminal(run, fake_api):
             or args == ["show", "--json", pid]
             and '"github_repo": null' in out
         )
+
+
+def test_hostile_server_error_messages_are_cleaned(run, today, fake_api):
+    body = json.dumps({"error": "\x1b]52;c;cm0gLXJmIH4=\x07nope \x1b[2J\u202e"}).encode()
+    fake_api.fail("2026-05-18", Fault("status", status=400, body=body))
+    result = run("sync", "--date", "2026-05-18")
+    assert result.exit_code == 1 and "nope" in result.output
+    assert (
+        "\x1b" not in result.output
+        and "\x07" not in result.output
+        and "\u202e" not in result.output
+    )

@@ -451,3 +451,20 @@ def test_readme_lists_every_binding_id():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     listed = set(re.findall(r"`((?:app|list|detail|search)\.[a-z_]+)`", readme))
     assert ids == listed
+
+
+def test_broken_config_is_reported_and_ignored(demo_db, tmp_path):
+    from papertui.ui.launch import create_app
+
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "nord"\nsync_days = "lots"\n[keymap\n')
+
+    async def scenario():
+        app = create_app(demo_db, offline=True, config_path=config)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert any("ignored" in n.message for n in app._notifications)
+            assert app.paper_list.total == 10  # defaults in force
+
+    run(scenario())
+    assert config.read_text().endswith("[keymap\n")  # left as the user wrote it

@@ -129,6 +129,7 @@ def test_hostile_titles_and_huge_abstracts_render_literally(tmp_path):
     items[0]["paper"]["githubRepo"] = "javascript:alert(1)"
     items[0]["paper"]["projectPage"] = "file:///etc/passwd"
     items[1]["summary"] = items[1]["paper"]["summary"] = "long abstract " * 15_000  # ~210 KB
+    items[2]["title"] = items[2]["paper"]["title"] = "Very long title " * 700  # ~11,000 characters
     items[0]["paper"]["upvotes"], items[1]["paper"]["upvotes"] = 1000, 999
     with Store(db) as store:
         parsed = parse_items(items)
@@ -153,6 +154,12 @@ def test_hostile_titles_and_huge_abstracts_render_literally(tmp_path):
             await pilot.press("G")
             await settle(pilot)
             assert app.detail.scroll_y > 100
+            app.paper_list.focus()
+            await pilot.press("j")
+            await settle(pilot)
+            line = screen_text(app).splitlines()[2]
+            assert line.rstrip().endswith("05-08") and "…" in line  # truncated to the pane
+            assert app.detail.paper.title.startswith("Very long title")
 
     run(scenario())
 

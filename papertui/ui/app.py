@@ -33,7 +33,15 @@ from ..links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
 from ..models import StoredPaper
 from ..store import ListRow
 from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
-from .messages import PaperLoaded, QueryDone, RowsLoaded, SyncDayDone, SyncDone, SyncPlanned
+from .messages import (
+    PaperLoaded,
+    QueryDone,
+    RowsLoaded,
+    SyncDayDone,
+    SyncDone,
+    SyncPlanned,
+    UnreadCounted,
+)
 from .resources import stylesheet
 from .screens.copy_menu import CopyMenu
 from .screens.help import HelpScreen
@@ -316,12 +324,23 @@ class PapertuiApp(App):
         if snapshot.error:
             self.status.set(error=snapshot.error)
             return
-        self.where, self.total, self.unread = snapshot.where, snapshot.total, snapshot.unread
+        self.where, self.total = snapshot.where, snapshot.total
+        self._count_unread(self.generation, snapshot.where)
         cursor = message.keep_index if message.keep_id else 0
         self.paper_list.reset(self.generation, snapshot.total, snapshot.rows, cursor=cursor or 0)
         if snapshot.total == 0:
             self.detail.show_paper(None)
         self._update_status(error="")
+
+    @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
+    def _count_unread(self, generation: int, where) -> None:
+        self.post_message(UnreadCounted(generation, self.library.unread(where)))
+
+    @_while_mounted
+    def on_unread_counted(self, message: UnreadCounted) -> None:
+        if message.generation == self.generation:
+            self.unread = message.unread
+            self._update_status()
 
     def _update_status(self, **extra) -> None:
         self.status.set(

@@ -53,3 +53,10 @@ class SyncDone(Message):
         super().__init__()
         self.summary = summary
         self.error = error
+
+
+class UnreadCounted(Message):
+    def __init__(self, generation: int, unread: int):
+        super().__init__()
+        self.generation = generation
+        self.unread = unread
