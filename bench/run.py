@@ -26,7 +26,6 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests"), str(HERE)]
 
 from data import build_cache, day_items, templates  # noqa: E402
-from fake_api import FakeApi  # noqa: E402
 
 from papertui.config import Config  # noqa: E402
 from papertui.hf_api import HfApi  # noqa: E402
@@ -167,23 +166,48 @@ async def ui_measures(db: Path, tmp: Path, rounds: int) -> dict[str, list[float]
     return results
 
 
+SERVER = """
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+from fake_api import FakeApi
+api = FakeApi(today="2099-12-31")
+for day, items in json.load(open(sys.argv[1])).items():
+    api.add_day(day, items)
+api.start()
+print(api.url, flush=True)
+time.sleep(600)
+"""
+
+
 def ingest(db: Path, tmp: Path, days: int = 20, per_day: int = 300) -> float:
-    copy = tmp / "ingest.db"
-    shutil.copy(db, copy)
-    api = FakeApi(today="2099-12-31")
-    bank = templates()
+    """Sync `days` days of `per_day` papers (100 a page) from a loopback server in its own process,
+    as a remote server would be, into a copy of the cache."""
     import random
 
+    copy = tmp / "ingest.db"
+    shutil.copy(db, copy)
+    bank = templates()
     rng = random.Random(99)
-    wanted = []
+    served, wanted = {}, []
     for i in range(days):
         day, items = day_items(10_000 + i, per_day, rng, bank)
-        api.add_day(day, items)
+        served[day] = items
         wanted.append(date.fromisoformat(day))
-    with api, Store(copy) as store, HfApi(api.url, limiter=RateLimiter(burst=10_000)) as client:
-        started = time.perf_counter()
-        summary = sync_days(store, client, wanted)
-        elapsed = time.perf_counter() - started
+    (tmp / "days.json").write_text(json.dumps(served))
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(tmp / "days.json"), str(HERE.parent / "tests")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = server.stdout.readline().strip()
+        with Store(copy) as store, HfApi(url, limiter=RateLimiter(burst=10_000)) as client:
+            started = time.perf_counter()
+            summary = sync_days(store, client, wanted)
+            elapsed = time.perf_counter() - started
+    finally:
+        server.kill()
+        server.wait()
     assert summary.ok, summary.failed
     copy.unlink()
     return days * per_day / elapsed
