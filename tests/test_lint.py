@@ -1,7 +1,8 @@
 """The code stays ruff-clean: CI fails on a lint error just as on a failing test."""
 
-import shutil
+import importlib.util
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,12 @@ import pytest
 ROOT = Path(__file__).parent.parent
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is installed with the test extras")
+@pytest.mark.skipif(
+    importlib.util.find_spec("ruff") is None, reason="ruff comes with the test extras"
+)
 def test_ruff_check_is_clean():
     out = subprocess.run(
-        ["ruff", "check", "papertui", "tests", "screenshots", "bench"],
+        [sys.executable, "-m", "ruff", "check", "papertui", "tests", "screenshots", "bench"],
         cwd=ROOT,
         capture_output=True,
         text=True,
