@@ -7,6 +7,7 @@ from pathlib import Path
 
 from papertui.config import Config
 from papertui.store import Store
+from papertui.ui.app import DETAIL_DELAY
 from papertui.ui.launch import create_app
 
 
@@ -22,6 +23,7 @@ def make_app(
 async def settle(pilot, rounds: int = 6) -> None:
     """Let timers, workers and the messages they post run to completion."""
     app = pilot.app
+    await pilot.pause(DETAIL_DELAY + 0.01)  # the detail pane follows the cursor after a rest
     for _ in range(rounds):
         await pilot.pause()
         await app.workers.wait_for_complete()
