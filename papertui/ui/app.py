@@ -697,7 +697,8 @@ class PapertuiApp(App):
                 shown = self.get_key_display(binding)
                 if shown not in keys:
                     keys.append(shown)
-        return [(" / ".join(keys), text) for text, keys in merged.items()]
+        rows = [(" / ".join(keys), text) for text, keys in merged.items()]
+        return [*rows, ("ctrl+p", "Command palette: every action above, and the theme picker")]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
