@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import shutil
 import signal
 import sqlite3
@@ -345,6 +344,8 @@ def test_full_disk_fails_the_day_and_keeps_what_was_stored(tmp_path, busy_api):
         else db.stat().st_size
     )
     limit = size + 400_000  # room for a little, not for twelve days of papers
+
+    import resource  # POSIX only, like the rest of this test
 
     def small_disk():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
