@@ -641,9 +641,7 @@ class PapertuiApp(App):
         self.syncing = False
         summary = message.summary
         if self.total == 0 and (summary is None or not summary.ok):
-            self.paper_list.empty_text = (
-                "No papers cached yet, and the sync failed: press r to try again."
-            )
+            self.paper_list.empty_text = "No papers yet: the sync failed (r retries)."
             self.paper_list.refresh()
         if summary is None:
             self.status.set(sync_text=f"sync failed: {message.error}", sync_kind="status--error")
