@@ -57,9 +57,6 @@ class View:
             return replace(self, anchor=start - timedelta(days=1))
         return replace(self, anchor=end + timedelta(days=1))
 
-    def with_kind(self, kind: ViewKind, latest: date | None) -> View:
-        return View(kind, self.anchor or latest)
-
 
 def next_in(values: tuple, current) -> object:
     return values[(values.index(current) + 1) % len(values)]
