@@ -7,103 +7,37 @@ exception: they are sub-millisecond and must be on disk before the key press ret
 
 from __future__ import annotations
 
-import functools
-import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
-from .. import clipboard
 from ..config import Config, save_config
 from ..errors import PapertuiError
-from ..export import bibtex_entry, markdown_link
 from ..library import Library
-from ..links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
-from ..models import StoredPaper
 from ..store import ListRow
 from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
-from .messages import (
-    PaperLoaded,
-    QueryDone,
-    RowsLoaded,
-    SyncDayDone,
-    SyncDone,
-    SyncPlanned,
-    UnreadCounted,
-)
+from .keys import APP_BINDINGS, KEY_HELP, PALETTE
+from .linking import LinkActions
+from .messages import PaperLoaded, QueryDone, RowsLoaded, UnreadCounted, while_mounted
 from .resources import stylesheet
-from .screens.copy_menu import CopyMenu
 from .screens.help import HelpScreen
+from .syncing import SyncActions
 from .widgets.detail import PaperDetail
 from .widgets.paper_list import BLOCK, PaperList
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
-KEY_HELP = {
-    "app.quit": "Quit",
-    "app.help": "This help",
-    "app.search": "Search (Enter: go to results, Esc: clear the search)",
-    "app.next_pane": "Switch between the list and the detail pane",
-    "app.prev_pane": "Switch between the list and the detail pane",
-    "app.toggle_read": "Mark read / unread",
-    "app.toggle_bookmark": "Bookmark / remove bookmark",
-    "app.unread_only": "Show unread papers only (again: all)",
-    "app.bookmarks_only": "Show bookmarked papers only (again: all)",
-    "app.copy_link": "Copy the Hugging Face link",
-    "app.copy_menu": "Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
-    "app.open_page": "Open the Hugging Face page in the browser",
-    "app.open_pdf": "Open the PDF in the browser",
-    "app.previous": "Previous day / week / month",
-    "app.next": "Next day / week / month",
-    "app.view": "Cycle the view: day, week, month, all papers",
-    "app.sort": "Cycle the sort: most upvoted, newest, title",
-    "app.sync": "Sync now",
-    "list.down": "Move down (detail pane: scroll)",
-    "detail.down": "Move down (detail pane: scroll)",
-    "list.up": "Move up (detail pane: scroll)",
-    "detail.up": "Move up (detail pane: scroll)",
-    "list.first": "First paper (detail pane: top)",
-    "detail.top": "First paper (detail pane: top)",
-    "list.last": "Last paper (detail pane: bottom)",
-    "detail.bottom": "Last paper (detail pane: bottom)",
-    "list.page_down": "Page down",
-    "list.page_up": "Page up",
-    "list.half_down": "Half a page down",
-    "detail.page_down": "Half a page down",
-    "list.half_up": "Half a page up",
-    "detail.page_up": "Half a page up",
-    "list.open": "Show the paper and mark it read",
-    "search.clear": "Search bar: clear the search and return to the list",
-    "detail.back": "Detail pane: back to the list",
-}
 NARROW_WIDTH = 100
 DETAIL_DELAY = 0.04
-
-
-def _while_mounted(handler: Callable) -> Callable:
-    """Worker results can arrive while the app is shutting down: drop them quietly then."""
-
-    @functools.wraps(handler)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return handler(self, *args, **kwargs)
-        except NoMatches:
-            if self.is_running and not self._exit:
-                raise
-
-    return wrapper
 
 
 class Done(Message):
@@ -115,63 +49,14 @@ class Done(Message):
         self.value = value
 
 
-class PapertuiApp(App):
+class PapertuiApp(LinkActions, SyncActions, App):
     CSS_PATH = str(stylesheet())
     TITLE = "papertui"
     ESCAPE_TO_MINIMIZE = (
         False  # the detail pane's own Esc restores the layout and refocuses the list
     )
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("slash", "focus_search", "Search", id="app.search"),
-        Binding(
-            "tab", "switch_pane(1)", "Switch pane", show=False, priority=True, id="app.next_pane"
-        ),
-        Binding(
-            "shift+tab",
-            "switch_pane(-1)",
-            "Switch pane",
-            show=False,
-            priority=True,
-            id="app.prev_pane",
-        ),
-        Binding("m", "toggle_read", "Read/unread", id="app.toggle_read"),
-        Binding("b", "toggle_bookmark", "Bookmark", id="app.toggle_bookmark"),
-        Binding("u", "toggle_unread_only", "Unread", id="app.unread_only"),
-        Binding("B", "toggle_bookmarks_only", "Bookmarks", id="app.bookmarks_only"),
-        Binding("y", "copy_link", "Copy", id="app.copy_link"),
-        Binding("Y", "copy_menu", "Copy…", show=False, id="app.copy_menu"),
-        Binding("o", "open_page", "Browser", id="app.open_page"),
-        Binding("O", "open_pdf", "PDF", show=False, id="app.open_pdf"),
-        Binding("left_square_bracket", "step(-1)", "Prev", id="app.previous"),
-        Binding("right_square_bracket", "step(1)", "Next", id="app.next"),
-        Binding("v", "cycle_view", "View", id="app.view"),
-        Binding("s", "cycle_sort", "Sort", id="app.sort"),
-        Binding("r", "sync", "Sync", id="app.sync"),
-    ]
-    # Actions also offered in the command palette: (action, title, help).
-    PALETTE = [
-        ("toggle_read", "Toggle read / unread", "Mark the highlighted paper read or unread (m)"),
-        ("toggle_bookmark", "Toggle bookmark", "Bookmark the highlighted paper or remove it (b)"),
-        ("toggle_unread_only", "Show unread only", "Hide papers you have read (u)"),
-        ("toggle_bookmarks_only", "Show bookmarks only", "Only bookmarked papers (B)"),
-        ("copy_link", "Copy Hugging Face link", "Copy the paper's huggingface.co link (y)"),
-        (
-            "copy_menu",
-            "Copy…",
-            "Copy the arXiv, PDF, GitHub or project link, BibTeX or Markdown (Y)",
-        ),
-        ("open_page", "Open in browser", "Open the paper's Hugging Face page (o)"),
-        ("open_pdf", "Open PDF", "Open the arXiv PDF in the browser (O)"),
-        ("step(-1)", "Previous day / week / month", "Step the view back ([)"),
-        ("step(1)", "Next day / week / month", "Step the view forward (])"),
-        ("cycle_view", "Cycle view", "Day → week → month → all papers (v)"),
-        ("cycle_sort", "Cycle sort", "Most upvoted → newest → title (s)"),
-        ("sync", "Sync now", "Fetch the recent days that are missing or stale (r)"),
-        ("focus_search", "Search", "Focus the search bar (/)"),
-        ("help", "Keys and search help", "Every key and the search language (?)"),
-    ]
+    BINDINGS = APP_BINDINGS
+    PALETTE = PALETTE
 
     def __init__(
         self,
@@ -272,7 +157,7 @@ class PapertuiApp(App):
     def _background(self, fn: Callable, then: Callable, group: str) -> None:
         self.post_message(Done(then, fn()))
 
-    @_while_mounted
+    @while_mounted
     def on_done(self, message: Done) -> None:
         message.callback(message.value)
 
@@ -313,7 +198,7 @@ class PapertuiApp(App):
             QueryDone(generation, snapshot, keep_id, index if index is not None else cursor)
         )
 
-    @_while_mounted
+    @while_mounted
     def on_query_done(self, message: QueryDone) -> None:
         if message.generation != self.generation:
             return
@@ -336,7 +221,7 @@ class PapertuiApp(App):
     def _count_unread(self, generation: int, where) -> None:
         self.post_message(UnreadCounted(generation, self.library.unread(where)))
 
-    @_while_mounted
+    @while_mounted
     def on_unread_counted(self, message: UnreadCounted) -> None:
         if message.generation == self.generation:
             self.unread = message.unread
@@ -360,7 +245,7 @@ class PapertuiApp(App):
             RowsLoaded(generation, start, self.library.rows(where, sort, start, count))
         )
 
-    @_while_mounted
+    @while_mounted
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         self.paper_list.add_rows(message.generation, message.start, message.rows)
 
@@ -377,7 +262,7 @@ class PapertuiApp(App):
     def _load_paper(self, paper_id: str) -> None:
         self.post_message(PaperLoaded(paper_id, self.library.paper(paper_id)))
 
-    @_while_mounted
+    @while_mounted
     def on_paper_loaded(self, message: PaperLoaded) -> None:
         current = self.paper_list.current
         if current is not None and current.id == message.paper_id:
@@ -516,164 +401,6 @@ class PapertuiApp(App):
     def action_cycle_sort(self) -> None:
         self.rq = replace(self.rq, sort=next_in(SORT_ORDER, self.rq.sort))
         self.refresh_list()
-
-    # ---- copy and open ------------------------------------------------------------------
-
-    def copy_text(self, label: str, text: str) -> None:
-        try:
-            how = clipboard.copy(text, osc52=self.copy_to_clipboard)
-        except clipboard.ClipboardError as exc:
-            self.notify(str(exc), title=f"Could not copy the {label}", severity="error", timeout=6)
-            return
-        self.notify(f"Copied the {label} to the {how}.", timeout=3)
-
-    def action_copy_link(self) -> None:
-        if row := self._current():
-            self.copy_text("Hugging Face link", hf_url(row.id))
-
-    def action_copy_menu(self) -> None:
-        if row := self._current():
-            self.background(lambda: self.library.paper(row.id), self._show_copy_menu)
-
-    def _show_copy_menu(self, paper: StoredPaper | None) -> None:
-        if paper is None:
-            return
-        choices = [
-            ("h", "Hugging Face link", hf_url(paper.id)),
-            ("a", "arXiv abstract link", arxiv_abs_url(paper.id)),
-            ("p", "PDF link", arxiv_pdf_url(paper.id)),
-        ]
-        if repo := safe_url(paper.github_repo):
-            choices.append(("g", "GitHub link", repo))
-        if page := safe_url(paper.project_page):
-            choices.append(("w", "project page link", page))
-        choices += [
-            ("b", "BibTeX entry", bibtex_entry(paper)),
-            ("m", "Markdown link", markdown_link(paper)),
-        ]
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            if choice:
-                self.copy_text(*choice)
-
-        self.push_screen(CopyMenu(paper.title, choices), chosen)
-
-    def action_open_page(self) -> None:
-        if row := self._current():
-            self.open_link("Hugging Face page", hf_url(row.id))
-
-    def action_open_pdf(self) -> None:
-        if row := self._current():
-            self.open_link("PDF", arxiv_pdf_url(row.id))
-
-    def open_link(self, label: str, url: str) -> None:
-        safe = safe_url(url)
-        if safe is None:
-            self.notify(
-                f"Refused to open {url[:60]!r}: only http(s) links are opened.", severity="error"
-            )
-            return
-
-        def opened(ok: bool) -> None:
-            if ok:
-                self.notify(f"Opened the {label} in your browser.", timeout=3)
-            else:
-                self.notify(
-                    f"No browser available. The link: {safe}", severity="warning", timeout=8
-                )
-
-        self.background(lambda: webbrowser.open(safe), opened)
-
-    # ---- sync ---------------------------------------------------------------------------
-
-    def action_sync(self) -> None:
-        if self.library.offline:
-            self.notify("Offline (--offline): syncing is turned off.", severity="warning")
-            return
-        if self.syncing:
-            self.notify("A sync is already running.", timeout=2)
-            return
-        self.syncing = True
-        self._sync_done = 0
-        self.status.set(sync_text="⟳ checking for new papers…", sync_kind="status--sync")
-        self._run_sync(self.config.sync_days)
-
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
-    def _run_sync(self, days: int) -> None:
-        try:
-            summary = self.library.sync(
-                days,
-                on_day=lambda result: self.post_message(SyncDayDone(result)),
-                on_plan=lambda todo: self.post_message(SyncPlanned(len(todo))),
-            )
-        except PapertuiError as exc:
-            self.post_message(SyncDone(None, str(exc)))
-            return
-        self.post_message(SyncDone(summary))
-
-    @_while_mounted
-    def on_sync_planned(self, message: SyncPlanned) -> None:
-        self._sync_total = message.total
-        self.status.set(sync_text=f"⟳ syncing 0/{message.total} days", sync_kind="status--sync")
-
-    @_while_mounted
-    def on_sync_day_done(self, message: SyncDayDone) -> None:
-        self._sync_done += 1
-        self.status.set(
-            sync_text=f"⟳ syncing {self._sync_done}/{self._sync_total} days",
-            sync_kind="status--sync",
-        )
-        result = message.result
-        if result.ok and (result.new or result.updated):
-            if self.rq.view.anchor is None:
-                self.background(self.library.latest_day, self._first_papers)
-            else:
-                self.refresh_list()
-
-    def _first_papers(self, latest) -> None:
-        if latest is not None and self.rq.view.anchor is None:
-            self._show_view(View(self.rq.view.kind, latest))
-        else:
-            self.refresh_list()
-
-    @_while_mounted
-    def on_sync_done(self, message: SyncDone) -> None:
-        self.syncing = False
-        summary = message.summary
-        if self.total == 0 and (summary is None or not summary.ok):
-            self.paper_list.empty_text = "No papers yet: the sync failed (r retries)."
-            self.paper_list.refresh()
-        if summary is None:
-            self.status.set(sync_text=f"sync failed: {message.error}", sync_kind="status--error")
-            self.notify(
-                message.error or "sync failed", title="Sync failed", severity="error", timeout=8
-            )
-            return
-        stamp = datetime.now().strftime("%H:%M")
-        if summary.ok:
-            new = sum(r.new for r in summary.results)
-            text = f"✓ synced {stamp}" + (f" · {new} new" if new else "")
-            self.status.set(sync_text=text, sync_kind="status--sync")
-            if self.rq.view.anchor is None:
-                self.background(self.library.latest_day, self._first_papers)
-            return
-        failed = summary.failed
-        if all(
-            "cannot reach" in (r.error or "") or "did not answer" in (r.error or "") for r in failed
-        ):
-            self.status.set(
-                sync_text="offline · showing cached papers", sync_kind="status--offline"
-            )
-            self.notify(
-                failed[0].error or "",
-                title="No network: showing cached papers",
-                severity="warning",
-                timeout=6,
-            )
-            return
-        self.status.set(sync_text=f"⚠ sync: {len(failed)} day(s) failed", sync_kind="status--error")
-        details = "\n".join(f"{r.day}: {r.error}" for r in failed[:5])
-        self.notify(details, title="Some days failed to sync", severity="error", timeout=10)
 
     # ---- help, palette, theme -----------------------------------------------------------
 

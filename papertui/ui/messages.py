@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
+from textual.css.query import NoMatches
 from textual.message import Message
 
 from ..library import Snapshot
 from ..models import StoredPaper
 from ..store import ListRow
 from ..sync import DayResult, SyncSummary
+
+
+def while_mounted(handler: Callable) -> Callable:
+    """Worker results can arrive while the app is shutting down: drop them quietly then."""
+
+    @functools.wraps(handler)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return handler(self, *args, **kwargs)
+        except NoMatches:
+            if self.is_running and not self._exit:
+                raise
+
+    return wrapper
 
 
 class QueryDone(Message):

@@ -1,0 +1,83 @@
+"""Copying and opening links from the reader: the clipboard, the copy menu, the browser.
+
+Only http(s) URLs are copied as links or opened (`links.safe_url`).
+"""
+
+from __future__ import annotations
+
+import webbrowser
+
+from .. import clipboard
+from ..export import bibtex_entry, markdown_link
+from ..links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
+from ..models import StoredPaper
+from .screens.copy_menu import CopyMenu
+
+
+class LinkActions:
+    """Mixed into the app: `y`, `Y`, `o` and `O`."""
+
+    def copy_text(self, label: str, text: str) -> None:
+        try:
+            how = clipboard.copy(text, osc52=self.copy_to_clipboard)
+        except clipboard.ClipboardError as exc:
+            self.notify(str(exc), title=f"Could not copy the {label}", severity="error", timeout=6)
+            return
+        self.notify(f"Copied the {label} to the {how}.", timeout=3)
+
+    def action_copy_link(self) -> None:
+        if row := self._current():
+            self.copy_text("Hugging Face link", hf_url(row.id))
+
+    def action_copy_menu(self) -> None:
+        if row := self._current():
+            self.background(lambda: self.library.paper(row.id), self._show_copy_menu)
+
+    def _show_copy_menu(self, paper: StoredPaper | None) -> None:
+        if paper is None:
+            return
+        choices = [
+            ("h", "Hugging Face link", hf_url(paper.id)),
+            ("a", "arXiv abstract link", arxiv_abs_url(paper.id)),
+            ("p", "PDF link", arxiv_pdf_url(paper.id)),
+        ]
+        if repo := safe_url(paper.github_repo):
+            choices.append(("g", "GitHub link", repo))
+        if page := safe_url(paper.project_page):
+            choices.append(("w", "project page link", page))
+        choices += [
+            ("b", "BibTeX entry", bibtex_entry(paper)),
+            ("m", "Markdown link", markdown_link(paper)),
+        ]
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self.copy_text(*choice)
+
+        self.push_screen(CopyMenu(paper.title, choices), chosen)
+
+    def action_open_page(self) -> None:
+        if row := self._current():
+            self.open_link("Hugging Face page", hf_url(row.id))
+
+    def action_open_pdf(self) -> None:
+        if row := self._current():
+            self.open_link("PDF", arxiv_pdf_url(row.id))
+
+    def open_link(self, label: str, url: str) -> None:
+        safe = safe_url(url)
+        if safe is None:
+            self.notify(
+                f"Refused to open {url[:60]!r}: only http(s) links are opened.", severity="error"
+            )
+            return
+
+        def opened(ok: bool) -> None:
+            if ok:
+                self.notify(f"Opened the {label} in your browser.", timeout=3)
+            else:
+                self.notify(
+                    f"No browser available. The link: {safe}", severity="warning", timeout=8
+                )
+
+        self.background(lambda: webbrowser.open(safe), opened)
