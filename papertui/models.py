@@ -102,6 +102,12 @@ class DailyItem(_Lenient):
         stamp = self.paper.submittedOnDailyAt or self.publishedAt
         return _utc_date(stamp) if stamp else None
 
+    def submitted_day(self) -> date | None:
+        """The UTC day of `paper.submittedOnDailyAt` only (search results' own `publishedAt`
+        is not a submission time)."""
+        stamp = self.paper.submittedOnDailyAt
+        return _utc_date(stamp) if stamp else None
+
 
 def _utc_date(stamp: datetime) -> date:
     if stamp.tzinfo is None:

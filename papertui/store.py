@@ -188,7 +188,7 @@ class Store:
             else:
                 self.conn.execute("COMMIT")
 
-    def _rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+    def _rows(self, sql: str, params: Sequence = ()) -> list[dict[str, Any]]:
         with self._lock:
             cursor = self.conn.execute(sql, tuple(params))
             names = [d[0] for d in cursor.description]
@@ -493,12 +493,9 @@ WHERE excluded.updated_at > user_state.updated_at
 
 def _row(item: DailyItem, raw: dict, day: str | None, source: str, now: str) -> dict:
     columns = paper_columns(item)
-    if day is None:
-        own = item.paper.submittedOnDailyAt
-        day = own.date().isoformat() if own else None
-        if source == "daily" and day is None:
-            found = item.daily_day()
-            day = found.isoformat() if found else None
+    if day is None:  # no day was asked for: the item's own submission day, if it says
+        found = item.daily_day() if source == "daily" else item.submitted_day()
+        day = found.isoformat() if found else None
     columns["day"] = day
     if source == "paper":
         columns["num_comments"] = item.numComments
