@@ -57,6 +57,27 @@ def test_first_run_syncs_and_shows_papers_as_they_arrive(tmp_path, fake_api, fas
         assert store.count() == 50
 
 
+def test_an_open_reader_syncs_again_on_its_own(tmp_path, fake_api, fast_network):
+    async def scenario():
+        app = make_app(
+            tmp_path / "a.db", tmp_path, offline=False, api_url=fake_api.url, auto_sync_minutes=5
+        )
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_for(pilot, lambda: not app.syncing and app.paper_list.total > 0)
+            assert any(t._interval == 300 for t in app._timers)
+            fake_api.requests.clear()
+            app.auto_sync()  # what the 5-minute timer calls
+            app.auto_sync()  # and again while it runs: ignored, no second sync
+            await wait_for(pilot, lambda: not app.syncing)
+            assert sorted(r.query["date"] for r in fake_api.requests) == [
+                "2026-05-17",
+                "2026-05-18",
+            ]
+            assert not any("already running" in n.message for n in app._notifications)
+
+    run(scenario())
+
+
 def test_sync_keeps_cursor_and_user_state(tmp_path, fake_api, fast_network):
     db = tmp_path / "c.db"
     with Store(db) as store:

@@ -133,6 +133,8 @@ class PapertuiApp(LinkActions, SyncActions, App):
         self.refresh_list()
         if self.autosync:
             self.action_sync()
+            if self.config.auto_sync_minutes:
+                self.set_interval(self.config.auto_sync_minutes * 60, self.auto_sync)
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)

@@ -27,6 +27,11 @@ class SyncActions:
         self.status.set(sync_text="⟳ checking for new papers…", sync_kind="status--sync")
         self._run_sync(self.config.sync_days)
 
+    def auto_sync(self) -> None:
+        """The periodic sync of a reader left open all day: silent when one is already running."""
+        if not self.syncing and not self.library.offline:
+            self.action_sync()
+
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _run_sync(self, days: int) -> None:
         try:
