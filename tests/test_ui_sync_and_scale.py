@@ -168,6 +168,11 @@ def test_hostile_titles_and_huge_abstracts_render_literally(tmp_path):
             assert "[bold red]Markup[/]" in rendered.replace("&#160;", " ")
             assert "javascript:" not in rendered and "file:///etc/passwd" not in rendered
             assert "[i]Eve[/i]" in rendered
+            await pilot.press("Y")
+            await settle(pilot)
+            await pilot.press("g")  # the javascript: "GitHub link"
+            await settle(pilot)
+            assert any("Refused to copy the GitHub link" in n.message for n in app._notifications)
             await pilot.press("j")
             await settle(pilot)
             assert len(app.detail.paper.abstract) > 200_000

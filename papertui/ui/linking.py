@@ -41,17 +41,24 @@ class LinkActions:
             ("a", "arXiv abstract link", arxiv_abs_url(paper.id)),
             ("p", "PDF link", arxiv_pdf_url(paper.id)),
         ]
-        if repo := safe_url(paper.github_repo):
-            choices.append(("g", "GitHub link", repo))
-        if page := safe_url(paper.project_page):
-            choices.append(("w", "project page link", page))
+        for key, label, url in (
+            ("g", "GitHub link", paper.github_repo),
+            ("w", "project page link", paper.project_page),
+        ):
+            if url:  # a link that is not http(s) stays in the menu, to say why it is refused
+                choices.append((key, label, safe_url(url) or ""))
         choices += [
             ("b", "BibTeX entry", bibtex_entry(paper)),
             ("m", "Markdown link", markdown_link(paper)),
         ]
 
         def chosen(choice: tuple[str, str] | None) -> None:
-            if choice:
+            if choice and not choice[1]:
+                self.notify(
+                    f"Refused to copy the {choice[0]}: only http(s) links are copied.",
+                    severity="error",
+                )
+            elif choice:
                 self.copy_text(*choice)
 
         self.push_screen(CopyMenu(paper.title, choices), chosen)

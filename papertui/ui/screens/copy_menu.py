@@ -10,9 +10,11 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+REFUSED = "  (refused: not an http(s) link)"
+
 
 class CopyMenu(ModalScreen[tuple[str, str] | None]):
-    """Dismisses with (label, text to copy), or None."""
+    """Dismisses with (label, text to copy), or None. An empty text marks a refused link."""
 
     BINDINGS = [Binding("escape,q", "dismiss_none", "Close", id="copy.close")]
 
@@ -30,8 +32,8 @@ class CopyMenu(ModalScreen[tuple[str, str] | None]):
             )
             yield OptionList(
                 *[
-                    Option(Text(f"{key}  {label}"), id=str(i))
-                    for i, (key, label, _) in enumerate(self.choices)
+                    Option(Text(f"{key}  {label}" + ("" if text else REFUSED)), id=str(i))
+                    for i, (key, label, text) in enumerate(self.choices)
                 ],
                 id="copy-options",
             )
