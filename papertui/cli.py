@@ -211,8 +211,9 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
             else "The cache is empty: run `papertui sync`."
         )
         return
+    width = None if sys.stdout.isatty() else 10_000  # piped: whole titles, for grep and friends
     for paper in papers:
-        click.echo(row_line(paper))
+        click.echo(row_line(paper, width))
 
 
 def _paper_id(paper_id: str) -> str:
