@@ -221,16 +221,8 @@ class Store:
     ) -> UpsertStats:
         """Write rows from `prepare_rows` in one transaction; with `day`, they are its whole list."""
         now = utc_now()
-        stats = UpsertStats()
         with self._write() as conn:
-            known = self._digests(conn, [r["id"] for r in rows])
-            for row in rows:
-                if row["id"] not in known:
-                    stats.new += 1
-                elif known[row["id"]] != row["digest"]:
-                    stats.updated += 1
-                else:
-                    stats.unchanged += 1
+            stats = self._classify(conn, rows)
             conn.executemany(_UPSERT_SQL, rows)
             if day:
                 conn.execute("DELETE FROM day_papers WHERE day = ?", (day,))
@@ -247,15 +239,22 @@ class Store:
         return stats
 
     @staticmethod
-    def _digests(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                conn.execute(f"SELECT id, digest FROM papers WHERE id IN ({marks})", chunk)
+    def _classify(conn: sqlite3.Connection, rows: list[dict]) -> UpsertStats:
+        """Count rows as new, updated or unchanged against the digests already stored."""
+        known = dict(
+            _in_chunks(
+                conn, "SELECT id, digest FROM papers WHERE id IN ({})", [r["id"] for r in rows]
             )
-        return found
+        )
+        stats = UpsertStats()
+        for row in rows:
+            if row["id"] not in known:
+                stats.new += 1
+            elif known[row["id"]] != row["digest"]:
+                stats.updated += 1
+            else:
+                stats.unchanged += 1
+        return stats
 
     @_wrap_errors
     def paper(self, paper_id: str) -> StoredPaper | None:
@@ -266,21 +265,16 @@ class Store:
         )
         return _stored(rows[0]) if rows else None
 
-    @_wrap_errors
     def raw(self, paper_id: str) -> dict | None:
-        rows = self._rows("SELECT raw FROM papers WHERE id = ?", (paper_id,))
-        return _load_raw(rows[0]["raw"]) if rows and rows[0]["raw"] else None
+        return self.raws([paper_id]).get(paper_id)
 
     @_wrap_errors
     def raws(self, paper_ids: Sequence[str]) -> dict[str, dict]:
-        found: dict[str, dict] = {}
-        for start in range(0, len(paper_ids), 500):
-            chunk = list(paper_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for row in self._rows(f"SELECT id, raw FROM papers WHERE id IN ({marks})", chunk):
-                if row["raw"]:
-                    found[row["id"]] = _load_raw(row["raw"])
-        return found
+        with self._lock:
+            rows = _in_chunks(
+                self.conn, "SELECT id, raw FROM papers WHERE id IN ({})", list(paper_ids)
+            )
+            return {paper_id: _load_raw(raw) for paper_id, raw in rows if raw}
 
     @_wrap_errors
     def has_paper(self, paper_id: str) -> bool:
@@ -415,19 +409,15 @@ class Store:
         Each record holds `item` (a validated DailyItem), `raw`, `day`, `first_seen_at`,
         `updated_at` and `user` (a dict of user_state columns, or None). Newer state wins.
         """
-        stats = UpsertStats()
         now = utc_now()
+        rows = []
+        for record in records:
+            row = _row(record["item"], record["raw"], record["day"], "import", now)
+            row["now"] = record.get("updated_at") or now
+            rows.append(row)
         with self._write() as conn:
-            known = self._digests(conn, [r["item"].paper.id for r in records])
-            for record in records:
-                row = _row(record["item"], record["raw"], record["day"], "import", now)
-                row["now"] = record.get("updated_at") or now
-                if row["id"] not in known:
-                    stats.new += 1
-                elif known[row["id"]] != row["digest"]:
-                    stats.updated += 1
-                else:
-                    stats.unchanged += 1
+            stats = self._classify(conn, rows)
+            for record, row in zip(records, rows, strict=True):
                 conn.execute(_UPSERT_SQL, row)
                 first_seen = record.get("first_seen_at")
                 if first_seen:
@@ -524,6 +514,15 @@ def prepare_rows(
     of the write transaction so sync can do it in the fetching threads, in parallel."""
     now = utc_now()
     return [_row(item, raw, day, source, now) for item, raw in zip(items, raws, strict=True)]
+
+
+def _in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 500) -> list[tuple]:
+    """Run `sql` (with one `IN ({})`) over ids in chunks, under SQLite's parameter limit."""
+    found: list[tuple] = []
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        found.extend(conn.execute(sql.format(",".join("?" * len(chunk))), chunk))
+    return found
 
 
 def _load_raw(value: bytes | str) -> dict:

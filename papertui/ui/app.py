@@ -151,12 +151,12 @@ class PapertuiApp(LinkActions, SyncActions, App):
 
     # ---- workers ------------------------------------------------------------------------
 
-    def background(self, fn: Callable, then: Callable, group: str = "misc") -> None:
+    def background(self, fn: Callable, then: Callable) -> None:
         """Run fn in a thread; then(result) runs on the UI thread. Errors become notifications."""
-        self._background(fn, then, group)
+        self._background(fn, then)
 
     @work(thread=True, exit_on_error=False)
-    def _background(self, fn: Callable, then: Callable, group: str) -> None:
+    def _background(self, fn: Callable, then: Callable) -> None:
         self.post_message(Done(then, fn()))
 
     @while_mounted
