@@ -24,8 +24,9 @@ from ..errors import PapertuiError
 from ..library import Library
 from ..store import ListRow
 from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
-from .keys import APP_BINDINGS, KEY_HELP, PALETTE
+from .keys import APP_BINDINGS, KEY_HELP, PALETTE, check_keymap
 from .linking import LinkActions
+from .literal import literal, plain
 from .messages import PaperLoaded, QueryDone, RowsLoaded, UnreadCounted, while_mounted
 from .resources import stylesheet
 from .screens.help import HelpScreen
@@ -84,6 +85,21 @@ class PapertuiApp(LinkActions, SyncActions, App):
         self._sync_done = 0
         self.syncing = False
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text, whatever the caller asks: messages carry server
+        errors, paths, config values and search text (see `literal`)."""
+        super().notify(
+            plain(message), title=plain(title), severity=severity, timeout=timeout, markup=False
+        )
+
     # ---- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -114,7 +130,9 @@ class PapertuiApp(LinkActions, SyncActions, App):
                 f"unknown theme {self.config.theme!r} in the config; using the default"
             )
         if self.config.keymap:
-            self.set_keymap(self.config.keymap)
+            keymap, problems = check_keymap(self.config.keymap, self._binding_ids())
+            self.notices.extend(problems)
+            self.set_keymap(keymap)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.paper_list.focus()
         self._layout_for(self.size.width)
@@ -207,7 +225,7 @@ class PapertuiApp(LinkActions, SyncActions, App):
         snapshot = message.snapshot
         search = self.query_one("#search", SearchBar)
         search.set_class(bool(snapshot.error), "-error")
-        search.border_subtitle = snapshot.error or None
+        search.border_subtitle = literal(snapshot.error) if snapshot.error else None
         if snapshot.error:
             self.status.set(error=snapshot.error)
             return
@@ -426,6 +444,10 @@ class PapertuiApp(LinkActions, SyncActions, App):
                     keys.append(shown)
         rows = [(" / ".join(keys), text) for text, keys in merged.items()]
         return [*rows, ("ctrl+p", "Command palette: every action above, and the theme picker")]
+
+    def _binding_ids(self) -> set[str]:
+        sources = [self, self.paper_list, self.detail, self.query_one("#search", SearchBar)]
+        return {b.id for s in sources for _k, b in s._bindings if b.id}
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

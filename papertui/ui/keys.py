@@ -2,6 +2,7 @@
 actions offered in the command palette. Kept apart from the app so the three lists stay in step."""
 
 from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="app.quit"),
@@ -91,3 +92,36 @@ KEY_HELP = {
     "search.clear": "Search bar: clear the search and return to the list",
     "detail.back": "Detail pane: back to the list",
 }
+
+
+# ---- the user's keymap (config.toml [keymap]) ------------------------------------------
+
+_MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+_KEY_NAMES = {key.value.rsplit("+", 1)[-1] for key in Keys} | set(KEY_NAME_REPLACEMENTS.values())
+
+
+def _is_key(text: str) -> bool:
+    """One key as Textual names it: `j`, `?`, `question_mark`, `f5`, `ctrl+shift+x`."""
+    *modifiers, name = text.strip().split("+") if text.strip() != "+" else ["+"]
+    if any(m.lower() not in _MODIFIERS for m in modifiers):
+        return False
+    if len(name) == 1:
+        return name.isprintable() and not name.isspace()
+    return name in _KEY_NAMES or (name.isidentifier() and key_to_character(name) is not None)
+
+
+def check_keymap(keymap: dict[str, str], known_ids: set[str]) -> tuple[dict[str, str], list[str]]:
+    """The usable part of a keymap, and a line for each entry left out (shown as plain text)."""
+    usable: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, keys in keymap.items():
+        if binding_id not in known_ids:
+            problems.append(f"keymap: no key binding is called {binding_id!r}; ignored")
+        elif not keys.strip() or not all(_is_key(k) for k in keys.split(",")):
+            problems.append(
+                f"keymap: {binding_id} = {keys!r} is not a key (use names like j, ?, f5, "
+                "ctrl+x or question_mark, comma-separated); ignored"
+            )
+        else:
+            usable[binding_id] = keys
+    return usable, problems
