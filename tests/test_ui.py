@@ -6,6 +6,7 @@ import pytest
 from ui_helpers import make_app, run, screen_text, settle, state, type_search
 
 from papertui.demo import build_demo_cache
+from papertui.ui.actions import ACTIONS
 
 
 @pytest.fixture
@@ -353,13 +354,16 @@ def test_command_palette_has_every_action(demo_db, tmp_path):
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
             titles = {c.title for c in app.get_system_commands(app.screen)}
-            assert {t for _, t, _ in app.PALETTE} <= titles
+            palette = [a for a in ACTIONS if a.palette]
+            assert {a.title for a in palette} <= titles
             assert "Change theme" in {t.split(" ")[0] + " theme" for t in titles} or any(
                 "theme" in t.lower() for t in titles
             )
-            for action, _, _ in app.PALETTE:
-                name = action.split("(")[0]
+            for action in palette:
+                name = action.action.split("(")[0]
                 assert hasattr(app, f"action_{name}"), action
+            helps = {c.title: c.help for c in app.get_system_commands(app.screen)}
+            assert helps["Read/unread"].endswith("(m)")
 
     run(scenario())
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
@@ -24,7 +25,7 @@ from ..errors import PapertuiError
 from ..library import Library
 from ..store import ListRow
 from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
-from .keys import APP_BINDINGS, KEY_HELP, PALETTE, check_keymap
+from .actions import ACTIONS, KeyMap, bindings, scoped
 from .linking import LinkActions
 from .literal import literal, plain
 from .messages import PaperLoaded, QueryDone, RowsLoaded, UnreadCounted, while_mounted
@@ -56,8 +57,7 @@ class PapertuiApp(LinkActions, SyncActions, App):
     ESCAPE_TO_MINIMIZE = (
         False  # the detail pane's own Esc restores the layout and refocuses the list
     )
-    BINDINGS = APP_BINDINGS
-    PALETTE = PALETTE
+    BINDINGS = bindings("app")
 
     def __init__(
         self,
@@ -129,10 +129,10 @@ class PapertuiApp(LinkActions, SyncActions, App):
             self.notices.append(
                 f"unknown theme {self.config.theme!r} in the config; using the default"
             )
-        if self.config.keymap:
-            keymap, problems = check_keymap(self.config.keymap, self._binding_ids())
-            self.notices.extend(problems)
-            self.set_keymap(keymap)
+        self.keymap, problems = KeyMap.from_config(self.config.keymap)
+        self.notices.extend(problems)
+        if self.keymap.remapped:
+            self.set_keymap(dict(self.keymap.remapped))
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.paper_list.focus()
         self._layout_for(self.size.width)
@@ -427,32 +427,33 @@ class PapertuiApp(LinkActions, SyncActions, App):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help()))
 
+    def keys_for(self, action_id: str) -> str:
+        """The keys of an action as the user has them mapped, as the footer shows keys."""
+        return " / ".join(
+            key if len(key) == 1 else self.get_key_display(Binding(key, ""))
+            for key in self.keymap.keys(action_id)
+        )
+
     def key_help(self) -> list[tuple[str, str]]:
-        """Every papertui binding as the user has it mapped now (the keymap applied)."""
+        """Every reader key as mapped now, one row per meaning (keys of equal meaning merged)."""
         merged: dict[str, list[str]] = {}
-        sources = [self, self.paper_list, self.detail, self.query_one("#search", SearchBar)]
-        for source in sources:
-            bindings = source._bindings.copy()
-            bindings.apply_keymap(self._keymap)
-            for _key, binding in bindings:
-                if not binding.id:
-                    continue  # Textual's own scrolling bindings
-                text = KEY_HELP.get(binding.id, binding.description)
-                keys = merged.setdefault(text, [])
-                shown = self.get_key_display(binding)
+        for action in scoped(("app", "list", "detail", "search")):
+            keys = merged.setdefault(action.help, [])
+            for shown in self.keys_for(action.id).split(" / "):
                 if shown not in keys:
                     keys.append(shown)
         rows = [(" / ".join(keys), text) for text, keys in merged.items()]
         return [*rows, ("ctrl+p", "Command palette: every action above, and the theme picker")]
 
-    def _binding_ids(self) -> set[str]:
-        sources = [self, self.paper_list, self.detail, self.query_one("#search", SearchBar)]
-        return {b.id for s in sources for _k, b in s._bindings if b.id}
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for action, title, help_text in self.PALETTE:
-            yield SystemCommand(title, help_text, lambda action=action: self.run_action(action))
+        for action in ACTIONS:
+            if action.palette:
+                yield SystemCommand(
+                    action.title,
+                    f"{action.help} ({self.keys_for(action.id)})",
+                    lambda name=action.action: self.run_action(name),
+                )
 
     def _remember_theme(self, theme) -> None:
         if theme.name == self.config.theme:

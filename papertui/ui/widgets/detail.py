@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
@@ -13,6 +12,7 @@ from textual.widgets import Static
 from ...links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
 from ...models import StoredPaper
 from ...text import strip_controls
+from ..actions import bindings
 
 
 def _literal(text: str | None) -> str:
@@ -22,15 +22,7 @@ def _literal(text: str | None) -> str:
 
 class PaperDetail(VerticalScroll, can_focus=True):
     ALLOW_MAXIMIZE = True  # on narrow terminals Enter reads the paper full screen
-    BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down"),
-        Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up"),
-        Binding("g", "scroll_home", "Top", show=False, id="detail.top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="detail.bottom"),
-        Binding("ctrl+d", "page_down", "Page down", show=False, id="detail.page_down"),
-        Binding("ctrl+u", "page_up", "Page up", show=False, id="detail.page_up"),
-        Binding("escape", "back", "Back to the list", show=False, id="detail.back"),
-    ]
+    BINDINGS = bindings("detail")
 
     class Back(Message):
         """The reader is done with this paper (Esc): restore the layout, focus the list."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -18,23 +17,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...store import ListRow
+from ..actions import bindings
 
 BLOCK = 200  # rows loaded per request
 MAX_CACHED_BLOCKS = 12
 
 
 class PaperList(ScrollView, can_focus=True):
-    BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("g,home", "first", "First", show=False, id="list.first"),
-        Binding("G,end", "last", "Last", show=False, id="list.last"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up"),
-        Binding("ctrl+d", "half_page(1)", "Half page down", show=False, id="list.half_down"),
-        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False, id="list.half_up"),
-        Binding("enter", "select", "Open", id="list.open"),
-    ]
+    BINDINGS = bindings("list")
     COMPONENT_CLASSES = {
         "paper-list--cursor",
         "paper-list--unread",

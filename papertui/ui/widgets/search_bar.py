@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
+
+from ..actions import bindings
 
 PLACEHOLDER = (
     'Search  (words, "phrase", -word, author: org: title: is:unread date:2026-05 upvotes:>50)'
@@ -12,7 +13,7 @@ PLACEHOLDER = (
 
 
 class SearchBar(Input):
-    BINDINGS = [Binding("escape", "clear_and_leave", "Clear search", id="search.clear")]
+    BINDINGS = bindings("search")
 
     class Cleared(Message):
         pass

@@ -1,0 +1,291 @@
+"""Every key the reader answers to, in one table: the bindings, the footer, the command palette
+and the help screen are all generated from it, so they cannot drift apart.
+
+Each entry has a stable id (the name users remap in config.toml's `[keymap]`). Keys are shown
+as the user has them mapped (see `KeyMap`), never as hard-coded text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
+
+Scope = Literal["app", "list", "detail", "search", "help", "copy"]
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    id: str  # the keymap name, e.g. "app.toggle_read"
+    keys: str  # default keys, comma-separated ("j,down")
+    action: str  # the Textual action on the scope's widget ("toggle_read", "step(-1)")
+    title: str  # short: the footer label and the palette entry
+    help: str  # one line for the help screen and the palette
+    scope: Scope = "app"
+    footer: bool = False
+    palette: bool = False
+    priority: bool = False
+
+
+ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction("app.quit", "q", "quit", "Quit", "Quit", footer=True),
+    KeyAction("app.quit_ctrl_c", "ctrl+c", "quit", "Quit", "Quit"),
+    KeyAction(
+        "app.help",
+        "question_mark",
+        "help",
+        "Help",
+        "Every key and the search language",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.search",
+        "slash",
+        "focus_search",
+        "Search",
+        "Search (Enter: go to results, Esc: clear the search)",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.next_pane",
+        "tab",
+        "switch_pane(1)",
+        "Switch pane",
+        "Switch between the list and the detail pane",
+        priority=True,
+    ),
+    KeyAction(
+        "app.prev_pane",
+        "shift+tab",
+        "switch_pane(-1)",
+        "Switch pane",
+        "Switch between the list and the detail pane",
+        priority=True,
+    ),
+    KeyAction(
+        "app.toggle_read",
+        "m",
+        "toggle_read",
+        "Read/unread",
+        "Mark read / unread",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.toggle_bookmark",
+        "b",
+        "toggle_bookmark",
+        "Bookmark",
+        "Bookmark / remove bookmark",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.unread_only",
+        "u",
+        "toggle_unread_only",
+        "Unread",
+        "Show unread papers only (again: all)",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.bookmarks_only",
+        "B",
+        "toggle_bookmarks_only",
+        "Bookmarks",
+        "Show bookmarked papers only (again: all)",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.copy_link",
+        "y",
+        "copy_link",
+        "Copy",
+        "Copy the Hugging Face link",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.copy_menu",
+        "Y",
+        "copy_menu",
+        "Copy…",
+        "Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
+        palette=True,
+    ),
+    KeyAction(
+        "app.open_page",
+        "o",
+        "open_page",
+        "Browser",
+        "Open the Hugging Face page in the browser",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction("app.open_pdf", "O", "open_pdf", "PDF", "Open the PDF in the browser", palette=True),
+    KeyAction(
+        "app.previous",
+        "left_square_bracket",
+        "step(-1)",
+        "Prev",
+        "Previous day / week / month",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.next",
+        "right_square_bracket",
+        "step(1)",
+        "Next",
+        "Next day / week / month",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.view",
+        "v",
+        "cycle_view",
+        "View",
+        "Cycle the view: day, week, month, all papers",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.sort",
+        "s",
+        "cycle_sort",
+        "Sort",
+        "Cycle the sort: most upvoted, newest, title",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction(
+        "app.sync",
+        "r",
+        "sync",
+        "Sync",
+        "Sync now: fetch the recent days that are missing or stale",
+        footer=True,
+        palette=True,
+    ),
+    KeyAction("list.down", "j,down", "cursor_down", "Down", "Move down", "list"),
+    KeyAction("list.up", "k,up", "cursor_up", "Up", "Move up", "list"),
+    KeyAction("list.first", "g,home", "first", "First", "First paper", "list"),
+    KeyAction("list.last", "G,end", "last", "Last", "Last paper", "list"),
+    KeyAction("list.page_down", "pagedown", "page(1)", "Page down", "Page down", "list"),
+    KeyAction("list.page_up", "pageup", "page(-1)", "Page up", "Page up", "list"),
+    KeyAction(
+        "list.half_down", "ctrl+d", "half_page(1)", "Half page down", "Half a page down", "list"
+    ),
+    KeyAction("list.half_up", "ctrl+u", "half_page(-1)", "Half page up", "Half a page up", "list"),
+    KeyAction(
+        "list.open",
+        "enter",
+        "select",
+        "Open",
+        "Show the paper and mark it read",
+        "list",
+        footer=True,
+    ),
+    KeyAction("detail.down", "j", "scroll_down", "Down", "Detail pane: scroll down", "detail"),
+    KeyAction("detail.up", "k", "scroll_up", "Up", "Detail pane: scroll up", "detail"),
+    KeyAction("detail.top", "g", "scroll_home", "Top", "Detail pane: top", "detail"),
+    KeyAction("detail.bottom", "G", "scroll_end", "Bottom", "Detail pane: bottom", "detail"),
+    KeyAction(
+        "detail.page_down", "ctrl+d", "page_down", "Page down", "Detail pane: page down", "detail"
+    ),
+    KeyAction("detail.page_up", "ctrl+u", "page_up", "Page up", "Detail pane: page up", "detail"),
+    KeyAction(
+        "detail.back",
+        "escape",
+        "back",
+        "Back",
+        "Detail pane: back to the list",
+        "detail",
+        footer=True,
+    ),
+    KeyAction(
+        "search.clear",
+        "escape",
+        "clear_and_leave",
+        "Clear search",
+        "Search bar: clear the search and return to the list",
+        "search",
+    ),
+)
+
+BY_ID: dict[str, KeyAction] = {a.id: a for a in ACTIONS}
+
+
+def bindings(scope: Scope) -> list[Binding]:
+    """The Textual bindings of one scope (a widget's `BINDINGS`), generated from the table."""
+    return [
+        Binding(
+            a.keys,
+            a.action,
+            a.title,
+            show=a.footer,
+            priority=a.priority,
+            id=a.id,
+            tooltip=a.help,
+        )
+        for a in ACTIONS
+        if a.scope == scope
+    ]
+
+
+# ---- the user's keymap (config.toml [keymap]) ------------------------------------------
+
+_MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+_KEY_NAMES = {key.value.rsplit("+", 1)[-1] for key in Keys} | set(KEY_NAME_REPLACEMENTS.values())
+
+
+def is_key(text: str) -> bool:
+    """One key as Textual names it: `j`, `?`, `question_mark`, `f5`, `ctrl+shift+x`."""
+    text = text.strip()
+    *modifiers, name = text.split("+") if text != "+" else ["+"]
+    if any(m.lower() not in _MODIFIERS for m in modifiers):
+        return False
+    if len(name) == 1:
+        return name.isprintable() and not name.isspace()
+    return name in _KEY_NAMES or (name.isidentifier() and key_to_character(name) is not None)
+
+
+@dataclass(frozen=True)
+class KeyMap:
+    """The keys in force: the table's defaults with the user's valid remappings applied."""
+
+    remapped: Mapping[str, str]
+
+    @classmethod
+    def from_config(cls, keymap: Mapping[str, str]) -> tuple[KeyMap, list[str]]:
+        """The usable part of a config keymap, and one line per entry left out (plain text)."""
+        usable: dict[str, str] = {}
+        problems: list[str] = []
+        for binding_id, keys in keymap.items():
+            if binding_id not in BY_ID:
+                problems.append(f"keymap: no key binding is called {binding_id!r}; ignored")
+            elif not keys.strip() or not all(is_key(k) for k in keys.split(",")):
+                problems.append(
+                    f"keymap: {binding_id} = {keys!r} is not a key (use names like j, ?, f5, "
+                    "ctrl+x or question_mark, comma-separated); ignored"
+                )
+            else:
+                usable[binding_id] = keys
+        return cls(usable), problems
+
+    def keys(self, action_id: str) -> list[str]:
+        keys = self.remapped.get(action_id) or BY_ID[action_id].keys
+        return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+def scoped(scopes: Iterable[Scope]) -> list[KeyAction]:
+    wanted = set(scopes)
+    return [a for a in ACTIONS if a.scope in wanted]
