@@ -407,3 +407,24 @@ def test_deeply_nested_import_is_not_valid_json(run, tmp_path):
     result = run("import", str(deep))
     assert result.exit_code == 1 and "not valid JSON" in result.output
     assert "Traceback" not in result.output
+
+
+def test_another_programs_database_is_refused_untouched(run, db_path):
+    import sqlite3
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(db_path)
+    con.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    con.commit()
+    con.close()
+    os.utime(db_path, (1_000_000_000, 1_000_000_000))
+    before, mtime = db_path.read_bytes(), db_path.stat().st_mtime_ns
+    for args in (
+        ["search", "x"],
+        ["--offline", "show", "2605.05242"],
+        ["export", "--format", "csv"],
+    ):
+        result = run(*args)
+        assert result.exit_code == 1 and "is not a papertui cache" in result.output, args
+    assert db_path.read_bytes() == before and db_path.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
