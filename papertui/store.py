@@ -25,7 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .errors import StoreError
-from .models import DailyItem, StoredPaper, paper_columns
+from .models import DailyItem, StoredPaper, latest_day_allowed, paper_columns
 from .query import MATCH_ALL, Filter
 from .schema import migrations
 
@@ -368,7 +368,13 @@ class Store:
 
     @_wrap_errors
     def latest_day(self) -> str | None:
-        return self._rows("SELECT max(day) AS day FROM papers")[0]["day"]
+        """The newest day with papers, not counting impossible future days an old cache may hold
+        (this papertui refuses them on the way in) unless there is nothing else."""
+        sane = self._rows(
+            "SELECT max(day) AS day FROM papers WHERE day <= ?",
+            (latest_day_allowed().isoformat(),),
+        )[0]["day"]
+        return sane or self._rows("SELECT max(day) AS day FROM papers")[0]["day"]
 
     @_wrap_errors
     def adjacent_day(self, day: str, direction: int) -> str | None:
