@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from .models import ARXIV_ID
 from .paths import default_db_path
 from .query import MATCH_ALL, compile_query
 from .store import SORTS, Store
+from .text import safe_json
 
 EXIT_FAILED = 1
 
@@ -202,7 +202,7 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
         else:
             papers = store.papers(compile_query(text), sort=sort, limit=limit)
     if as_json:
-        click.echo(json.dumps([summary_dict(p) for p in papers], ensure_ascii=False, indent=1))
+        click.echo(safe_json([summary_dict(p) for p in papers]))
         return
     if not papers:
         _echo_err(
@@ -245,7 +245,7 @@ def show(settings: Settings, paper_id, as_json):
         if paper is None:
             raise PapertuiError(f"no paper {paper_id} in the cache")
     if as_json:
-        click.echo(json.dumps(full_dict(paper), ensure_ascii=False, indent=1))
+        click.echo(safe_json(full_dict(paper)))
     else:
         click.echo(paper_text(paper))
 
@@ -338,10 +338,13 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @click.pass_obj
 def import_cmd(settings: Settings, file: Path):
-    """Restore papers and user state from a JSON export (or a saved API daily list)."""
+    """Restore papers and user state from a JSON export (or a saved API daily list).
+
+    FILE may be - to read standard input.
+    """
     parsed = read_import_file(file)
     if not parsed.records and parsed.skipped:
         raise PapertuiError(

@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import stat
+import sys
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -20,8 +23,8 @@ from pydantic import BaseModel, ValidationError, field_validator
 
 from .errors import ImportFileError
 from .links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
-from .models import DailyItem, StoredPaper
-from .text import clean
+from .models import DailyItem, StoredPaper, check_day, short_error
+from .text import clean, safe_json, strip_controls
 
 FORMATS = ("json", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
@@ -99,7 +102,7 @@ def to_json(
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "papers": records,
     }
-    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    return safe_json(document) + "\n"
 
 
 # ---- BibTeX ---------------------------------------------------------------------------
@@ -154,10 +157,20 @@ def _year(paper: StoredPaper) -> str | None:
     return None
 
 
+# BibTeX splits a name list at the word "and" (any case) between blanks, outside braces.
+_AND_WORD = re.compile(r"\sand\s", re.IGNORECASE)
+
+
+def bibtex_name(name: str) -> str:
+    """One author, escaped; braced when BibTeX would otherwise split it into two authors."""
+    escaped = latex_escape(name)
+    return "{" + escaped + "}" if _AND_WORD.search(escaped) else escaped
+
+
 def bibtex_entry(paper: StoredPaper) -> str:
     fields = [
         ("title", "{" + latex_escape(paper.title) + "}"),
-        ("author", " and ".join(latex_escape(a) for a in paper.authors) or "Anonymous"),
+        ("author", " and ".join(bibtex_name(a) for a in paper.authors) or "Anonymous"),
         ("year", _year(paper)),
         ("eprint", paper.id),
         ("archivePrefix", "arXiv"),
@@ -259,7 +272,20 @@ def to_csv(papers: Sequence[StoredPaper]) -> str:
 # ---- import ---------------------------------------------------------------------------
 
 
+def iso_timestamp(value: Any) -> str | None:
+    """An ISO 8601 timestamp, re-spelt by `datetime`, or None for anything else."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        return None
+
+
 class ImportedState(BaseModel):
+    """User state from an import file, cleaned like paper fields: notes keep their line breaks but
+    lose controls and escapes; tags are cleaned like titles; timestamps are ISO or dropped."""
+
     read: bool = False
     read_at: str | None = None
     bookmarked: bool = False
@@ -271,7 +297,19 @@ class ImportedState(BaseModel):
     @field_validator("notes")
     @classmethod
     def _notes(cls, value: str | None) -> str | None:
-        return value[:100_000] if value else value
+        if not value:
+            return None
+        return strip_controls(value[:100_000], keep_newlines=True) or None
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(tag for tag in (clean(t)[:200] for t in value) if tag))
+
+    @field_validator("read_at", "bookmarked_at", "updated_at", mode="before")
+    @classmethod
+    def _stamp(cls, value: Any) -> str | None:
+        return iso_timestamp(value)
 
 
 class ImportResult(BaseModel):
@@ -281,26 +319,17 @@ class ImportResult(BaseModel):
 
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MIB = 1024 * 1024
+_CHUNK = 1024 * 1024
 
 
-def read_import_file(path: Path) -> ImportResult:
-    """Parse a papertui JSON export (or a raw list of API daily items) into import records."""
-    try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise ImportFileError(f"{path} is too large to import (over 512 MiB)")
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise ImportFileError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise ImportFileError(f"{path} is a directory, not an export file") from None
-    except PermissionError:
-        raise ImportFileError(f"cannot read {path}: permission denied") from None
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (ValueError, RecursionError):
-        raise ImportFileError(
-            f"{path} is not valid JSON (truncated or not a papertui export?)"
-        ) from None
+def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
+    """Parse a papertui JSON export (or a raw list of API daily items) into import records.
+
+    `path` may be `-` for standard input. At most `max_bytes` (default MAX_IMPORT_BYTES) are
+    read, whatever the file system says the size is.
+    """
+    data = _parse_json(path, MAX_IMPORT_BYTES if max_bytes is None else max_bytes)
     if isinstance(data, dict) and "papers" in data:
         entries = data["papers"]
     elif isinstance(data, list):
@@ -315,8 +344,81 @@ def read_import_file(path: Path) -> ImportResult:
             result.records.append(_record(entry))
         except (ValidationError, ValueError, TypeError) as exc:
             result.skipped += 1
-            result.errors.append(f"entry {index}: {str(exc).splitlines()[0][:200]}")
+            result.errors.append(f"entry {index}: {short_error(exc)}")
     return result
+
+
+def _parse_json(path: Path, max_bytes: int) -> Any:
+    try:
+        data = _read_capped(path, max_bytes)
+    except FileNotFoundError:
+        raise ImportFileError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise ImportFileError(f"{path} is a directory, not an export file") from None
+    except PermissionError:
+        raise ImportFileError(f"cannot read {path}: permission denied") from None
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        raise ImportFileError(
+            f"{path} is not valid JSON (truncated, too deeply nested, or not a papertui export?)"
+        ) from None
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refusing more than `max_bytes`: `stat()` says 0 for /dev/zero, pipes
+    and /proc files, so the cap is enforced on what is read, not on what the size claims.
+
+    Standard input (`-`, or a path that is our own stdin such as /dev/stdin) is read capped.
+    Other special files are refused before they are opened: a FIFO without a writer would block
+    `open()` forever, and a device may never end.
+    """
+    if str(path) == "-":
+        return _read_stream(sys.stdin.buffer, path, max_bytes)
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(info.st_mode) and not _is_our_stdin(info):
+        kind = (
+            "a named pipe (FIFO)"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a device"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "a socket or other special file"
+        )
+        raise ImportFileError(
+            f"{path} is {kind}, not a regular file; to import from a pipe, use "
+            f"`papertui import - < {path}`"
+        )
+    with open(path, "rb") as handle:
+        return _read_stream(handle, path, max_bytes)
+
+
+def _is_our_stdin(info: os.stat_result) -> bool:
+    try:
+        own = os.fstat(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):  # no stdin, or a test's stand-in without a fd
+        return False
+    return (own.st_dev, own.st_ino) == (info.st_dev, info.st_ino)
+
+
+def _read_stream(handle, path: Path, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = handle.read(min(_CHUNK, max_bytes + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise ImportFileError(f"{path} is too large to import (over {_size(max_bytes)})")
+
+
+def _size(count: int) -> str:
+    return f"{count // _MIB} MiB" if count >= _MIB and count % _MIB == 0 else f"{count:,} bytes"
 
 
 def _record(entry: Any) -> dict[str, Any]:
@@ -335,7 +437,7 @@ def _record(entry: Any) -> dict[str, Any]:
     if day is not None:
         if not isinstance(day, str) or not _DAY.match(day):
             raise ValueError(f"bad day {str(day)[:20]!r}")
-        date.fromisoformat(day)  # 2026-99-99 matches the pattern but is no day
+        check_day(date.fromisoformat(day))  # 2026-99-99 matches the pattern but is no day
     if day is None:
         own = item.daily_day() if "raw" not in entry else None
         day = own.isoformat() if own else None
@@ -349,6 +451,7 @@ def _record(entry: Any) -> dict[str, Any]:
     for stamp in (first_seen, updated):
         if stamp is not None and not isinstance(stamp, str):
             raise ValueError("bad timestamp")
+    first_seen, updated = iso_timestamp(first_seen), iso_timestamp(updated)
     return {
         "item": item,
         "raw": raw,

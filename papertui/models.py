@@ -25,6 +25,35 @@ ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?$", re.I
 MAX_COUNT = 2**53
 Count = Annotated[int, AfterValidator(lambda v: max(0, min(v, MAX_COUNT)))]
 
+# Dates outside this range are refused: arXiv began in 1991, and nothing is published after the
+# end of next year. A year-9999 timestamp would otherwise overflow date arithmetic later on
+# (`astimezone`, a week's last day, the next month) far from where it came in.
+EARLIEST_DAY = date(1991, 1, 1)
+
+
+def latest_day_allowed() -> date:
+    return date(datetime.now(UTC).year + 1, 12, 31)
+
+
+def check_day(day: date) -> date:
+    """`day` itself, or ValueError naming the sane range it falls outside of."""
+    latest = latest_day_allowed()
+    if not EARLIEST_DAY <= day <= latest:
+        raise ValueError(f"date {day.isoformat()} is out of range ({EARLIEST_DAY} to {latest})")
+    return day
+
+
+def _sane_stamp(stamp: datetime | None) -> datetime | None:
+    if stamp is None:
+        return None
+    # Look at the wall-clock date first: converting year 9999 (or year 1) to UTC can overflow.
+    check_day(stamp.date())
+    check_day(_utc_date(stamp))
+    return stamp
+
+
+Stamp = Annotated[datetime, AfterValidator(_sane_stamp)]
+
 
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
@@ -58,8 +87,8 @@ class Paper(_Lenient):
     title: str | None = None
     summary: str | None = None
     authors: list[Author] | None = None
-    publishedAt: datetime | None = None
-    submittedOnDailyAt: datetime | None = None
+    publishedAt: Stamp | None = None
+    submittedOnDailyAt: Stamp | None = None
     submittedOnDailyBy: User | None = None
     upvotes: Count | None = None
     discussionId: str | None = None
@@ -83,7 +112,7 @@ class DailyItem(_Lenient):
     """One entry of `/api/daily_papers` or `/api/papers/search`."""
 
     paper: Paper
-    publishedAt: datetime | None = None
+    publishedAt: Stamp | None = None
     title: str | None = None
     summary: str | None = None
     thumbnail: str | None = None
@@ -134,7 +163,7 @@ def parse_items(payload: Any) -> ParseResult:
             item = DailyItem.model_validate(raw)
         except (ValidationError, ValueError) as exc:
             result.skipped += 1
-            result.errors.append(f"item {index}: {_short_error(exc)}")
+            result.errors.append(f"item {index}: {short_error(exc)}")
             continue
         result.items.append(item)
         result.raws.append(raw)
@@ -149,7 +178,7 @@ def item_from_paper(raw: Any) -> tuple[DailyItem, dict[str, Any]]:
     return DailyItem.model_validate(wrapped), wrapped
 
 
-def _short_error(exc: Exception) -> str:
+def short_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ()))

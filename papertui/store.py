@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import sqlite3
 import threading
+import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,11 +25,18 @@ from typing import Any
 from sqlite_utils import Database
 
 from .errors import StoreError
-from .models import DailyItem, StoredPaper, paper_columns
+from .models import DailyItem, StoredPaper, latest_day_allowed, paper_columns
 from .query import MATCH_ALL, Filter
 from .schema import migrations
 
 BUSY_TIMEOUT_MS = 30_000
+# Bulk writes commit in batches so another process's write (a key press, `papertui mark`) waits
+# about a second at most: a batch ends after this many rows or this many seconds, whichever is
+# first, and the writer then pauses briefly so a waiting writer (whose busy handler polls every
+# 100 ms at most) gets the lock before the next batch takes it.
+BATCH_ROWS = 2_000
+BATCH_SECONDS = 0.5
+BATCH_PAUSE = 0.15
 CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory at 100k papers
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
 SORTS = {
@@ -40,8 +49,6 @@ _PAPER_COLUMNS = (
     "id title abstract authors organization published_at submitted_at day upvotes num_comments "
     "github_repo github_stars project_page ai_summary ai_keywords thumbnail"
 ).split()
-# Item-level fields a flat /api/papers/{id} response lacks: keep what a daily list gave us.
-_KEEP_IF_MISSING = ("num_comments", "thumbnail", "organization")
 
 
 def utc_now() -> str:
@@ -116,7 +123,7 @@ class Store:
             if isinstance(self.path, Path):
                 if self.path.is_dir():
                     raise StoreError(f"the cache path {self.path} is a directory, not a file")
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(self.path)
             self.conn = sqlite3.connect(
                 str(self.path),
                 timeout=BUSY_TIMEOUT_MS / 1000,
@@ -131,7 +138,8 @@ class Store:
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("PRAGMA foreign_keys = ON")
-            self._refuse_newer_schema()  # before anything writes to the file
+            self._refuse_foreign_database()  # before anything writes to the file
+            self._refuse_newer_schema()
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() not in ("wal", "memory"):
                 raise StoreError(f"the cache at {path} cannot use write-ahead logging ({mode})")
@@ -144,6 +152,26 @@ class Store:
         except StoreError:
             self.conn.close()
             raise
+
+    def _refuse_foreign_database(self) -> None:
+        """Another program's SQLite file (a browser's history, a mail index) is left alone: papertui
+        would otherwise add its tables and switch the file to WAL for good."""
+        tables = [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name"
+            )
+        ]
+        if not tables:  # a new or empty file: it becomes a cache
+            return
+        ours = "_sqlite_migrations" in tables and bool(migrations.applied(self.db))
+        if not ours:
+            shown = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
+            raise StoreError(
+                f"{self.path} is not a papertui cache (it holds other tables: {shown}); "
+                "it was left untouched: choose another --db path"
+            )
 
     def _refuse_newer_schema(self) -> None:
         """A cache migrated by a newer papertui is left alone rather than misread or damaged."""
@@ -340,7 +368,13 @@ class Store:
 
     @_wrap_errors
     def latest_day(self) -> str | None:
-        return self._rows("SELECT max(day) AS day FROM papers")[0]["day"]
+        """The newest day with papers, not counting impossible future days an old cache may hold
+        (this papertui refuses them on the way in) unless there is nothing else."""
+        sane = self._rows(
+            "SELECT max(day) AS day FROM papers WHERE day <= ?",
+            (latest_day_allowed().isoformat(),),
+        )[0]["day"]
+        return sane or self._rows("SELECT max(day) AS day FROM papers")[0]["day"]
 
     @_wrap_errors
     def adjacent_day(self, day: str, direction: int) -> str | None:
@@ -403,11 +437,20 @@ class Store:
         return {r.pop("paper_id"): r for r in rows}
 
     @_wrap_errors
-    def import_records(self, records: Sequence[dict[str, Any]]) -> UpsertStats:
-        """Restore exported papers and user state in one transaction.
+    def import_records(
+        self,
+        records: Sequence[dict[str, Any]],
+        *,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> UpsertStats:
+        """Restore exported papers and user state, in batches of whole records.
 
         Each record holds `item` (a validated DailyItem), `raw`, `day`, `first_seen_at`,
         `updated_at` and `user` (a dict of user_state columns, or None). Newer state wins.
+        Each batch (at most BATCH_ROWS records or about BATCH_SECONDS of writing) is one
+        transaction holding its papers, their day rows and their user state, so a crash keeps
+        whole records and another process's write never waits behind the whole import.
+        `on_batch(done, total)` is called after each batch is committed.
         """
         now = utc_now()
         rows = []
@@ -415,25 +458,57 @@ class Store:
             row = _row(record["item"], record["raw"], record["day"], "import", now)
             row["now"] = record.get("updated_at") or now
             rows.append(row)
-        with self._write() as conn:
-            stats = self._classify(conn, rows)
-            for record, row in zip(records, rows, strict=True):
-                conn.execute(_UPSERT_SQL, row)
-                first_seen = record.get("first_seen_at")
-                if first_seen:
-                    conn.execute(
-                        "UPDATE papers SET first_seen_at = min(first_seen_at, ?) WHERE id = ?",
-                        (first_seen, row["id"]),
-                    )
-                if record["day"]:
-                    conn.execute(
-                        "INSERT OR IGNORE INTO day_papers (day, paper_id, upvotes) VALUES (?, ?, ?)",
-                        (record["day"], row["id"], row["upvotes"]),
-                    )
-                user = record.get("user")
-                if user:
-                    conn.execute(_IMPORT_STATE_SQL, {"paper_id": row["id"], **user})
+        stats = UpsertStats()
+        done = 0
+        while done < len(rows):
+            if done:
+                time.sleep(BATCH_PAUSE)  # let a waiting writer in before the next batch
+            done = self._import_batch(records, rows, done, stats)
+            if on_batch:
+                on_batch(done, len(rows))
         return stats
+
+    def _import_batch(
+        self, records: Sequence[dict[str, Any]], rows: list[dict], start: int, stats: UpsertStats
+    ) -> int:
+        """Write records from `start` in one transaction until the batch is full; the next index."""
+        deadline = time.monotonic() + BATCH_SECONDS
+        index = start
+        with self._write() as conn:
+            batch_stats = UpsertStats()
+            while index < len(rows) and index - start < BATCH_ROWS:
+                if index > start and time.monotonic() > deadline:
+                    break
+                chunk = range(index, min(index + 100, len(rows), start + BATCH_ROWS))
+                counted = self._classify(conn, [rows[i] for i in chunk])
+                for i in chunk:
+                    self._import_one(conn, records[i], rows[i])
+                batch_stats.new += counted.new
+                batch_stats.updated += counted.updated
+                batch_stats.unchanged += counted.unchanged
+                index = chunk.stop
+        stats.new += batch_stats.new
+        stats.updated += batch_stats.updated
+        stats.unchanged += batch_stats.unchanged
+        return index
+
+    @staticmethod
+    def _import_one(conn: sqlite3.Connection, record: dict[str, Any], row: dict) -> None:
+        conn.execute(_UPSERT_SQL, row)
+        first_seen = record.get("first_seen_at")
+        if first_seen:
+            conn.execute(
+                "UPDATE papers SET first_seen_at = min(first_seen_at, ?) WHERE id = ?",
+                (first_seen, row["id"]),
+            )
+        if record["day"]:
+            conn.execute(
+                "INSERT OR IGNORE INTO day_papers (day, paper_id, upvotes) VALUES (?, ?, ?)",
+                (record["day"], row["id"], row["upvotes"]),
+            )
+        user = record.get("user")
+        if user:
+            conn.execute(_IMPORT_STATE_SQL, {"paper_id": row["id"], **user})
 
 
 _JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"
@@ -444,6 +519,9 @@ _SELECT_FULL = (
     "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, u.read_at, "
     "u.bookmarked_at, u.notes, COALESCE(u.tags, '[]') AS tags"
 )
+# A later fetch of a full item wins whole. Only a flat /api/papers/{id} answer (source 'paper')
+# lacks the item-level fields (comments, thumbnail, organization, the old-schema submission time):
+# for it alone those are kept from the stored row. `day` keeps the first day a paper was listed.
 _UPSERT_SQL = """
 INSERT INTO papers (id, title, abstract, authors, organization, published_at, submitted_at, day,
     upvotes, num_comments, github_repo, github_stars, project_page, ai_summary, ai_keywords,
@@ -453,9 +531,11 @@ VALUES (:id, :title, :abstract, :authors, :organization, :published_at, :submitt
     :ai_keywords, :thumbnail, :raw, :digest, :now, :now)
 ON CONFLICT(id) DO UPDATE SET
     title = excluded.title, abstract = excluded.abstract, authors = excluded.authors,
-    organization = COALESCE(excluded.organization, papers.organization),
+    organization = CASE WHEN :source = 'paper'
+        THEN COALESCE(excluded.organization, papers.organization) ELSE excluded.organization END,
     published_at = excluded.published_at,
-    submitted_at = COALESCE(excluded.submitted_at, papers.submitted_at),
+    submitted_at = CASE WHEN :source = 'paper'
+        THEN COALESCE(excluded.submitted_at, papers.submitted_at) ELSE excluded.submitted_at END,
     day = CASE WHEN papers.day IS NULL OR excluded.day < papers.day THEN excluded.day
                ELSE papers.day END,
     upvotes = excluded.upvotes,
@@ -463,7 +543,8 @@ ON CONFLICT(id) DO UPDATE SET
     github_repo = excluded.github_repo, github_stars = excluded.github_stars,
     project_page = excluded.project_page, ai_summary = excluded.ai_summary,
     ai_keywords = excluded.ai_keywords,
-    thumbnail = COALESCE(excluded.thumbnail, papers.thumbnail),
+    thumbnail = CASE WHEN :source = 'paper'
+        THEN COALESCE(excluded.thumbnail, papers.thumbnail) ELSE excluded.thumbnail END,
     raw = CASE WHEN :source = 'paper' AND papers.raw IS NOT NULL THEN papers.raw
                ELSE excluded.raw END,
     digest = excluded.digest, updated_at = excluded.updated_at
@@ -501,6 +582,27 @@ def _row(item: DailyItem, raw: dict, day: str | None, source: str, now: str) -> 
         source=source,
     )
     return columns
+
+
+def _create_private(path: Path) -> None:
+    """Create the cache's missing folders (0700) and the file itself (0600) before SQLite does, so
+    a new cache is readable by its owner only, like a mail or password store; SQLite gives the
+    -wal and -shm files the mode of the database file. What already exists keeps its mode."""
+    missing = []
+    parent = path.parent
+    while not parent.exists() and parent.parent != parent:
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def prepare_rows(

@@ -5,6 +5,7 @@ characters and bidi overrides. They are removed here, once, before anything is s
 before printing, so no code path can write them to a terminal.
 """
 
+import json
 import re
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes;
@@ -19,8 +20,14 @@ _ESCAPES = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-# Bidi embeddings/overrides/isolates and other invisible format characters that can reorder text.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Bidi embeddings/overrides/isolates, and invisible format characters that hide inside words
+# (zero-width space, word joiner and the invisible operators, BOM, soft hyphen, Mongolian vowel
+# separator, deprecated format controls, interlinear annotation, the language tag). Kept: U+200C/D
+# (ZWNJ/ZWJ: scripts and emoji need them) and the tag characters of emoji flag sequences.
+_BIDI = re.compile(
+    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U000e0001]"
+)
 _SPACES = re.compile("[\t\n\r\v\f\x00\x85\u2028\u2029]")
 # Unicode categories Cc (C0, DEL, C1) and Cs (lone surrogates), as one regex: a per-character
 # unicodedata loop was the slowest step of ingest.
@@ -55,3 +62,31 @@ def clean(text: object) -> str:
 def clean_optional(text: object) -> str | None:
     cleaned = clean(text)
     return cleaned or None
+
+
+# What JSON output escapes besides what `json.dumps` already does (C0, quote, backslash): DEL and
+# C1 controls, every format character (Unicode Cf: bidi overrides, zero-width characters, tags),
+# lone surrogates and the line/paragraph separators. Hard-coded because building the class from
+# `unicodedata` at import costs ~0.2 s; a test checks it covers every Cf of the running Python.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f]"
+)
+
+
+def _json_escape(match: re.Match) -> str:
+    code = ord(match.group(0))
+    if code > 0xFFFF:  # JSON spells astral characters as a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def safe_json(value: object, *, indent: int | None = 1) -> str:
+    """JSON for a terminal or a file: readable non-ASCII, but no character that a terminal obeys
+    or that reorders or hides text (C1, Cf, surrogates, U+2028/9) appears raw; each is a `\\uXXXX`
+    escape, so the data round-trips unchanged. The one JSON dumper of every JSON output."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(_json_escape, text)

@@ -24,14 +24,18 @@ class View:
     anchor: date | None  # any day inside the period; None only for "all" or an empty cache
 
     def bounds(self) -> tuple[date | None, date | None]:
+        """First and last day of the period. Total: a period running past year 9999 (a day an
+        old cache may hold) ends on date.max instead of overflowing."""
         if self.kind == "all" or self.anchor is None:
             return None, None
         if self.kind == "day":
             return self.anchor, self.anchor
         if self.kind == "week":
-            monday = self.anchor - timedelta(days=self.anchor.weekday())
-            return monday, monday + timedelta(days=6)
+            monday = self.anchor - timedelta(days=self.anchor.weekday())  # date.min is a Monday
+            return monday, monday + timedelta(days=min(6, (date.max - monday).days))
         first = self.anchor.replace(day=1)
+        if first.year == date.max.year and first.month == 12:
+            return first, date.max
         nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return first, nxt - timedelta(days=1)
 
@@ -48,9 +52,20 @@ class View:
             return f"Week {year}-W{week:02d} ({start:%d %b}–{end:%d %b})"
         return self.anchor.strftime("%B %Y")
 
-    def step(self, direction: int) -> View:
-        """The previous (-1) or next (+1) week or month (days step through `adjacent_day`)."""
+    def can_step(self, direction: int) -> bool:
+        """Whether `step(direction)` moves: not past the first or last day a date can hold."""
         if self.kind in ("all", "day") or self.anchor is None:
+            return False
+        start, end = self.bounds()
+        return start > date.min if direction < 0 else end < date.max
+
+    def step(self, direction: int) -> View:
+        """The previous (-1) or next (+1) week or month (days step through `adjacent_day`).
+
+        Total: at the edge of the calendar (year 1 or 9999, only reachable from a bad day in an
+        old cache) the view stays put; `can_step` tells beforehand.
+        """
+        if not self.can_step(direction):
             return self
         start, end = self.bounds()
         if direction < 0:

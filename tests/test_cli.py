@@ -252,3 +252,179 @@ def test_hostile_server_error_messages_are_cleaned(run, today, fake_api):
         and "\x07" not in result.output
         and "\u202e" not in result.output
     )
+
+
+# ---- security review: JSON output, extreme dates, special import files ------------------------
+
+HOSTILE = "\x9b2J\x9d52;c;cm0=\x9c\u202eevil\u200b"
+
+
+def _raw_unsafe(out: str) -> list[str]:
+    """Characters a terminal would obey or that hide/reorder text, present raw in `out`."""
+    import unicodedata
+
+    return [
+        c
+        for c in out
+        if 0x7F <= ord(c) <= 0x9F
+        or unicodedata.category(c) in ("Cf", "Cs")
+        or c in "\u2028\u2029"
+        or (ord(c) < 0x20 and c != "\n")
+    ]
+
+
+def test_json_outputs_escape_c1_bidi_and_imported_state_is_cleaned(run, tmp_path):
+    from conftest import day_08
+
+    item = day_08()[0]
+    item["title"] = "Evil " + HOSTILE + "\u2028"
+    item["paper"]["summary"] += HOSTILE
+    record = {
+        "raw": item,
+        "day": "2026-05-08",
+        "first_seen_at": "2026-05-08T10:00:00+00:00\x9b",
+        "user": {
+            "read": True,
+            "read_at": HOSTILE,
+            "bookmarked": True,
+            "bookmarked_at": "2026-05-08T10:00:00\x9b",
+            "notes": "first line\nsecond " + HOSTILE + "\x1b]52;c;QUFB\x07",
+            "tags": ["ok", HOSTILE + "tag", "\u202e"],
+            "updated_at": "2026-05-09T00:00:00+00:00",
+        },
+    }
+    export_file = tmp_path / "hostile.json"
+    export_file.write_text(json.dumps({"papertui_export": 1, "papers": [record]}))
+    result = run("import", str(export_file))
+    assert result.exit_code == 0, result.output
+    pid = item["paper"]["id"]
+    for args in (["show", "--json", pid], ["search", "--json"], ["export", "--format", "json"]):
+        out = run(*args).output
+        assert _raw_unsafe(out) == [], args
+        json.loads(out)
+    shown = json.loads(run("show", "--json", pid).output)
+    assert shown["notes"] == "first line\nsecond evil"
+    assert shown["tags"] == ["ok", "eviltag"]
+    assert shown["read"] and shown["read_at"] is None and shown["bookmarked_at"] is None
+    assert shown["first_seen_at"] != record["first_seen_at"]
+    # The raw API item is kept as received: escaped in the JSON text, equal once parsed.
+    exported = json.loads(run("export", "--format", "json").output)
+    assert exported["papers"][0]["raw"]["title"] == item["title"]
+
+
+def _item_with(**stamps) -> dict:
+    from conftest import day_08
+
+    item = json.loads(json.dumps(day_08()[0]))
+    for where, value in stamps.items():
+        if where == "item_publishedAt":
+            item["publishedAt"] = value
+        else:
+            item["paper"][where] = value
+    return item
+
+
+def test_import_skips_items_with_extreme_dates_and_keeps_the_rest(run, tmp_path):
+    from conftest import day_08
+
+    good = day_08()[1]
+    bad = _item_with(submittedOnDailyAt="9999-12-31T23:00:00-05:00")
+    old = _item_with(publishedAt="0001-01-01T00:00:00Z")
+    raw_list = tmp_path / "list.json"
+    raw_list.write_text(json.dumps([bad, good, old]))
+    result = run("import", str(raw_list))
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 papers" in result.output and "2 entries skipped" in result.output
+    assert "out of range" in result.output and "unexpected" not in result.output
+    export = tmp_path / "export.json"
+    export.write_text(
+        json.dumps({"papers": [{"raw": good, "day": "9999-12-31"}, {"raw": good, "day": None}]})
+    )
+    result = run("import", str(export))
+    assert result.exit_code == 0 and "1 entries skipped" in result.output
+    assert "9999-12-31" in result.output and "out of range" in result.output
+    days = {r["day"] for r in json.loads(run("search", "--json", "--limit", "100").output)}
+    assert "9999-12-31" not in days
+
+
+def test_show_and_remote_search_refuse_extreme_dates_clearly(run, fake_api):
+    bad = _item_with(submittedOnDailyAt="9999-12-31T23:00:00-05:00")
+    fake_api.papers[bad["paper"]["id"]] = bad["paper"]
+    result = run("show", bad["paper"]["id"])
+    assert result.exit_code == 1 and "out of range" in result.output
+    assert "unexpected" not in result.output
+    fake_api.days = {"2026-05-08": [bad]}
+    result = run("search", "--remote", "--json", "corpus")
+    assert result.exit_code == 0 and "unexpected" not in result.output
+    assert json.loads(result.output) == []
+
+
+def test_import_reads_capped_whatever_stat_says(run, tmp_path, monkeypatch):
+    import papertui.export as exporting
+
+    monkeypatch.setattr(exporting, "MAX_IMPORT_BYTES", 4096)
+    big = tmp_path / "big.json"
+    big.write_text("[" + ",".join(["{}"] * 3000) + "]")
+    result = run("import", str(big))
+    assert result.exit_code == 1 and "too large to import (over 4,096 bytes)" in result.output
+    # stdin has no size at all: the cap still holds, and a small document still imports.
+    result = run("import", "-", input="[" + " " * 10_000 + "]")
+    assert result.exit_code == 1 and "too large to import" in result.output
+    from conftest import day_08
+
+    monkeypatch.setattr(exporting, "MAX_IMPORT_BYTES", 1_000_000)
+    result = run("import", "-", input=json.dumps(day_08()[:1]))
+    assert result.exit_code == 0 and "Imported 1 papers" in result.output
+
+
+def test_import_refuses_devices_and_fifos_without_hanging(run, tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    results = {}
+
+    def attempt(name, path):
+        results[name] = run("import", str(path))
+
+    threads = [
+        threading.Thread(target=attempt, args=(n, p), daemon=True)
+        for n, p in (("fifo", fifo), ("zero", "/dev/zero"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert not any(t.is_alive() for t in threads), "import hung on a special file"
+    assert results["fifo"].exit_code == 1 and "named pipe (FIFO)" in results["fifo"].output
+    assert "import - <" in results["fifo"].output
+    assert results["zero"].exit_code == 1 and "is a device" in results["zero"].output
+
+
+def test_deeply_nested_import_is_not_valid_json(run, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    result = run("import", str(deep))
+    assert result.exit_code == 1 and "not valid JSON" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_another_programs_database_is_refused_untouched(run, db_path):
+    import sqlite3
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(db_path)
+    con.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    con.commit()
+    con.close()
+    os.utime(db_path, (1_000_000_000, 1_000_000_000))
+    before, mtime = db_path.read_bytes(), db_path.stat().st_mtime_ns
+    for args in (
+        ["search", "x"],
+        ["--offline", "show", "2605.05242"],
+        ["export", "--format", "csv"],
+    ):
+        result = run(*args)
+        assert result.exit_code == 1 and "is not a papertui cache" in result.output, args
+    assert db_path.read_bytes() == before and db_path.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]

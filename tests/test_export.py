@@ -86,3 +86,30 @@ def test_safe_url_refuses(bad):
 
     assert safe_url(bad) is None
     assert safe_url("https://github.com/x/y") == "https://github.com/x/y"
+
+
+def _bibtex_names(field: str) -> list[str]:
+    """Split an author field the way BibTeX does: at the word `and`, outside braces."""
+    names, depth, start, i = [], 0, 0, 0
+    while i < len(field):
+        char = field[i]
+        depth += char == "{"
+        depth -= char == "}"
+        if depth == 0 and field[i : i + 5].lower() == " and ":
+            names.append(field[start:i])
+            start = i = i + 5
+            continue
+        i += 1
+    return [*names, field[start:]]
+
+
+def test_an_author_name_containing_and_stays_one_author():
+    from bibtexparser.customization import splitname
+
+    authors = ["Foo and Bar", "Ann AND Bo", "Sandy Anderson", "Li Wei"]
+    entry = parse(bibtex_entry(paper(authors=authors))).entries[0]
+    names = _bibtex_names(entry["author"])
+    assert len(names) == 4
+    assert names[0] == "{Foo and Bar}" and names[1] == "{Ann AND Bo}"
+    assert names[2:] == ["Sandy Anderson", "Li Wei"]
+    assert splitname(names[0])["last"] == ["{Foo and Bar}"]

@@ -126,3 +126,71 @@ def test_absurd_counts_are_clamped_not_fatal(tmp_path):
         assert store.paper(items[0]["paper"]["id"]).upvotes == 2**53
         assert store.paper(items[1]["paper"]["id"]).github_stars == 0
         assert store.paper(items[2]["paper"]["id"]).num_comments == 0
+
+
+@pytest.mark.parametrize(
+    "where, stamp",
+    [
+        ("submittedOnDailyAt", "9999-12-31T23:00:00-05:00"),
+        ("submittedOnDailyAt", "9999-12-31T00:00:00Z"),
+        ("publishedAt", "0001-01-01T00:30:00+01:00"),
+        ("publishedAt", "1990-12-31T23:59:59Z"),
+        ("item_publishedAt", "9999-12-31T23:59:59-12:00"),
+        ("item_publishedAt", f"{__import__('datetime').date.today().year + 2}-01-01"),
+    ],
+)
+def test_items_with_extreme_dates_are_skipped_with_a_reason(where, stamp):
+    items = load_fixture("daily_papers_date-2026-05-08.json")[:2]
+    if where == "item_publishedAt":
+        items[0]["publishedAt"] = stamp
+    else:
+        items[0]["paper"][where] = stamp
+    parsed = parse_items(items)
+    assert parsed.skipped == 1 and len(parsed.items) == 1
+    assert where.replace("item_", "") in parsed.errors[0] and "out of range" in parsed.errors[0]
+    if where != "item_publishedAt":  # a flat /api/papers/{id} answer is refused the same way
+        with pytest.raises(ValidationError, match="out of range"):
+            item_from_paper(items[0]["paper"])
+
+
+def test_dates_inside_the_range_are_kept():
+    items = load_fixture("daily_papers_date-2026-05-08.json")[:1]
+    items[0]["paper"]["publishedAt"] = "1991-01-01T00:00:00Z"
+    items[0]["paper"]["submittedOnDailyAt"] = "2026-05-08T23:30:00-05:00"
+    item = parse_items(items).items[0]
+    assert item.submitted_day().isoformat() == "2026-05-09"
+
+
+def test_invisible_format_characters_are_stripped_but_joiners_kept():
+    from papertui.text import clean
+
+    title = "Zero\u200bwidth\u2060joined\ufeff soft\u00adhyphen \u2061x\u180e"
+    assert clean(title) == "Zerowidthjoined softhyphen x"
+    emoji = "family \U0001f468\u200d\U0001f469\u200d\U0001f467 and \u0646\u200c\u0645"
+    assert clean(emoji) == emoji
+    columns = paper_columns(
+        DailyItem.model_validate({"title": title, "paper": {"id": "2605.00003"}})
+    )
+    assert columns["title"] == "Zerowidthjoined softhyphen x"
+
+
+def test_safe_json_escapes_every_control_and_format_character_and_round_trips():
+    import json
+    import sys
+    import unicodedata
+
+    from papertui.text import safe_json
+
+    unsafe = [
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if 0x7F <= c <= 0x9F
+        or unicodedata.category(chr(c)) in ("Cf", "Cs")
+        or c in (0x2028, 0x2029)
+    ]
+    # "|" between: a high then a low surrogate would read back as one astral character.
+    value = {"text": "|".join(unsafe), "readable": "Ünïcödé 中文 😀", "list": unsafe[:5]}
+    text = safe_json(value)
+    assert not [c for c in text if c in set(unsafe)]
+    assert "Ünïcödé 中文 😀" in text
+    assert json.loads(text) == value

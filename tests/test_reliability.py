@@ -420,3 +420,31 @@ def test_hf_api_against_a_server_that_hangs_up(tmp_path, busy_api):
     with HfApi(api.url, retry=FAST_RETRY, limiter=RateLimiter(burst=100)) as client:
         summary = sync.sync_days(Store(tmp_path / "x.db"), client, [days[0], days[1]])
     assert [r.day for r in summary.failed] == [days[0]]
+
+
+def test_import_from_stdin_pipes_and_devices_is_capped(tmp_path):
+    """`import -` and `import /dev/stdin` read standard input whatever it is (a pipe, /dev/zero),
+    never more than the cap (lowered here so the test does not need 512 MiB)."""
+    db = tmp_path / "c.db"
+    code = (
+        "import papertui.export as e; e.MAX_IMPORT_BYTES = 65536; "
+        "from papertui.cli import main; main()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", code, "--db", str(db), "import"]
+    for target in ("-", "/dev/stdin"):
+        with open("/dev/zero", "rb") as zero:
+            result = subprocess.run(
+                [*command, target], stdin=zero, capture_output=True, text=True, env=env, timeout=60
+            )
+        assert result.returncode == 1, result.stderr
+        assert "too large to import (over 65,536 bytes)" in result.stderr
+        result = subprocess.run(
+            [*command, target],
+            input=json.dumps(day_08()[:2]),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert result.returncode == 0 and "Imported 2 papers" in result.stdout, result.stderr

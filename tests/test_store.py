@@ -188,3 +188,202 @@ def test_concurrent_writer_waits_instead_of_failing(db_path):
 def test_sqlite_has_fts5():
     con = sqlite3.connect(":memory:")
     con.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+
+
+# ---- security review: foreign files, file modes, batched bulk writes, whole-item upserts -------
+
+
+def _foreign_db(path):
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    con.execute("INSERT INTO moz_places (url) VALUES ('https://example.org')")
+    con.commit()
+    con.close()
+
+
+def test_another_programs_sqlite_file_is_refused_untouched(tmp_path):
+    import os
+
+    db = tmp_path / "places.sqlite"
+    _foreign_db(db)
+    os.utime(db, (1_000_000_000, 1_000_000_000))
+    before, mtime = db.read_bytes(), db.stat().st_mtime_ns
+    with pytest.raises(StoreError, match=r"is not a papertui cache \(it holds other tables: moz"):
+        Store(db)
+    assert db.read_bytes() == before and db.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["places.sqlite"]  # no -wal, no -shm
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    con.close()
+
+
+def test_an_empty_file_or_a_new_path_becomes_a_cache(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for path in (empty, tmp_path / "new.db"):
+        with Store(path) as store:
+            put_day(store, "2026-05-08", day_08()[:2])
+        with Store(path) as store:
+            assert store.count() == 2
+
+
+def test_a_new_cache_and_its_folders_are_private(tmp_path):
+    import os
+    import stat as st
+
+    old = os.umask(0o022)
+    try:
+        tmp_path.chmod(0o755)
+        db = tmp_path / "data" / "papertui" / "papers.db"
+        with Store(db) as store:
+            put_day(store, "2026-05-08", day_08()[:2])
+            modes = {
+                p.name: st.S_IMODE(p.stat().st_mode)
+                for p in (db, db.with_name("papers.db-wal"), db.with_name("papers.db-shm"))
+            }
+    finally:
+        os.umask(old)
+    assert modes == {"papers.db": 0o600, "papers.db-wal": 0o600, "papers.db-shm": 0o600}
+    assert st.S_IMODE(db.parent.stat().st_mode) == 0o700
+    assert st.S_IMODE(db.parent.parent.stat().st_mode) == 0o700
+    assert st.S_IMODE(tmp_path.stat().st_mode) == 0o755  # a folder papertui did not create
+
+
+def test_an_existing_cache_keeps_its_mode(tmp_path):
+    import stat as st
+
+    db = tmp_path / "shared.db"
+    with Store(db):
+        pass
+    db.chmod(0o640)
+    with Store(db):
+        pass
+    assert st.S_IMODE(db.stat().st_mode) == 0o640
+
+
+def _import_records(count: int) -> list[dict]:
+    import json
+
+    template = day_08()[0]
+    entries = []
+    for i in range(count):
+        raw = json.loads(json.dumps(template))
+        raw["paper"]["id"] = f"2501.{i:05d}"
+        user = {"read": True, "notes": f"n{i}", "updated_at": "2026-05-09T00:00:00+00:00"}
+        entries.append({"raw": raw, "day": "2026-05-08", "user": user})
+    return entries
+
+
+def test_a_bulk_import_commits_in_batches_and_lets_other_writers_in(db_path, tmp_path, monkeypatch):
+    import json
+
+    import papertui.store as store_mod
+    from papertui.export import read_import_file
+
+    monkeypatch.setattr(store_mod, "BATCH_ROWS", 40)
+    monkeypatch.setattr(store_mod, "BATCH_PAUSE", 0)
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"papers": _import_records(130)}))
+    records = read_import_file(export).records
+    commits, progress, marked = [], [], []
+    with Store(db_path) as store, Store(db_path) as other:
+        other.conn.execute("PRAGMA busy_timeout = 2000")  # a writer that would give up quickly
+        store.conn.set_trace_callback(lambda sql: sql == "COMMIT" and commits.append(sql))
+
+        def between_batches(done, total):
+            progress.append((done, total))
+            # Each finished batch is whole: its papers, their days and their user state.
+            counts = other.conn.execute(
+                "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM day_papers), "
+                "(SELECT count(*) FROM user_state WHERE read = 1)"
+            ).fetchone()
+            assert counts == (done, done, done)
+            marked.append(other.set_state(["2501.00000"], bookmarked=bool(done % 80)))
+
+        stats = store.import_records(records, on_batch=between_batches)
+    assert stats.new == 130
+    assert len(commits) == 4 and [d for d, _ in progress] == [40, 80, 120, 130]
+    assert marked == [1, 1, 1, 1]
+
+
+def test_a_concurrent_mark_gets_in_during_a_long_import(db_path, tmp_path, monkeypatch):
+    """No tight timing: the other writer gives up after 2 s; the import, slowed here to 0.1 s a
+    record, holds the write lock for 3 s in one transaction but for 0.5 s a batch."""
+    import json
+    import threading
+    import time
+
+    import papertui.store as store_mod
+    from papertui.export import read_import_file
+
+    monkeypatch.setattr(store_mod, "BATCH_ROWS", 5)
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"papers": _import_records(30)}))
+    records = read_import_file(export).records
+    with Store(db_path) as store:
+        put_day(store, "2026-05-08", day_08()[:1])
+        real = store._import_one
+
+        def slow_one(conn, record, row):
+            time.sleep(0.1)
+            real(conn, record, row)
+
+        store._import_one = slow_one
+        worker = threading.Thread(target=store.import_records, args=(records,))
+        worker.start()
+        time.sleep(0.3)
+        with Store(db_path) as other:
+            other.conn.execute("PRAGMA busy_timeout = 2000")
+            assert other.set_state([day_08()[0]["paper"]["id"]], read=True) == 1
+        worker.join(30)
+    with Store(db_path) as check:
+        assert check.count() == 31 and check.paper(day_08()[0]["paper"]["id"]).read
+
+
+def test_a_later_full_item_wins_whole(store):
+    from copy import deepcopy
+
+    first = deepcopy(day_08()[0])
+    first["paper"]["organization"] = {"name": "old-org", "fullname": "Old Org"}
+    first["thumbnail"] = "https://cdn.example/old.png"
+    first["numComments"] = 7
+    put_day(store, "2026-05-08", [first])
+    later = deepcopy(first)
+    later["paper"].pop("organization")
+    later.pop("organization", None)
+    later["thumbnail"] = None
+    later["numComments"] = 2
+    later["title"] = later["paper"]["title"] = "A new title"
+    put_day(store, "2026-05-09", [later])
+    paper = store.paper(first["paper"]["id"])
+    assert (paper.title, paper.organization, paper.thumbnail, paper.num_comments) == (
+        "A new title",
+        None,
+        None,
+        2,
+    )
+    assert paper.day == "2026-05-08"  # the first day it was listed
+
+
+def test_a_flat_paper_answer_keeps_the_item_level_fields(store):
+    from copy import deepcopy
+
+    from papertui.models import item_from_paper
+
+    first = deepcopy(day_08()[0])
+    first["thumbnail"] = "https://cdn.example/t.png"
+    first["numComments"] = 7
+    first["organization"] = {"name": "org", "fullname": "Item Org"}
+    first["paper"].pop("organization", None)
+    put_day(store, "2026-05-08", [first])
+    flat = deepcopy(first["paper"])
+    flat["upvotes"] = 999
+    item, raw = item_from_paper(flat)
+    store.upsert_items([item], [raw], source="paper")
+    paper = store.paper(first["paper"]["id"])
+    assert paper.upvotes == 999
+    assert (paper.thumbnail, paper.num_comments, paper.organization) == (
+        "https://cdn.example/t.png",
+        7,
+        "Item Org",
+    )
