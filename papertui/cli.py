@@ -66,9 +66,10 @@ class _Group(click.Group):
 
 
 def _fail(message: str, code: int = EXIT_FAILED):
+    from .netguard import redact
     from .output import terminal_safe
 
-    click.echo(f"papertui: {terminal_safe(message)}", err=True)
+    click.echo(f"papertui: {terminal_safe(redact(message))}", err=True)
     sys.exit(code)
 
 

@@ -62,7 +62,8 @@ class Stop:
 
     def out_of_time(self) -> OutOfTime:
         return OutOfTime(
-            f"not fetched: the sync ran out of its time budget ({_seconds(self.budget or 0)})"
+            f"the sync ran out of its time budget ({_seconds(self.budget or 0)}) "
+            "before this day was fetched"
         )
 
     def check(self) -> None:
@@ -235,6 +236,8 @@ class Inflater:
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         """Decoded pieces of `data`, none longer than INFLATE_STEP."""
+        if self._obj.eof:
+            return  # anything after the end of the stream is ignored (and not kept)
         while data:
             try:
                 piece = self._obj.decompress(data, INFLATE_STEP)

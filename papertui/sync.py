@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from .errors import PapertuiError
 from .hf_api import HfApi
-from .netguard import CANCELLED, Stop
+from .netguard import CANCELLED, Cancelled, Stop
 from .store import DayRecord, Store, prepare_rows
 
 ARCHIVE_START = date(2023, 5, 4)
@@ -42,6 +42,7 @@ class DayResult:
     new: int = 0
     updated: int = 0
     skipped: int = 0
+    cancelled: bool = False  # not stored because the sync was cancelled (error: "cancelled")
 
     @property
     def ok(self) -> bool:
@@ -63,7 +64,7 @@ class SyncSummary:
 
     @property
     def cancelled(self) -> list[DayResult]:
-        return [r for r in self.failed if r.error == CANCELLED]
+        return [r for r in self.failed if r.cancelled]
 
     @property
     def stored(self) -> list[DayResult]:
@@ -243,12 +244,15 @@ def sync_days(
             result.new, result.updated = stats.new, stats.updated
         except PapertuiError as exc:
             result.error = str(exc)
+            result.cancelled = isinstance(exc, Cancelled)
         except Exception as exc:  # a bug must not cost the other days their data
             result.error = f"unexpected {type(exc).__name__}: {exc}"
         _report(summary, result, on_day)
     for day in sorted(pending, reverse=True):
-        error = CANCELLED if stop.cancelled else str(stop.out_of_time())
-        _report(summary, DayResult(day, error=error), on_day)
+        if stop.cancelled:
+            _report(summary, DayResult(day, error=CANCELLED, cancelled=True), on_day)
+        else:
+            _report(summary, DayResult(day, error=str(stop.out_of_time())), on_day)
     if pending:  # give the fetchers a moment to notice; they are daemons either way
         end = time.monotonic() + GRACE / 2
         for thread in threads:

@@ -96,7 +96,10 @@ def test_the_sync_budget_fails_the_days_left_and_says_why(store, fake_api):
     assert [r.day for r in summary.stored] == [date(2026, 5, 15)]
     assert [r.day for r in summary.failed] == [DAY, date(2026, 5, 14)]
     for failed in summary.failed:
-        assert failed.error == "not fetched: the sync ran out of its time budget (1 s)"
+        assert failed.error == (
+            "the sync ran out of its time budget (1 s) before this day was fetched"
+        )
+        assert not failed.cancelled
     assert set(store.day_records()) == {"2026-05-15"}
 
 
@@ -118,6 +121,7 @@ def test_cancel_stops_in_flight_fetches_and_waits_within_a_second(store, fake_ap
         returned = time.monotonic()
         assert returned - cancelled_at[0] < 1.5
         assert [r.day for r in summary.stored] == [date(2026, 5, 15)]
+        assert all(r.cancelled for r in summary.failed)
         assert sorted((r.day, r.error) for r in summary.cancelled) == [
             (DAY, "cancelled"),
             (date(2026, 5, 14), "cancelled"),
@@ -262,6 +266,12 @@ def test_gzip_and_deflate_bodies_are_decoded(client, fake_api, coding, pack):
     fake_api.fail(KEY, Fault("body", body=body, headers={"Content-Encoding": coding}))
     assert len(client.daily(day=DAY).items) == 37
     assert fake_api.requests[-1].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_bytes_after_the_end_of_a_gzip_body_are_ignored(client, fake_api):
+    body = gzip.compress(json.dumps(day_08()).encode()) + b"\0" * 300_000
+    fake_api.fail(KEY, Fault("body", body=body, headers={"Content-Encoding": "gzip"}))
+    assert len(client.daily(day=DAY).items) == 37
 
 
 # ---- C. item caps -------------------------------------------------------------------------------
