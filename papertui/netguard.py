@@ -288,7 +288,7 @@ def inflater_for(header: str, where: str, clean: Callable[[str], str]) -> Inflat
 
 # ---- secrets -----------------------------------------------------------------------------------
 
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#@\s]*@")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#\s]*@")
 
 
 def redact(text: str) -> str:

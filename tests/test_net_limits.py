@@ -427,7 +427,8 @@ def test_retry_after_is_clamped():
     assert retry_after(httpx.Headers({"Retry-After": "000012"})) == 12
 
 
-def test_base_url_errors_never_show_userinfo():
+@pytest.mark.parametrize("url", ["javascript://alice:hunter2@x", "ftp://al@ice:hunter2@x/p"])
+def test_base_url_errors_never_show_userinfo(url):
     with pytest.raises(ApiError) as info:
-        base_url_from("javascript://alice:hunter2@x")
-    assert "hunter2" not in str(info.value)
+        base_url_from(url)
+    assert "hunter2" not in str(info.value) and "ice" not in str(info.value)
