@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,9 +66,10 @@ class _Group(click.Group):
 
 
 def _fail(message: str, code: int = EXIT_FAILED):
+    from .netguard import redact
     from .output import terminal_safe
 
-    click.echo(f"papertui: {terminal_safe(message)}", err=True)
+    click.echo(f"papertui: {terminal_safe(redact(message))}", err=True)
     sys.exit(code)
 
 
@@ -152,9 +156,17 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
         count = days if days is not None else load_config()[0].sync_days
         wanted = syncing.clamp(syncing.recent_days(count, today), today)
     api = settings.api()
-    with settings.store() as store, api:
+    cancel = threading.Event()
+    with settings.store() as store, api, _first_ctrl_c_cancels(cancel):
         todo = syncing.select_days(store, wanted, today, force=force)
-        summary = _run_sync(syncing, store, api, todo)
+        summary = _run_sync(syncing, store, api, todo, cancel)
+    if cancel.is_set():
+        stored, rest = len(summary.stored), len(summary.requested) - len(summary.stored)
+        _fail(
+            f"interrupted: {stored} of {len(summary.requested)} days stored, "
+            f"the other {rest} not synced",
+            code=130,
+        )
     click.echo(summary.line())
     for failed in summary.failed:
         _echo_err(f"  {failed.day} failed: {failed.error}")
@@ -162,16 +174,36 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
         sys.exit(EXIT_FAILED)
 
 
-def _run_sync(syncing, store, api, todo):
+@contextlib.contextmanager
+def _first_ctrl_c_cancels(cancel: threading.Event):
+    """While syncing, ctrl+c sets `cancel` (the sync stops within a second, keeping what it
+    stored); a second ctrl+c interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum, frame):
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run_sync(syncing, store, api, todo, cancel):
     if not todo or not sys.stderr.isatty():
-        return syncing.sync_days(store, api, todo)
+        return syncing.sync_days(store, api, todo, cancel=cancel)
     with click.progressbar(
         length=len(todo),
         label="Syncing",
         file=sys.stderr,
         item_show_func=lambda r: str(r.day) if r else None,
     ) as bar:
-        return syncing.sync_days(store, api, todo, on_day=lambda r: bar.update(1, r))
+        return syncing.sync_days(store, api, todo, on_day=lambda r: bar.update(1, r), cancel=cancel)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

@@ -1,9 +1,13 @@
 """HTTP access to the Hugging Face papers API: one method per endpoint, nothing else.
 
-Everything the server sends is treated as hostile: bodies are size-capped, JSON is parsed
-defensively, `Link: rel="next"` is only followed on the same origin, and every failure becomes an
-`ApiError` whose message can be shown as is. Transient failures (connection errors, timeouts,
-5xx, 429) are retried with tenacity; 429 waits as long as the server asks.
+Everything the server sends is treated as hostile: bodies are decoded here from the raw bytes
+with a cap on the decoded size (gzip/deflate only, never stacked), pages and lists are capped in
+items and bytes before any item is validated, redirects and `Link: rel="next"` are only followed
+on the API's own origin, every request has a deadline for headers and body together (see
+`netguard`), and every failure becomes an `ApiError` whose message can be shown as is and never
+holds the token or a URL's userinfo. Transient failures (connection errors, timeouts, 5xx, 429)
+are retried with tenacity; 429 waits as long as the server asks, within limits; every wait and
+read ends promptly when the caller's `Stop` says so.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import email.utils
 import json
 import os
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,13 +34,46 @@ from tenacity import (
 from . import __version__
 from .errors import ApiError, NotFound
 from .models import DailyItem, ParseResult, item_from_paper, parse_items
+from .netguard import (
+    NO_STOP,
+    Cancelled,
+    Exchange,
+    OutOfTime,
+    Stop,
+    TooSlow,
+    guarding,
+    host_of,
+    inflater_for,
+    origin,
+    redact,
+    token_problem,
+)
+from .netguard import install as install_guard
 from .ratelimit import RateLimiter
 from .text import clean
+
+__all__ = [
+    "ApiError",
+    "Cancelled",
+    "HfApi",
+    "NotFound",
+    "OutOfTime",
+    "RetryPolicy",
+    "Stop",
+    "TooSlow",
+]
 
 DEFAULT_BASE_URL = "https://huggingface.co"
 PAGE_LIMIT = 100
 MAX_PAGES = 100
-MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_BODY_BYTES = 16 * 1024 * 1024  # one response, decoded
+MAX_LIST_BYTES = 64 * 1024 * 1024  # all the pages of one list, decoded
+MAX_JSON_VALUES = 500_000  # one response: counted before parsing (a real page has ~15,000)
+MAX_PAGE_ITEMS = 1_000  # the real API sends at most 100 a page
+MAX_LIST_ITEMS = 5_000  # a real day has at most a few hundred
+MAX_REDIRECTS = 5
+DEADLINE = 60.0  # one whole request: headers, body and redirects
+LATER = 24 * 3600.0  # a longer Retry-After is just "try again later"
 _RATE_LIMIT_T = re.compile(r"(?:^|[;,\s])t=(\d+)")
 
 
@@ -47,6 +83,7 @@ class RetryPolicy:
     backoff: float = 0.5  # first wait, doubled each retry (with jitter)
     max_backoff: float = 8.0
     max_retry_after: float = 120.0  # a longer 429 wait is reported instead of waited out
+    max_total_wait: float = 180.0  # all the 429 waits of one request together
 
 
 class _Transient(ApiError):
@@ -61,7 +98,7 @@ def base_url_from(value: str | None) -> str:
     url = (value or os.environ.get("PAPERTUI_API_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ApiError(f"bad API URL {url[:100]!r}: it must start with http:// or https://")
+        raise ApiError(f"bad API URL {redact(url)[:100]!r}: it must start with http:// or https://")
     return url
 
 
@@ -72,15 +109,28 @@ class HfApi:
         *,
         token: str | None = None,
         timeout: float = 20.0,
+        deadline: float = DEADLINE,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
+        """`timeout`: longest silence (10 s at most to connect); `deadline`: longest request,
+        however steadily the bytes trickle in; `sleep` replaces waiting (tests record waits)."""
         self.base_url = base_url_from(base_url)
-        token = token if token is not None else os.environ.get("HF_TOKEN")
-        headers = {"User-Agent": f"papertui/{__version__}", "Accept": "application/json"}
+        self.where = host_of(self.base_url)
+        token = (token if token is not None else os.environ.get("HF_TOKEN", "")).strip()
+        headers = {
+            "User-Agent": f"papertui/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",  # what _read_body can decode with bounded memory
+        }
         if token:
-            headers["Authorization"] = f"Bearer {token.strip()}"
+            problem = token_problem(token)
+            if problem:
+                raise ApiError(f"HF_TOKEN is not a valid token ({problem}); fix or unset it")
+            headers["Authorization"] = f"Bearer {token}"
+        self._token = token
+        self.deadline = deadline
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter()
         self._sleep = sleep
@@ -91,9 +141,9 @@ class HfApi:
             base_url=self.base_url,
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            follow_redirects=True,
-            max_redirects=5,
+            follow_redirects=False,  # followed by hand, only within the API's origin
         )
+        install_guard(self.client)
 
     def close(self) -> None:
         self.client.close()
@@ -107,9 +157,17 @@ class HfApi:
     # ---- endpoints ----------------------------------------------------------------------
 
     def daily(
-        self, *, day: date | None = None, week: str | None = None, month: str | None = None
+        self,
+        *,
+        day: date | None = None,
+        week: str | None = None,
+        month: str | None = None,
+        stop: Stop | None = None,
     ) -> ParseResult:
-        """Every item of a day's (or week's, or month's) list, across all pages."""
+        """Every item of a day's (or week's, or month's) list, across all pages.
+
+        `stop` (a cancel event and/or an end time) ends the fetch early with `Cancelled` or
+        `OutOfTime`, even in the middle of a read or a wait."""
         params: dict[str, Any] = {}
         if day is not None:
             params["date"] = day.isoformat()
@@ -119,13 +177,32 @@ class HfApi:
             params["month"] = month
         result = ParseResult()
         seen: set[str] = set()
-        url, page = "/api/daily_papers", 0
+        url, page, total_bytes, total_items = "/api/daily_papers", 0, 0, 0
         query: dict[str, Any] | None = {**params, "limit": PAGE_LIMIT, "p": 0}
         while True:
-            data, response = self._get_json(url, query)
-            parsed = parse_items(data) if isinstance(data, list) else None
-            if parsed is None:
+            data, response, size = self._get_json(url, query, stop)
+            if not isinstance(data, list):
                 raise ApiError(f"expected a list of papers from {url}, got {type(data).__name__}")
+            total_bytes += size
+            total_items += len(data)
+            # counted before any item is validated: a flood costs no more than its bytes
+            if len(data) > MAX_PAGE_ITEMS:
+                raise ApiError(
+                    f"{self.where} sent {len(data)} items in one page "
+                    f"(at most {MAX_PAGE_ITEMS} expected): refused"
+                )
+            if total_items > MAX_LIST_ITEMS:
+                raise ApiError(
+                    f"{self.where} sent over {MAX_LIST_ITEMS} items for one list: refused"
+                )
+            if total_bytes > MAX_LIST_BYTES:
+                raise ApiError(
+                    f"{self.where} sent over {MAX_LIST_BYTES // 2**20} MiB for one list: refused"
+                )
+            try:
+                parsed = parse_items(data)
+            except RecursionError:
+                raise ApiError(f"{self.where} sent items nested too deeply to read") from None
             fresh = [
                 (item, raw)
                 for item, raw in zip(parsed.items, parsed.raws, strict=True)
@@ -150,22 +227,29 @@ class HfApi:
                 raise ApiError(f"the server kept announcing more pages (stopped after {MAX_PAGES})")
         return result
 
-    def paper(self, arxiv_id: str) -> tuple[DailyItem, dict[str, Any]]:
-        data, _ = self._get_json(f"/api/papers/{arxiv_id}", None)
+    def paper(self, arxiv_id: str, *, stop: Stop | None = None) -> tuple[DailyItem, dict[str, Any]]:
+        data, _, _ = self._get_json(f"/api/papers/{arxiv_id}", None, stop)
         try:
             return item_from_paper(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ApiError(
                 f"the server's answer for paper {arxiv_id} is not a paper: {exc}"
-            ) from exc
+            ) from None
 
-    def search(self, text: str, limit: int = 20) -> ParseResult:
-        data, _ = self._get_json(
-            "/api/papers/search", {"q": text, "limit": max(1, min(limit, 100))}
+    def search(self, text: str, limit: int = 20, *, stop: Stop | None = None) -> ParseResult:
+        data, _, _ = self._get_json(
+            "/api/papers/search", {"q": text, "limit": max(1, min(limit, 100))}, stop
         )
         if not isinstance(data, list):
             raise ApiError(f"expected a list of papers from search, got {type(data).__name__}")
-        return parse_items(data)
+        if len(data) > MAX_PAGE_ITEMS:
+            raise ApiError(
+                f"{self.where} sent {len(data)} search results (at most {MAX_PAGE_ITEMS}): refused"
+            )
+        try:
+            return parse_items(data)
+        except RecursionError:
+            raise ApiError(f"{self.where} sent items nested too deeply to read") from None
 
     # ---- plumbing -----------------------------------------------------------------------
 
@@ -174,114 +258,188 @@ class HfApi:
         if not link:
             return None
         absolute = urljoin(str(response.url), link)
-        mine, theirs = urlsplit(self.base_url), urlsplit(absolute)
-        if (mine.scheme, mine.netloc) != (theirs.scheme, theirs.netloc):
-            raise ApiError(f"the server's next-page link leaves {self.base_url}: refused")
+        if origin(absolute) != origin(self.base_url):
+            raise ApiError(f"the server's next-page link leaves {redact(self.base_url)}: refused")
         return absolute
 
-    def _get_json(self, url: str, params: dict[str, Any] | None) -> tuple[Any, httpx.Response]:
+    def _get_json(
+        self, url: str, params: dict[str, Any] | None, stop: Stop | None = None
+    ) -> tuple[Any, httpx.Response, int]:
+        stop = stop or NO_STOP
+        waited = 0.0
+
+        def wait(state) -> float:
+            nonlocal waited
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, _Transient) and exc.wait is not None:
+                if waited + exc.wait > self.retry.max_total_wait:
+                    raise ApiError(
+                        f"{exc}; still so after waiting {int(waited)} s: try again later",
+                        exc.status,
+                    )
+                waited += exc.wait
+                return exc.wait
+            return self._backoff(state)
+
         retrying = Retrying(
             stop=stop_after_attempt(max(self.retry.attempts, 1)),
-            wait=self._wait,
+            wait=wait,
             retry=retry_if_exception_type(_Transient),
-            sleep=self._sleep,
+            sleep=lambda seconds: stop.pause(seconds, self._sleep),
             reraise=True,
         )
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._get_once(url, params)
+                    return self._get_once(url, params, stop)
         except _Transient as exc:
             tries = self.retry.attempts
             raise ApiError(f"{exc} (gave up after {tries} tries)", exc.status) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _wait(self, state) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Transient) and exc.wait is not None:
-            return exc.wait
-        return self._backoff(state)
-
-    def _get_once(self, url: str, params: dict[str, Any] | None) -> tuple[Any, httpx.Response]:
-        self.limiter.acquire()
-        where = urlsplit(self.base_url).netloc
+    def _get_once(
+        self, url: str, params: dict[str, Any] | None, stop: Stop
+    ) -> tuple[Any, httpx.Response, int]:
+        where = self.where
+        self.limiter.acquire(sleep=lambda seconds: stop.pause(seconds, self._sleep))
+        exchange = Exchange(where, self.deadline, stop)
         try:
-            with self.client.stream("GET", url, params=params) as response:
-                body = _read_capped(response)
+            with guarding(exchange):
+                response, body = self._fetch(url, params, exchange)
         except httpx.TimeoutException:
+            stop.check()  # a read cut short by the budget is the budget's doing
             raise _Transient(f"{where} did not answer in time") from None
         except httpx.RemoteProtocolError:
             raise _Transient(f"{where} broke off the response (incomplete body)") from None
         except httpx.TransportError as exc:
-            raise _Transient(f"cannot reach {where}: {_reason(exc)}") from None
+            raise _Transient(f"cannot reach {where}: {self._reason(exc)}") from None
         status = response.status_code
         if status == 429:
             wait = retry_after(response.headers)
             if wait > self.retry.max_retry_after:
-                raise ApiError(f"rate limited by {where}; try again in {int(wait)} s", 429)
+                when = "later" if wait >= LATER else f"in {int(wait)} s"
+                raise ApiError(f"rate limited by {where}; try again {when}", 429)
             raise _Transient(f"rate limited by {where}", 429, wait=wait)
         if status >= 500:
             raise _Transient(f"{where} had a server error (HTTP {status})", status)
-        if status >= 400:
+        if status >= 300:
             message = _server_message(body) or f"HTTP {status}"
             cls = NotFound if status == 404 else ApiError
             raise cls(f"{where} refused the request: {message}", status)
+        values = body.count(b",") + body.count(b"{") + body.count(b"[")
+        if values > MAX_JSON_VALUES:
+            raise ApiError(
+                f"{where} sent a response with too many JSON values "
+                f"(over {MAX_JSON_VALUES:,}): refused",
+                status,
+            )
         try:
-            return json.loads(body), response
+            return json.loads(body), response, len(body)
+        except RecursionError:
+            raise ApiError(f"{where} sent JSON nested too deeply to read", status) from None
         except ValueError:
-            kind = response.headers.get("content-type", "unknown type").split(";")[0]
+            kind = clean(response.headers.get("content-type", "unknown type").split(";")[0])[:60]
             raise ApiError(
                 f"{where} sent a response that is not valid JSON ({kind}, {len(body)} bytes; "
                 "truncated or an error page?)",
                 status,
             ) from None
 
+    def _fetch(
+        self, url: str, params: dict[str, Any] | None, exchange: Exchange
+    ) -> tuple[httpx.Response, bytes]:
+        """GET, following at most MAX_REDIRECTS redirects, none of them off the API's origin."""
+        home = origin(self.base_url)
+        for _ in range(MAX_REDIRECTS + 1):
+            with self.client.stream("GET", url, params=params) as response:
+                if not response.is_redirect:
+                    return response, _read_body(response, exchange)
+                target = urljoin(str(response.url), response.headers["location"])
+            if origin(target) != home:
+                shown = clean(redact(target))[:100]
+                raise ApiError(
+                    f"{exchange.where} redirected to another host ({shown}): refused",
+                    response.status_code,
+                )
+            url, params = target, None
+        raise ApiError(f"{exchange.where} redirected more than {MAX_REDIRECTS} times: refused")
 
-def _read_capped(response: httpx.Response) -> bytes:
+    def _reason(self, exc: Exception) -> str:
+        text = redact(clean(str(exc)) or type(exc).__name__)
+        if self._token:
+            text = text.replace(self._token, "***")
+        return text[:200]
+
+
+def _read_body(response: httpx.Response, exchange: Exchange) -> bytes:
+    """The body, decoded here from the raw bytes so no step can ever exceed MAX_BODY_BYTES."""
+    where = exchange.where
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(
-            f"the server's response is too large ({int(declared)} bytes)", response.status_code
+            f"the response from {where} is too large ({int(declared)} bytes)", response.status_code
         )
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
+    inflater = inflater_for(response.headers.get("content-encoding", ""), where, clean)
+    chunks: list[bytes] = []
+    size = raw_size = 0
+
+    def too_large() -> ApiError:
+        decoded = " decoded" if inflater else ""
+        return ApiError(
+            f"the response from {where} is too large (over {MAX_BODY_BYTES // 2**20} MiB{decoded})",
+            response.status_code,
+        )
+
+    def take(piece: bytes) -> None:
+        nonlocal size
+        size += len(piece)
         if size > MAX_BODY_BYTES:
-            raise ApiError(
-                f"the server's response is too large (over {MAX_BODY_BYTES // 2**20} MiB)",
-                response.status_code,
-            )
-        chunks.append(chunk)
+            raise too_large()
+        chunks.append(piece)
+
+    for raw in response.iter_raw():
+        exchange.check()
+        raw_size += len(raw)
+        if raw_size > MAX_BODY_BYTES:
+            raise too_large()
+        if inflater is None:
+            take(raw)
+        else:
+            for piece in inflater.feed(raw):
+                take(piece)
+    if inflater is not None:
+        take(inflater.finish())
     return b"".join(chunks)
 
 
 def retry_after(headers: httpx.Headers) -> float:
-    """Seconds to wait after a 429: `Retry-After` (seconds or HTTP date), else `RateLimit: t=N`."""
+    """Seconds to wait after a 429: `Retry-After` (seconds or HTTP date), else `RateLimit: t=N`.
+    Any value is clamped to LATER (a day): a 400-digit number means "later", not an overflow."""
     value = headers.get("retry-after", "").strip()
     if value.isdigit():
-        return float(value)
+        return _clamp_wait(value)
     if value:
         try:
             when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, (when - datetime.now(UTC)).total_seconds())
-        except (TypeError, ValueError):
+            return min(LATER, max(0.0, (when - datetime.now(UTC)).total_seconds()))
+        except (TypeError, ValueError, OverflowError):
             pass
     match = _RATE_LIMIT_T.search(headers.get("ratelimit", ""))
     if match:
-        return float(match.group(1))
+        return _clamp_wait(match.group(1))
     return 5.0
+
+
+def _clamp_wait(digits: str) -> float:
+    digits = digits.lstrip("0") or "0"
+    return LATER if len(digits) > 6 else min(LATER, float(digits))
 
 
 def _server_message(body: bytes) -> str | None:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         return clean(data["error"])[:300] or None
     return None
-
-
-def _reason(exc: Exception) -> str:
-    text = clean(str(exc)) or type(exc).__name__
-    return text[:200]

@@ -6,6 +6,7 @@ widgets never see SQL or HTTP.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -91,8 +92,15 @@ class Library:
         on_day: Callable[[syncing.DayResult], None] | None = None,
         on_plan: Callable[[list[date]], None] | None = None,
         force: bool = False,
+        cancel: threading.Event | None = None,
+        budget: float | None = None,
     ) -> syncing.SyncSummary:
-        """Sync the recent days that need it, each day stored as it arrives."""
+        """Sync the recent days that need it, each day stored as it arrives.
+
+        Setting `cancel` (from any thread) ends the sync within about a second: it returns a
+        summary whose unfinished days have the error "cancelled" (`summary.cancelled`); days
+        already stored stay stored. `budget` bounds the whole sync in seconds (default: ten
+        minutes and a little per day); days left when it runs out fail saying so."""
         if self.offline:
             raise PapertuiError("offline: syncing is turned off (--offline)")
         today = syncing.utc_today()
@@ -101,4 +109,4 @@ class Library:
             todo = syncing.select_days(store, wanted, today, force=force)
             if on_plan:
                 on_plan(todo)
-            return syncing.sync_days(store, api, todo, on_day=on_day)
+            return syncing.sync_days(store, api, todo, on_day=on_day, cancel=cancel, budget=budget)

@@ -20,8 +20,10 @@ class RateLimiter:
         self._last = clock()
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Take one token, waiting for it if needed; returns the seconds waited."""
+    def acquire(self, sleep=None) -> float:
+        """Take one token, waiting for it if needed; returns the seconds waited.
+
+        `sleep` replaces this limiter's own for the wait (a caller's cancellable wait)."""
         with self._lock:
             now = self._clock()
             self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
@@ -29,5 +31,5 @@ class RateLimiter:
             self._tokens -= 1
             wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
         if wait:
-            self._sleep(wait)
+            (sleep or self._sleep)(wait)
         return wait

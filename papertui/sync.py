@@ -3,24 +3,31 @@
 A day is fetched when it is missing, incomplete, or stale: today and yesterday always (upvotes and
 comments still move), and any day whose last fetch happened before it had settled (within two
 days of it). Each day is stored whole or not at all; a failed day leaves what was stored before.
+A sync has a time budget and can be cancelled (`sync_days(..., budget=, cancel=)`).
 """
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from .errors import PapertuiError
 from .hf_api import HfApi
+from .netguard import CANCELLED, Cancelled, Stop
 from .store import DayRecord, Store, prepare_rows
 
 ARCHIVE_START = date(2023, 5, 4)
 DEFAULT_DAYS = 7
 SETTLE_DAYS = 2
 PARALLEL_DAYS = 3
+DEFAULT_BUDGET = 600.0  # seconds for a whole sync (plus a little a day, see default_budget)
+GRACE = 1.0  # how long past the budget the writer waits for fetchers to report
+POLL = 0.1  # how often the writer looks at the cancel event while it waits
 
 
 class SyncRequestError(PapertuiError):
@@ -35,6 +42,7 @@ class DayResult:
     new: int = 0
     updated: int = 0
     skipped: int = 0
+    cancelled: bool = False  # not stored because the sync was cancelled (error: "cancelled")
 
     @property
     def ok(self) -> bool:
@@ -53,6 +61,14 @@ class SyncSummary:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    @property
+    def cancelled(self) -> list[DayResult]:
+        return [r for r in self.failed if r.cancelled]
+
+    @property
+    def stored(self) -> list[DayResult]:
+        return [r for r in self.results if r.ok]
 
     def line(self) -> str:
         done = [r for r in self.results if r.ok]
@@ -153,9 +169,14 @@ def select_days(store: Store, days: list[date], today: date, force: bool = False
     return [d for d in days if needs_fetch(d, records.get(d.isoformat()), today)]
 
 
-def _fetch(api: HfApi, day: date) -> tuple[list[dict], int]:
-    """Fetch a day and prepare its rows, in a pool thread: only the write is serialised."""
-    page = api.daily(day=day)
+def default_budget(days: int) -> float:
+    """Ten minutes, and more for a long range: the rate limit allows ~1.3 requests a second."""
+    return DEFAULT_BUDGET + 1.5 * days
+
+
+def _fetch(api: HfApi, day: date, stop: Stop) -> tuple[list[dict], int]:
+    """Fetch a day and prepare its rows, in a fetcher thread: only the write is serialised."""
+    page = api.daily(day=day, stop=stop)
     return prepare_rows(page.items, page.raws, day=day.isoformat()), page.skipped
 
 
@@ -166,26 +187,82 @@ def sync_days(
     *,
     on_day: Callable[[DayResult], None] | None = None,
     parallel: int = PARALLEL_DAYS,
+    budget: float | None = None,
+    cancel: threading.Event | None = None,
 ) -> SyncSummary:
-    """Fetch the given days a few at a time; store each as it arrives, in its own transaction."""
+    """Fetch the given days a few at a time; store each as it arrives, in its own transaction.
+
+    `budget` (seconds; default `default_budget(len(days))`) bounds the whole sync: days not done
+    when it runs out fail with a message saying so. Setting `cancel` stops it within about a
+    second: days not stored by then are reported with the error "cancelled"; what was stored
+    stays. Fetches run in daemon threads, so one stuck in a socket read never keeps the process
+    alive; only this (the calling) thread writes to `store`.
+    """
     summary = SyncSummary(requested=list(days))
     if not days:
         return summary
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(days)))) as pool:
-        futures = {pool.submit(_fetch, api, day): day for day in days}
-        for future in as_completed(futures):
-            day = futures[future]
-            result = DayResult(day)
+    seconds = default_budget(len(days)) if budget is None else budget
+    stop = Stop(cancel=cancel, until=time.monotonic() + seconds, budget=seconds)
+    todo: queue.SimpleQueue[date] = queue.SimpleQueue()
+    for day in days:
+        todo.put(day)
+    done: queue.SimpleQueue[tuple[date, object]] = queue.SimpleQueue()
+
+    def fetcher() -> None:
+        while True:
             try:
-                rows, skipped = future.result()
-                stats = store.write_rows(rows, day=day.isoformat(), skipped=skipped)
-                result.count, result.skipped = len(rows), skipped
-                result.new, result.updated = stats.new, stats.updated
-            except PapertuiError as exc:
-                result.error = str(exc)
-            except Exception as exc:  # a bug must not cost the other days their data
-                result.error = f"unexpected {type(exc).__name__}: {exc}"
-            summary.results.append(result)
-            if on_day:
-                on_day(result)
+                day = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                stop.check()
+                outcome: object = _fetch(api, day, stop)
+            except Exception as exc:  # reported by the writer below, with the day
+                outcome = exc
+            done.put((day, outcome))
+
+    threads = [
+        threading.Thread(target=fetcher, name=f"papertui-sync-{i}", daemon=True)
+        for i in range(max(1, min(parallel, len(days))))
+    ]
+    for thread in threads:
+        thread.start()
+    pending = set(days)
+    while pending and not stop.cancelled and time.monotonic() < stop.until + GRACE:
+        try:
+            day, outcome = done.get(timeout=POLL)
+        except queue.Empty:
+            continue
+        pending.discard(day)
+        result = DayResult(day)
+        try:
+            if isinstance(outcome, Exception):
+                raise outcome
+            rows, skipped = outcome  # type: ignore[misc]
+            stats = store.write_rows(rows, day=day.isoformat(), skipped=skipped)
+            result.count, result.skipped = len(rows), skipped
+            result.new, result.updated = stats.new, stats.updated
+        except PapertuiError as exc:
+            result.error = str(exc)
+            result.cancelled = isinstance(exc, Cancelled)
+        except Exception as exc:  # a bug must not cost the other days their data
+            result.error = f"unexpected {type(exc).__name__}: {exc}"
+        _report(summary, result, on_day)
+    for day in sorted(pending, reverse=True):
+        if stop.cancelled:
+            _report(summary, DayResult(day, error=CANCELLED, cancelled=True), on_day)
+        else:
+            _report(summary, DayResult(day, error=str(stop.out_of_time())), on_day)
+    if pending:  # give the fetchers a moment to notice; they are daemons either way
+        end = time.monotonic() + GRACE / 2
+        for thread in threads:
+            thread.join(max(0.0, end - time.monotonic()))
     return summary
+
+
+def _report(
+    summary: SyncSummary, result: DayResult, on_day: Callable[[DayResult], None] | None
+) -> None:
+    summary.results.append(result)
+    if on_day:
+        on_day(result)

@@ -16,7 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass
 class Fault:
-    """One bad answer. kind: status | truncate | html | hang | huge | body."""
+    """One bad answer. kind: status | truncate | html | hang | huge | body | drip | drip-headers.
+
+    drip: headers with no Content-Length, then `size` bytes of `body` (default `[`+spaces), one
+    every `seconds`; drip-headers: the status line, then the headers one byte every `seconds`.
+    Both stop when the client hangs up or the server stops."""
 
     kind: str
     status: int = 200
@@ -44,6 +48,7 @@ class FakeApi:
         self.in_flight = 0
         self.max_in_flight = 0
         self._count_lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
 
     # ---- set-up ---------------------------------------------------------------------------
@@ -94,6 +99,7 @@ class FakeApi:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -214,4 +220,29 @@ class FakeApi:
             except (BrokenPipeError, ConnectionResetError):
                 pass
             return None
+        if fault.kind == "drip":
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            for name, value in fault.headers.items():
+                h.send_header(name, value)
+            h.end_headers()  # no length: the body ends when the connection does
+            h.close_connection = True
+            body = fault.body or b"[" + b" " * max(fault.size, 1)
+            return self._drip(h, body[: fault.size or len(body)], fault.seconds)
+        if fault.kind == "drip-headers":
+            h.close_connection = True
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            head += b"X-Slow: " + b"a" * max(fault.size, 1)
+            return self._drip(h, head, fault.seconds)
         raise ValueError(fault.kind)
+
+    def _drip(self, h, data: bytes, seconds: float) -> None:
+        try:
+            h.wfile.flush()
+            for i in range(len(data)):
+                if self._stopping.wait(seconds):
+                    return
+                h.wfile.write(data[i : i + 1])
+                h.wfile.flush()
+        except OSError:  # the client hung up: that is the point
+            pass

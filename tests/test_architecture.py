@@ -25,6 +25,7 @@ CORE = [
     "cli",
     "output",
     "ratelimit",
+    "netguard",
     "errors",
 ]
 
