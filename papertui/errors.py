@@ -24,6 +24,11 @@ class ApiError(PapertuiError):
         self.status = status
 
 
+class Unreachable(ApiError):
+    """The server could not be reached or did not answer: the network is down or the host is
+    gone. The reader treats this as "offline", not as a failure of the days asked for."""
+
+
 class NotFound(ApiError):
     """The server says the thing asked for does not exist (404)."""
 

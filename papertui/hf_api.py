@@ -32,7 +32,7 @@ from tenacity import (
 )
 
 from . import __version__
-from .errors import ApiError, NotFound
+from .errors import ApiError, NotFound, Unreachable
 from .models import DailyItem, ParseResult, item_from_paper, parse_items
 from .netguard import (
     NO_STOP,
@@ -89,9 +89,16 @@ class RetryPolicy:
 class _Transient(ApiError):
     """A failure worth retrying."""
 
-    def __init__(self, message: str, status: int | None = None, wait: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        wait: float | None = None,
+        unreachable: bool = False,
+    ):
         super().__init__(message, status)
         self.wait = wait
+        self.unreachable = unreachable
 
 
 def base_url_from(value: str | None) -> str:
@@ -294,7 +301,8 @@ class HfApi:
                     return self._get_once(url, params, stop)
         except _Transient as exc:
             tries = self.retry.attempts
-            raise ApiError(f"{exc} (gave up after {tries} tries)", exc.status) from None
+            cls = Unreachable if exc.unreachable else ApiError
+            raise cls(f"{exc} (gave up after {tries} tries)", exc.status) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _get_once(
@@ -308,11 +316,13 @@ class HfApi:
                 response, body = self._fetch(url, params, exchange)
         except httpx.TimeoutException:
             stop.check()  # a read cut short by the budget is the budget's doing
-            raise _Transient(f"{where} did not answer in time") from None
+            raise _Transient(f"{where} did not answer in time", unreachable=True) from None
         except httpx.RemoteProtocolError:
             raise _Transient(f"{where} broke off the response (incomplete body)") from None
         except httpx.TransportError as exc:
-            raise _Transient(f"cannot reach {where}: {self._reason(exc)}") from None
+            raise _Transient(
+                f"cannot reach {where}: {self._reason(exc)}", unreachable=True
+            ) from None
         status = response.status_code
         if status == 429:
             wait = retry_after(response.headers)

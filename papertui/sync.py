@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from .errors import PapertuiError
+from .errors import PapertuiError, Unreachable
 from .hf_api import HfApi
 from .netguard import CANCELLED, Cancelled, Stop
 from .store import DayRecord, Store, prepare_rows
@@ -43,6 +43,7 @@ class DayResult:
     updated: int = 0
     skipped: int = 0
     cancelled: bool = False  # not stored because the sync was cancelled (error: "cancelled")
+    unreachable: bool = False  # the server could not be reached (the network may be down)
 
     @property
     def ok(self) -> bool:
@@ -245,6 +246,7 @@ def sync_days(
         except PapertuiError as exc:
             result.error = str(exc)
             result.cancelled = isinstance(exc, Cancelled)
+            result.unreachable = isinstance(exc, Unreachable)
         except Exception as exc:  # a bug must not cost the other days their data
             result.error = f"unexpected {type(exc).__name__}: {exc}"
         _report(summary, result, on_day)

@@ -157,7 +157,7 @@ def test_a_hostile_keymap_key_in_config_is_refused_not_fatal(demo_db, tmp_path, 
 
 # ---- a guard over the source: new code keeps the rule --------------------------------------
 
-_TITLES = {"border_title", "border_subtitle", "title", "sub_title", "tooltip", "empty_text"}
+_TITLES = {"border_title", "border_subtitle", "title", "sub_title", "tooltip"}
 _SHOWS_MARKUP = {"Static", "Label", "Button", "Option", "update", "from_markup", "Content"}
 
 

@@ -298,7 +298,7 @@ def test_open_page_and_pdf(demo_db, tmp_path, monkeypatch):
                 f"https://huggingface.co/papers/{pid}",
                 f"https://arxiv.org/pdf/{pid}",
             ]
-            app.open_link("thing", "javascript:alert(1)")
+            app.links.open_link("thing", "javascript:alert(1)")
             await settle(pilot)
             assert len(opened) == 2
             assert any("only http(s)" in n.message for n in app._notifications)

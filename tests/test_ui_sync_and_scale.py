@@ -66,8 +66,8 @@ def test_an_open_reader_syncs_again_on_its_own(tmp_path, fake_api, fast_network)
             await wait_for(pilot, lambda: not app.syncing and app.paper_list.total > 0)
             assert any(t._interval == 300 for t in app._timers)
             fake_api.requests.clear()
-            app.auto_sync()  # what the 5-minute timer calls
-            app.auto_sync()  # and again while it runs: ignored, no second sync
+            app.syncer.auto()  # what the 5-minute timer calls
+            app.syncer.auto()  # and again while it runs: ignored, no second sync
             await wait_for(pilot, lambda: not app.syncing)
             assert sorted(r.query["date"] for r in fake_api.requests) == [
                 "2026-05-17",

@@ -9,29 +9,41 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..config import Config, save_config
 from ..errors import PapertuiError
 from ..library import Library
+from ..query import Filter
 from ..store import ListRow
 from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, scoped
-from .linking import LinkActions
+from .linking import LinkController
 from .literal import literal, plain
-from .messages import PaperLoaded, QueryDone, RowsLoaded, UnreadCounted, while_mounted
+from .messages import (
+    PaperLoaded,
+    QueryDone,
+    RowsLoaded,
+    SyncDayDone,
+    SyncDone,
+    SyncPlanned,
+    UnreadCounted,
+    while_mounted,
+)
 from .resources import stylesheet
 from .screens.help import HelpScreen
-from .syncing import SyncActions
+from .state import SyncState
+from .syncing import SyncController
 from .widgets.detail import PaperDetail
 from .widgets.paper_list import BLOCK, PaperList
 from .widgets.search_bar import SearchBar
@@ -42,22 +54,20 @@ NARROW_WIDTH = 100
 DETAIL_DELAY = 0.04
 
 
-class Done(Message):
-    """A generic worker result: `callback(value)` runs on the UI thread."""
-
-    def __init__(self, callback: Callable, value):
-        super().__init__()
-        self.callback = callback
-        self.value = value
-
-
-class PapertuiApp(LinkActions, SyncActions, App):
+class PapertuiApp(App):
     CSS_PATH = str(stylesheet())
     TITLE = "papertui"
     ESCAPE_TO_MINIMIZE = (
         False  # the detail pane's own Esc restores the layout and refocuses the list
     )
     BINDINGS = bindings("app")
+
+    # The reader's state; the status line is bound to these (see compose).
+    rq: reactive[ReaderQuery] = reactive(ReaderQuery(View("day", None)), init=False)
+    total: reactive[int | None] = reactive(None, init=False)
+    unread = reactive(0, init=False)
+    query_error = reactive("", init=False)
+    sync_state = reactive(SyncState(), init=False)
 
     def __init__(
         self,
@@ -74,16 +84,21 @@ class PapertuiApp(LinkActions, SyncActions, App):
         self.config_path = config_path
         self.notices = list(notices)
         self.autosync = autosync and not library.offline
-        self.rq = ReaderQuery(View(self.config.default_view, None), sort=self.config.sort)
-        self.generation = 0
-        self.where = None
-        self.total = 0
-        self.unread = 0
+        self.set_reactive(
+            PapertuiApp.rq,
+            ReaderQuery(View(self.config.default_view, None), sort=self.config.sort),
+        )
+        if library.offline:
+            self.set_reactive(
+                PapertuiApp.sync_state, SyncState(False, "offline", "status--offline")
+            )
+        self.keymap = KeyMap({})
+        self.generation = 0  # of the list's query: answers to older ones are dropped
+        self.where: Filter | None = None
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
-        self._sync_total = 0
-        self._sync_done = 0
-        self.syncing = False
+        self.syncer = SyncController(self)
+        self.links = LinkController(self)
 
     def notify(
         self,
@@ -107,7 +122,13 @@ class PapertuiApp(LinkActions, SyncActions, App):
         with Horizontal(id="panes"):
             yield PaperList(id="list")
             yield PaperDetail(id="detail")
-        yield StatusLine(id="status")
+        yield StatusLine(id="status").data_bind(
+            PapertuiApp.rq,
+            PapertuiApp.total,
+            PapertuiApp.unread,
+            PapertuiApp.query_error,
+            PapertuiApp.sync_state,
+        )
         yield Footer()
 
     @property
@@ -138,21 +159,32 @@ class PapertuiApp(LinkActions, SyncActions, App):
         self._layout_for(self.size.width)
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=8)
-        self.status.set(
-            sync_text="offline" if self.library.offline else "", sync_kind="status--offline"
-        )
         self.background(self.library.latest_day, self._start_view)
 
     def _start_view(self, latest) -> None:
-        self.rq = replace(self.rq, view=View(self.rq.view.kind, latest))
-        self.paper_list.empty_text = "No papers cached yet." + (
-            "" if self.library.offline else " Syncing the recent days…"
+        self.set_empty_text(
+            "No papers cached yet." + ("" if self.library.offline else " Syncing the recent days…")
         )
-        self.refresh_list()
+        self._show_view(View(self.rq.view.kind, latest))
         if self.autosync:
-            self.action_sync()
+            self.syncer.start()
             if self.config.auto_sync_minutes:
-                self.set_interval(self.config.auto_sync_minutes * 60, self.auto_sync)
+                self.set_interval(self.config.auto_sync_minutes * 60, self.syncer.auto)
+
+    def set_empty_text(self, text: str) -> None:
+        self.paper_list.empty_text = text
+        self.paper_list.refresh()
+
+    def go_to_latest(self) -> None:
+        """Open the newest day with papers when the view has none yet (a first sync)."""
+
+        def arrive(latest) -> None:
+            if latest is not None and self.rq.view.anchor is None:
+                self._show_view(View(self.rq.view.kind, latest))
+            else:
+                self.refresh_list()
+
+        self.background(self.library.latest_day, arrive)
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)
@@ -169,17 +201,21 @@ class PapertuiApp(LinkActions, SyncActions, App):
 
     # ---- workers ------------------------------------------------------------------------
 
-    def background(self, fn: Callable, then: Callable) -> None:
+    def background(self, fn: Callable[[], Any], then: Callable[[Any], None]) -> None:
         """Run fn in a thread; then(result) runs on the UI thread. Errors become notifications."""
         self._background(fn, then)
 
     @work(thread=True, exit_on_error=False)
-    def _background(self, fn: Callable, then: Callable) -> None:
-        self.post_message(Done(then, fn()))
+    def _background(self, fn: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        value = fn()
+        if get_current_worker().is_cancelled or not self.is_running:
+            return  # the reader is closing: nobody is waiting for the answer
+        self.call_from_thread(self._deliver, then, value)
 
     @while_mounted
-    def on_done(self, message: Done) -> None:
-        message.callback(message.value)
+    def _deliver(self, then: Callable[[Any], None], value: Any) -> None:
+        if self.is_running:
+            then(value)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -192,6 +228,15 @@ class PapertuiApp(LinkActions, SyncActions, App):
             self.notify(text, title="Something went wrong", severity="error", timeout=8)
 
     # ---- the list -----------------------------------------------------------------------
+
+    def watch_rq(self, old: ReaderQuery, new: ReaderQuery) -> None:
+        """Any change of what is asked re-runs the query. A new view or search text starts at the
+        top; a filter or sort change keeps the cursor on the same paper."""
+        self.refresh_list(keep_current=old.view == new.view and old.text == new.text)
+
+    @property
+    def syncing(self) -> bool:
+        return self.sync_state.running
 
     def refresh_list(self, keep_current: bool = True) -> None:
         """Re-run the current query; the cursor stays on the same paper when it is still there."""
@@ -226,8 +271,8 @@ class PapertuiApp(LinkActions, SyncActions, App):
         search = self.query_one("#search", SearchBar)
         search.set_class(bool(snapshot.error), "-error")
         search.border_subtitle = literal(snapshot.error) if snapshot.error else None
+        self.query_error = snapshot.error or ""
         if snapshot.error:
-            self.status.set(error=snapshot.error)
             return
         self.where, self.total = snapshot.where, snapshot.total
         self._count_unread(self.generation, snapshot.where)
@@ -235,24 +280,15 @@ class PapertuiApp(LinkActions, SyncActions, App):
         self.paper_list.reset(self.generation, snapshot.total, snapshot.rows, cursor=cursor or 0)
         if snapshot.total == 0:
             self.detail.show_paper(None)
-        self._update_status(error="")
 
     @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
-    def _count_unread(self, generation: int, where) -> None:
+    def _count_unread(self, generation: int, where: Filter) -> None:
         self.post_message(UnreadCounted(generation, self.library.unread(where)))
 
     @while_mounted
     def on_unread_counted(self, message: UnreadCounted) -> None:
         if message.generation == self.generation:
             self.unread = message.unread
-            self._update_status()
-
-    def _update_status(self, **extra) -> None:
-        self.status.set(
-            view_text=self.rq.describe(),
-            counts=f"{self.total:,} paper{'s' * (self.total != 1)} · {self.unread:,} unread",
-            **extra,
-        )
 
     def on_paper_list_need_rows(self, message: PaperList.NeedRows) -> None:
         if self.where is None:
@@ -260,7 +296,7 @@ class PapertuiApp(LinkActions, SyncActions, App):
         self._load_rows(message.generation, self.where, self.rq.sort, message.start, message.count)
 
     @work(thread=True, exit_on_error=False)
-    def _load_rows(self, generation: int, where, sort: str, start: int, count: int) -> None:
+    def _load_rows(self, generation: int, where: Filter, sort: str, start: int, count: int) -> None:
         self.post_message(
             RowsLoaded(generation, start, self.library.rows(where, sort, start, count))
         )
@@ -311,7 +347,6 @@ class PapertuiApp(LinkActions, SyncActions, App):
     def _search(self, text: str) -> None:
         if text != self.rq.text:
             self.rq = replace(self.rq, text=text)
-            self.refresh_list(keep_current=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
@@ -337,7 +372,8 @@ class PapertuiApp(LinkActions, SyncActions, App):
 
     # ---- reading state ------------------------------------------------------------------
 
-    def _current(self) -> ListRow | None:
+    def current_row(self) -> ListRow | None:
+        """The highlighted paper; says so when there is none."""
         row = self.paper_list.current
         if row is None:
             self.notify("No paper is highlighted.", severity="warning")
@@ -359,7 +395,6 @@ class PapertuiApp(LinkActions, SyncActions, App):
         )
         if updated.read != row.read:
             self.unread += -1 if updated.read else 1
-            self._update_status()
         self.paper_list.replace_row(updated)
         paper = self.detail.paper
         if paper is not None and paper.id == row.id:
@@ -369,28 +404,25 @@ class PapertuiApp(LinkActions, SyncActions, App):
             )
 
     def action_toggle_read(self) -> None:
-        if row := self._current():
+        if row := self.current_row():
             self._set_state(row, read=not row.read)
 
     def action_toggle_bookmark(self) -> None:
-        if row := self._current():
+        if row := self.current_row():
             self._set_state(row, bookmarked=not row.bookmarked)
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
 
     def action_toggle_unread_only(self) -> None:
         self.rq = replace(self.rq, unread_only=not self.rq.unread_only)
-        self.refresh_list()
 
     def action_toggle_bookmarks_only(self) -> None:
         self.rq = replace(self.rq, bookmarks_only=not self.rq.bookmarks_only)
-        self.refresh_list()
 
     # ---- views --------------------------------------------------------------------------
 
     def action_cycle_view(self) -> None:
         kind = next_in(VIEW_KINDS, self.rq.view.kind)
         self.rq = replace(self.rq, view=View(kind, self.rq.view.anchor))
-        self.refresh_list(keep_current=False)
 
     def action_step(self, direction: int) -> None:
         view = self.rq.view
@@ -415,12 +447,42 @@ class PapertuiApp(LinkActions, SyncActions, App):
         self.background(lambda: self.library.adjacent_day(view.anchor, direction), arrive)
 
     def _show_view(self, view: View) -> None:
-        self.rq = replace(self.rq, view=view)
-        self.refresh_list(keep_current=False)
+        wanted = replace(self.rq, view=view)
+        if wanted == self.rq:
+            self.refresh_list()
+        else:
+            self.rq = wanted
 
     def action_cycle_sort(self) -> None:
         self.rq = replace(self.rq, sort=next_in(SORT_ORDER, self.rq.sort))
-        self.refresh_list()
+
+    # ---- syncing and links (controllers; the app routes keys and messages to them) -----------
+
+    def action_sync(self) -> None:
+        self.syncer.start()
+
+    def on_sync_planned(self, message: SyncPlanned) -> None:
+        self.syncer.on_planned(message)
+
+    @while_mounted
+    def on_sync_day_done(self, message: SyncDayDone) -> None:
+        self.syncer.on_day_done(message)
+
+    @while_mounted
+    def on_sync_done(self, message: SyncDone) -> None:
+        self.syncer.on_done(message)
+
+    def action_copy_link(self) -> None:
+        self.links.copy_link()
+
+    def action_copy_menu(self) -> None:
+        self.links.copy_menu()
+
+    def action_open_page(self) -> None:
+        self.links.open_page()
+
+    def action_open_pdf(self) -> None:
+        self.links.open_pdf()
 
     # ---- help, palette, theme -----------------------------------------------------------
 

@@ -6,32 +6,59 @@ Only http(s) URLs are copied as links or opened (`links.safe_url`).
 from __future__ import annotations
 
 import webbrowser
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from .. import clipboard
 from ..export import bibtex_entry, markdown_link
+from ..library import Library
 from ..links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
 from ..models import StoredPaper
+from ..store import ListRow
 from .screens.copy_menu import CopyMenu
 
 
-class LinkActions:
-    """Mixed into the app: `y`, `Y`, `o` and `O`."""
+class LinkHost(Protocol):
+    """What the link controller needs of the reader."""
+
+    library: Library
+
+    def notify(
+        self, message: str, *, title: str = ..., severity: Any = ..., timeout: float | None = ...
+    ) -> None: ...
+
+    def copy_to_clipboard(self, text: str) -> None: ...
+
+    def push_screen(self, screen: Any, callback: Any = ...) -> Any: ...
+
+    def background(self, fn: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
+
+    def current_row(self) -> ListRow | None: ...
+
+
+class LinkController:
+    """`y`, `Y`, `o` and `O`."""
+
+    def __init__(self, host: LinkHost):
+        self.host = host
 
     def copy_text(self, label: str, text: str) -> None:
         try:
-            how = clipboard.copy(text, osc52=self.copy_to_clipboard)
+            how = clipboard.copy(text, osc52=self.host.copy_to_clipboard)
         except clipboard.ClipboardError as exc:
-            self.notify(str(exc), title=f"Could not copy the {label}", severity="error", timeout=6)
+            self.host.notify(
+                str(exc), title=f"Could not copy the {label}", severity="error", timeout=6
+            )
             return
-        self.notify(f"Copied the {label} to the {how}.", timeout=3)
+        self.host.notify(f"Copied the {label} to the {how}.", timeout=3)
 
-    def action_copy_link(self) -> None:
-        if row := self._current():
+    def copy_link(self) -> None:
+        if row := self.host.current_row():
             self.copy_text("Hugging Face link", hf_url(row.id))
 
-    def action_copy_menu(self) -> None:
-        if row := self._current():
-            self.background(lambda: self.library.paper(row.id), self._show_copy_menu)
+    def copy_menu(self) -> None:
+        if row := self.host.current_row():
+            self.host.background(lambda: self.host.library.paper(row.id), self._show_copy_menu)
 
     def _show_copy_menu(self, paper: StoredPaper | None) -> None:
         if paper is None:
@@ -54,37 +81,37 @@ class LinkActions:
 
         def chosen(choice: tuple[str, str] | None) -> None:
             if choice and not choice[1]:
-                self.notify(
+                self.host.notify(
                     f"Refused to copy the {choice[0]}: only http(s) links are copied.",
                     severity="error",
                 )
             elif choice:
                 self.copy_text(*choice)
 
-        self.push_screen(CopyMenu(paper.title, choices), chosen)
+        self.host.push_screen(CopyMenu(paper.title, choices), chosen)
 
-    def action_open_page(self) -> None:
-        if row := self._current():
+    def open_page(self) -> None:
+        if row := self.host.current_row():
             self.open_link("Hugging Face page", hf_url(row.id))
 
-    def action_open_pdf(self) -> None:
-        if row := self._current():
+    def open_pdf(self) -> None:
+        if row := self.host.current_row():
             self.open_link("PDF", arxiv_pdf_url(row.id))
 
     def open_link(self, label: str, url: str) -> None:
         safe = safe_url(url)
         if safe is None:
-            self.notify(
+            self.host.notify(
                 f"Refused to open {url[:60]!r}: only http(s) links are opened.", severity="error"
             )
             return
 
         def opened(ok: bool) -> None:
             if ok:
-                self.notify(f"Opened the {label} in your browser.", timeout=3)
+                self.host.notify(f"Opened the {label} in your browser.", timeout=3)
             else:
-                self.notify(
+                self.host.notify(
                     f"No browser available. The link: {safe}", severity="warning", timeout=8
                 )
 
-        self.background(lambda: webbrowser.open(safe), opened)
+        self.host.background(lambda: webbrowser.open(safe), opened)

@@ -1,9 +1,14 @@
-"""Messages that carry worker results back to the app (workers never touch widgets)."""
+"""Messages that carry worker results back to the app (workers never touch widgets).
+
+Each carries the `generation` of the query it answers where answers can go stale: the app drops
+an answer to an older query.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from textual.css.query import NoMatches
 from textual.message import Message
@@ -22,59 +27,50 @@ def while_mounted(handler: Callable) -> Callable:
         try:
             return handler(self, *args, **kwargs)
         except NoMatches:
-            if self.is_running and not self._exit:
+            if self.is_running:
                 raise
 
     return wrapper
 
 
+@dataclass
 class QueryDone(Message):
-    def __init__(
-        self, generation: int, snapshot: Snapshot, keep_id: str | None, keep_index: int | None
-    ):
-        super().__init__()
-        self.generation = generation
-        self.snapshot = snapshot
-        self.keep_id = keep_id
-        self.keep_index = keep_index
+    generation: int
+    snapshot: Snapshot
+    keep_id: str | None
+    keep_index: int | None
 
 
+@dataclass
 class RowsLoaded(Message):
-    def __init__(self, generation: int, start: int, rows: list[ListRow]):
-        super().__init__()
-        self.generation = generation
-        self.start = start
-        self.rows = rows
+    generation: int
+    start: int
+    rows: list[ListRow]
 
 
+@dataclass
 class PaperLoaded(Message):
-    def __init__(self, paper_id: str, paper: StoredPaper | None):
-        super().__init__()
-        self.paper_id = paper_id
-        self.paper = paper
+    paper_id: str
+    paper: StoredPaper | None
 
 
-class SyncPlanned(Message):
-    def __init__(self, total: int):
-        super().__init__()
-        self.total = total
-
-
-class SyncDayDone(Message):
-    def __init__(self, result: DayResult):
-        super().__init__()
-        self.result = result
-
-
-class SyncDone(Message):
-    def __init__(self, summary: SyncSummary | None, error: str | None = None):
-        super().__init__()
-        self.summary = summary
-        self.error = error
-
-
+@dataclass
 class UnreadCounted(Message):
-    def __init__(self, generation: int, unread: int):
-        super().__init__()
-        self.generation = generation
-        self.unread = unread
+    generation: int
+    unread: int
+
+
+@dataclass
+class SyncPlanned(Message):
+    total: int
+
+
+@dataclass
+class SyncDayDone(Message):
+    result: DayResult
+
+
+@dataclass
+class SyncDone(Message):
+    summary: SyncSummary | None
+    error: str | None = None

@@ -1,110 +1,156 @@
 """Syncing from inside the reader: a worker runs the core's sync; progress comes back as messages
-and shows in the status line; new papers appear as each day is stored."""
+and shows in the status line; new papers appear as each day is stored.
+
+Quitting cancels the worker, and the worker's cancel event reaches the core's sync, which stops
+its fetches and returns at once: what was stored stays stored, and the process can exit.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, Protocol
 
-from textual import work
+from textual.worker import Worker, get_current_worker
 
+from ..config import Config
 from ..errors import PapertuiError
-from ..views import View
-from .messages import SyncDayDone, SyncDone, SyncPlanned, while_mounted
+from ..library import Library
+from ..views import ReaderQuery
+from .messages import SyncDayDone, SyncDone, SyncPlanned
+from .state import SyncState
 
 
-class SyncActions:
-    """Mixed into the app: `r`, and the sync that starts with the reader."""
+class SyncHost(Protocol):
+    """What the sync controller needs of the reader."""
 
-    def action_sync(self) -> None:
-        if self.library.offline:
-            self.notify("Offline (--offline): syncing is turned off.", severity="warning")
+    library: Library
+    config: Config
+    rq: ReaderQuery
+    total: int | None
+    sync_state: SyncState
+
+    def notify(
+        self, message: str, *, title: str = ..., severity: Any = ..., timeout: float | None = ...
+    ) -> None: ...
+
+    def post_message(self, message: Any) -> bool: ...
+
+    def run_worker(self, work: Callable[[], Any], **options: Any) -> Worker[Any]: ...
+
+    def refresh_list(self, keep_current: bool = True) -> None: ...
+
+    def go_to_latest(self) -> None: ...
+
+    def set_empty_text(self, text: str) -> None: ...
+
+
+class SyncController:
+    """`r`, the sync that starts with the reader, and the periodic one of a reader left open."""
+
+    def __init__(self, host: SyncHost):
+        self.host = host
+        self.planned = 0
+        self.done = 0
+
+    @property
+    def running(self) -> bool:
+        return self.host.sync_state.running
+
+    def start(self) -> None:
+        host = self.host
+        if host.library.offline:
+            host.notify("Offline (--offline): syncing is turned off.", severity="warning")
             return
-        if self.syncing:
-            self.notify("A sync is already running.", timeout=2)
+        if self.running:
+            host.notify("A sync is already running.", timeout=2)
             return
-        self.syncing = True
-        self._sync_done = 0
-        self.status.set(sync_text="⟳ checking for new papers…", sync_kind="status--sync")
-        self._run_sync(self.config.sync_days)
+        self.planned = self.done = 0
+        host.sync_state = SyncState(True, "⟳ checking for new papers…")
+        days = host.config.sync_days
+        host.run_worker(
+            lambda: self._work(days),
+            thread=True,
+            group="sync",
+            exclusive=True,
+            exit_on_error=False,
+            name="sync",
+        )
 
-    def auto_sync(self) -> None:
-        """The periodic sync of a reader left open all day: silent when one is already running."""
-        if not self.syncing and not self.library.offline:
-            self.action_sync()
+    def auto(self) -> None:
+        """The periodic sync: silent when one is already running."""
+        if not self.running and not self.host.library.offline:
+            self.start()
 
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
-    def _run_sync(self, days: int) -> None:
+    def _work(self, days: int) -> None:
+        """In a worker thread. Quitting the reader cancels the worker: the sync stops too."""
+        host = self.host
+        cancel = get_current_worker().cancelled_event
         try:
-            summary = self.library.sync(
+            summary = host.library.sync(
                 days,
-                on_day=lambda result: self.post_message(SyncDayDone(result)),
-                on_plan=lambda todo: self.post_message(SyncPlanned(len(todo))),
+                on_day=lambda result: host.post_message(SyncDayDone(result)),
+                on_plan=lambda todo: host.post_message(SyncPlanned(len(todo))),
+                cancel=cancel,
             )
         except PapertuiError as exc:
-            self.post_message(SyncDone(None, str(exc)))
+            host.post_message(SyncDone(None, str(exc)))
             return
-        self.post_message(SyncDone(summary))
+        host.post_message(SyncDone(summary))
 
-    @while_mounted
-    def on_sync_planned(self, message: SyncPlanned) -> None:
-        self._sync_total = message.total
-        self.status.set(sync_text=f"⟳ syncing 0/{message.total} days", sync_kind="status--sync")
+    # ---- progress, on the UI thread ------------------------------------------------------
 
-    @while_mounted
-    def on_sync_day_done(self, message: SyncDayDone) -> None:
-        self._sync_done += 1
-        self.status.set(
-            sync_text=f"⟳ syncing {self._sync_done}/{self._sync_total} days",
-            sync_kind="status--sync",
-        )
+    def on_planned(self, message: SyncPlanned) -> None:
+        self.planned = message.total
+        self.host.sync_state = SyncState(True, f"⟳ syncing 0/{self.planned} days")
+
+    def on_day_done(self, message: SyncDayDone) -> None:
+        self.done += 1
+        self.host.sync_state = SyncState(True, f"⟳ syncing {self.done}/{self.planned} days")
         result = message.result
         if result.ok and (result.new or result.updated):
-            if self.rq.view.anchor is None:
-                self.background(self.library.latest_day, self._first_papers)
-            else:
-                self.refresh_list()
+            self._show_new_papers()
 
-    def _first_papers(self, latest) -> None:
-        if latest is not None and self.rq.view.anchor is None:
-            self._show_view(View(self.rq.view.kind, latest))
+    def _show_new_papers(self) -> None:
+        if self.host.rq.view.anchor is None:
+            self.host.go_to_latest()
         else:
-            self.refresh_list()
+            self.host.refresh_list()
 
-    @while_mounted
-    def on_sync_done(self, message: SyncDone) -> None:
-        self.syncing = False
+    def on_done(self, message: SyncDone) -> None:
+        host = self.host
         summary = message.summary
-        if self.total == 0 and (summary is None or not summary.ok):
-            self.paper_list.empty_text = "No papers yet: the sync failed (r retries)."
-            self.paper_list.refresh()
+        if not host.total and (summary is None or not summary.ok):
+            host.set_empty_text("No papers yet: the sync failed (r retries).")
         if summary is None:
-            self.status.set(sync_text=f"sync failed: {message.error}", sync_kind="status--error")
-            self.notify(
+            host.sync_state = SyncState(False, f"sync failed: {message.error}", "status--error")
+            host.notify(
                 message.error or "sync failed", title="Sync failed", severity="error", timeout=8
             )
             return
-        stamp = datetime.now().strftime("%H:%M")
         if summary.ok:
             new = sum(r.new for r in summary.results)
-            text = f"✓ synced {stamp}" + (f" · {new} new" if new else "")
-            self.status.set(sync_text=text, sync_kind="status--sync")
-            if self.rq.view.anchor is None:
-                self.background(self.library.latest_day, self._first_papers)
+            text = f"✓ synced {datetime.now():%H:%M}" + (f" · {new} new" if new else "")
+            host.sync_state = SyncState(False, text)
+            if host.rq.view.anchor is None:
+                host.go_to_latest()
             return
-        failed = summary.failed
-        if all(
-            "cannot reach" in (r.error or "") or "did not answer" in (r.error or "") for r in failed
-        ):
-            self.status.set(
-                sync_text="offline · showing cached papers", sync_kind="status--offline"
-            )
-            self.notify(
+        failed = [r for r in summary.failed if not r.cancelled]
+        if not failed:  # only cancelled days: the reader is closing, or a sync was stopped
+            host.sync_state = SyncState(False, "sync stopped")
+            return
+        if all(r.unreachable for r in failed):
+            host.sync_state = SyncState(False, "offline · showing cached papers", "status--offline")
+            host.notify(
                 failed[0].error or "",
                 title="No network: showing cached papers",
                 severity="warning",
                 timeout=6,
             )
             return
-        self.status.set(sync_text=f"⚠ sync: {len(failed)} day(s) failed", sync_kind="status--error")
+        count = len(failed)
+        host.sync_state = SyncState(
+            False, f"⚠ sync: {count} day{'s' * (count != 1)} failed", "status--error"
+        )
         details = "\n".join(f"{r.day}: {r.error}" for r in failed[:5])
-        self.notify(details, title="Some days failed to sync", severity="error", timeout=10)
+        host.notify(details, title="Some days failed to sync", severity="error", timeout=10)

@@ -1,12 +1,20 @@
-"""The status line: view, counts, filters, sync state, and the search error when there is one."""
+"""The status line: view, counts, filters, sync state, and the search error when there is one.
+
+Every part is a reactive bound to the app's state (`data_bind`): it redraws itself when any of
+them changes, and never parses what it shows as markup.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ...views import ReaderQuery
+from ..state import SyncState
 
 
-class StatusLine(Static):
+class StatusLine(Widget):
     COMPONENT_CLASSES = {
         "status--view",
         "status--counts",
@@ -15,30 +23,26 @@ class StatusLine(Static):
         "status--offline",
     }
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.view_text = ""
-        self.counts = ""
-        self.sync_text = ""
-        self.sync_kind = "status--sync"
-        self.error = ""
+    rq: reactive[ReaderQuery | None] = reactive(None)
+    total: reactive[int | None] = reactive(None)  # None until the first query has answered
+    unread = reactive(0)
+    query_error = reactive("")
+    sync_state = reactive(SyncState())
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
-    def set(self, **parts) -> None:
-        for name, value in parts.items():
-            setattr(self, name, value)
-        self.redraw()
-
-    def redraw(self) -> None:
+    def render(self) -> Text:
         style = self.get_component_rich_style
         text = Text(no_wrap=True, overflow="ellipsis")
-        if self.error:
-            text.append(f" ⚠ {self.error} ", style("status--error"))
+        if self.query_error:
+            text.append(f" ⚠ {self.query_error} ", style("status--error"))
             text.append("  ")
-        text.append(f" {self.view_text} ", style("status--view"))
-        text.append(f"  {self.counts}  ", style("status--counts"))
-        if self.sync_text:
-            text.append(f" {self.sync_text} ", style(self.sync_kind))
-        self.update(text)
+        if self.rq is not None:
+            text.append(f" {self.rq.describe()} ", style("status--view"))
+        if self.total is not None:
+            counts = f"{self.total:,} paper{'s' * (self.total != 1)} · {self.unread:,} unread"
+            text.append(f"  {counts}  ", style("status--counts"))
+        if self.sync_state.text:
+            text.append(f" {self.sync_state.text} ", style(self.sync_state.kind))
+        return text
