@@ -19,7 +19,7 @@ from .errors import PapertuiError
 from .export import FORMATS, full_dict, read_import_file, summary_dict
 from .models import ARXIV_ID
 from .paths import default_db_path
-from .query import MATCH_ALL, compile_query
+from .query import EVERYTHING, Is, all_of, parse_query
 from .store import SORTS, Store
 from .text import safe_json
 
@@ -232,7 +232,7 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
             ids = [item.paper.id for item in found.items]
             papers = [p for p in (store.paper(i) for i in ids) if p]
         else:
-            papers = store.papers(compile_query(text), sort=sort, limit=limit)
+            papers = store.papers(parse_query(text), sort=sort, limit=limit)
     if as_json:
         click.echo(safe_json([summary_dict(p) for p in papers]))
         return
@@ -330,9 +330,9 @@ def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort):
     """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
     from . import export as exporting
 
-    where = compile_query(query) if query else MATCH_ALL
+    where = parse_query(query) if query else EVERYTHING
     if bookmarked:
-        where = where.and_(compile_query("is:bookmarked"))
+        where = all_of(where, Is("bookmarked"))
     with settings.store() as store:
         papers = store.papers(where, sort=sort)
         if fmt == "json":

@@ -16,7 +16,7 @@ from . import sync as syncing
 from .errors import PapertuiError
 from .hf_api import HfApi
 from .models import StoredPaper
-from .query import Filter
+from .query import Query
 from .store import ListRow, Store
 from .views import ReaderQuery
 
@@ -27,7 +27,7 @@ class Snapshot:
 
     total: int = 0
     rows: list[ListRow] = field(default_factory=list)
-    where: Filter | None = None
+    where: Query | None = None
     error: str | None = None
 
 
@@ -58,13 +58,13 @@ class Library:
             where=where,
         )
 
-    def unread(self, where: Filter) -> int:
+    def unread(self, where: Query) -> int:
         return self.store.unread_count(where)
 
-    def rows(self, where: Filter, sort: str, start: int, count: int) -> list[ListRow]:
+    def rows(self, where: Query, sort: str, start: int, count: int) -> list[ListRow]:
         return self.store.list_rows(where, sort, limit=count, offset=start)
 
-    def index_of(self, where: Filter, sort: str, paper_id: str, limit: int = 5000) -> int | None:
+    def index_of(self, where: Query, sort: str, paper_id: str, limit: int = 5000) -> int | None:
         """Where a paper sits in the list (to keep the cursor on it after a refresh)."""
         ids = [r.id for r in self.store.list_rows(where, sort, limit=limit)]
         return ids.index(paper_id) if paper_id in ids else None

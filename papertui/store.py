@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from .errors import StoreError
 from .models import DailyItem, StoredPaper, latest_day_allowed, paper_columns
-from .query import MATCH_ALL, Filter
+from .query import EVERYTHING, And, Days, Is, Not, Or, Query, Upvotes, Words
 from .schema import migrations
 
 BUSY_TIMEOUT_MS = 30_000
@@ -309,22 +309,24 @@ class Store:
         return bool(self._rows("SELECT 1 AS x FROM papers WHERE id = ?", (paper_id,)))
 
     @_wrap_errors
-    def count(self, where: Filter = MATCH_ALL) -> int:
+    def count(self, query: Query = EVERYTHING) -> int:
+        where = compile_query(query)
         if where.match is not None:  # one full-text match: count in the index itself
             sql = "SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?"
             return self._rows(sql, (where.match,))[0]["n"]
-        join = _JOIN_USER if "u." in where.where else ""
-        sql = f"SELECT count(*) AS n FROM papers p {join} WHERE {where.where}"
+        join = _JOIN_USER if where.uses_user else ""
+        sql = f"SELECT count(*) AS n FROM papers p {join} WHERE {where.sql}"
         return self._rows(sql, where.params)[0]["n"]
 
     @_wrap_errors
     def list_rows(
-        self, where: Filter = MATCH_ALL, sort: str = "upvotes", limit: int = 100, offset: int = 0
+        self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int = 100, offset: int = 0
     ) -> list[ListRow]:
+        where = compile_query(query)
         sql = (
             "SELECT p.id, p.title, p.day, p.upvotes, p.num_comments, "
             "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked "
-            f"FROM papers p {_JOIN_USER} WHERE {where.where} ORDER BY {SORTS[sort]} "
+            f"FROM papers p {_JOIN_USER} WHERE {where.sql} ORDER BY {SORTS[sort]} "
             "LIMIT ? OFFSET ?"
         )
         rows = self._rows(sql, (*where.params, max(limit, 0), max(offset, 0)))
@@ -343,25 +345,27 @@ class Store:
 
     @_wrap_errors
     def papers(
-        self, where: Filter = MATCH_ALL, sort: str = "upvotes", limit: int | None = None
+        self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
+        where = compile_query(query)
         sql = (
-            f"SELECT {_SELECT_FULL} FROM papers p {_JOIN_USER} WHERE {where.where} "
+            f"SELECT {_SELECT_FULL} FROM papers p {_JOIN_USER} WHERE {where.sql} "
             f"ORDER BY {SORTS[sort]} LIMIT ?"
         )
         rows = self._rows(sql, (*where.params, -1 if limit is None else limit))
         return [_stored(r) for r in rows]
 
     @_wrap_errors
-    def unread_count(self, where: Filter = MATCH_ALL) -> int:
-        return self.counts(where)[1]
+    def unread_count(self, query: Query = EVERYTHING) -> int:
+        return self.counts(query)[1]
 
     @_wrap_errors
-    def counts(self, where: Filter = MATCH_ALL) -> tuple[int, int]:
+    def counts(self, query: Query = EVERYTHING) -> tuple[int, int]:
         """(papers, unread papers) matching, in one pass over the matches."""
+        where = compile_query(query)
         sql = (
             "SELECT count(*) AS n, COALESCE(sum(COALESCE(u.read, 0) = 0), 0) AS unread "
-            f"FROM papers p {_JOIN_USER} WHERE {where.where}"
+            f"FROM papers p {_JOIN_USER} WHERE {where.sql}"
         )
         row = self._rows(sql, where.params)[0]
         return row["n"], row["unread"]
@@ -645,3 +649,104 @@ def _stored(row: dict) -> StoredPaper:
     data["read"] = bool(data["read"])
     data["bookmarked"] = bool(data["bookmarked"])
     return StoredPaper.model_validate(data)
+
+
+# ---- the query language's syntax tree, compiled to SQL -------------------------------------
+
+
+@dataclass(frozen=True)
+class Where:
+    """An SQL condition over `papers p LEFT JOIN user_state u`, with its parameters.
+
+    `match` is set when the whole query is one full-text match: its count can then come straight
+    from the index (8 ms instead of 31 ms for a word in 90,000 of 100,000 papers).
+    """
+
+    sql: str
+    params: tuple = ()
+    match: str | None = None
+    uses_user: bool = False
+
+
+# The unary + keeps SQLite from driving the query off the match list: with it the plan walks
+# the sort index and probes the list, bounded by the cache size however many papers match
+# (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
+_FTS = "+p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
+_IS = {
+    "read": "COALESCE(u.read, 0) = 1",
+    "unread": "COALESCE(u.read, 0) = 0",
+    "bookmarked": "COALESCE(u.bookmarked, 0) = 1",
+}
+
+
+def fts_phrase(words: Words) -> str:
+    """An FTS5 phrase of the words (quoted: nothing in it is FTS5 syntax), column-filtered."""
+    phrase = '"' + " ".join(words.words) + '"' + ("*" if words.prefix else "")
+    return f"{words.field} : {phrase}" if words.field else phrase
+
+
+def compile_query(query: Query) -> Where:
+    """The SQL for a query. Top-level words and negated words become one FTS5 expression (one
+    index lookup); everything else is a condition of its own."""
+    terms = query.terms if isinstance(query, And) else (query,)
+    positive = [t for t in terms if isinstance(t, Words)]
+    negative = [t.term for t in terms if isinstance(t, Not) and isinstance(t.term, Words)]
+    rest = [
+        t
+        for t in terms
+        if not isinstance(t, Words) and not (isinstance(t, Not) and isinstance(t.term, Words))
+    ]
+    parts: list[Where] = []
+    match = None
+    if positive:
+        match = " AND ".join(fts_phrase(w) for w in positive) + "".join(
+            f" NOT {fts_phrase(w)}" for w in negative
+        )
+        parts.append(Where(_FTS, (match,)))
+    elif negative:
+        parts.append(Where(f"NOT ({_FTS})", (" OR ".join(fts_phrase(w) for w in negative),)))
+    parts.extend(_condition(t) for t in rest)
+    if not parts:
+        return Where("1")
+    combined = _join(parts, "AND")
+    only_match = match if len(parts) == 1 and positive else None
+    return Where(combined.sql, combined.params, only_match, combined.uses_user)
+
+
+def _join(parts: list[Where], op: str) -> Where:
+    if len(parts) == 1:
+        return parts[0]
+    return Where(
+        f" {op} ".join(f"({p.sql})" for p in parts),
+        tuple(v for p in parts for v in p.params),
+        uses_user=any(p.uses_user for p in parts),
+    )
+
+
+def _condition(query: Query) -> Where:
+    if isinstance(query, Words):
+        return Where(_FTS, (fts_phrase(query),))
+    if isinstance(query, Is):
+        return Where(_IS[query.state], uses_user=True)
+    if isinstance(query, Days):
+        bounds = [("p.day >= ?", query.start), ("p.day <= ?", query.end)]
+        kept = [(sql, v) for sql, v in bounds if v is not None]
+        return Where(" AND ".join(sql for sql, _ in kept) or "1", tuple(v for _, v in kept))
+    if isinstance(query, Upvotes):
+        if query.low is not None and query.high is not None:
+            return Where("p.upvotes BETWEEN ? AND ?", (query.low, query.high))
+        if query.low is not None:
+            return Where("p.upvotes >= ?", (query.low,))
+        if query.high is not None:
+            return Where("p.upvotes <= ?", (query.high,))
+        return Where("1")
+    if isinstance(query, Not):
+        inner = _condition(query.term)
+        return Where(f"NOT COALESCE(({inner.sql}), 0)", inner.params, uses_user=inner.uses_user)
+    if isinstance(query, And):
+        return compile_query(query) if query.terms else Where("1")
+    if isinstance(query, Or):
+        if not query.terms:
+            return Where("0")
+        return _join([_condition(t) for t in query.terms], "OR")
+    raise TypeError(f"not a query: {query!r}")  # pragma: no cover

@@ -1,7 +1,7 @@
 """What the reader is looking at: a view (day, week, month, everything) plus filters and a query.
 
 Kept out of the UI so it can be tested without a terminal. `ReaderQuery.filter()` is the one place
-where the view, the unread/bookmark toggles and the search text become a single SQL filter.
+where the view, the unread/bookmark toggles and the search text become a single query.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
-from .query import MATCH_ALL, Filter, compile_query, day_range
+from .query import EVERYTHING, Is, Query, all_of, day_range, parse_query
 
 ViewKind = Literal["day", "week", "month", "all"]
 VIEW_KINDS: tuple[ViewKind, ...] = ("day", "week", "month", "all")
@@ -87,21 +87,21 @@ class ReaderQuery:
     bookmarks_only: bool = False
     sort: str = "upvotes"
 
-    def filter(self) -> Filter:
-        """The combined filter; raises QueryError for search text that can't be understood.
+    def filter(self) -> Query:
+        """The combined query; raises QueryError for search text that can't be understood.
 
         A non-empty search looks through every paper, not just the current view: that is what
         people expect from a search box (use `date:` to narrow it). So do bookmarks.
         """
-        where = MATCH_ALL
+        where = EVERYTHING
         if self.text.strip():
-            where = compile_query(self.text)
+            where = parse_query(self.text)
         elif not self.bookmarks_only:  # your bookmarks are a reading list, not a day's news
             where = day_range(*self.view.bounds())
         if self.unread_only:
-            where = where.and_(compile_query("is:unread"))
+            where = all_of(where, Is("unread"))
         if self.bookmarks_only:
-            where = where.and_(compile_query("is:bookmarked"))
+            where = all_of(where, Is("bookmarked"))
         return where
 
     def describe(self) -> str:

@@ -44,8 +44,8 @@ def test_core_imports_and_runs_without_textual_or_rich(tmp_path):
         "import importlib\n"
         f"for m in {CORE!r}: importlib.import_module('papertui.' + m)\n"
         "from papertui.store import Store\n"
-        "from papertui.query import compile_query\n"
-        f"s = Store({str(tmp_path / 'x.db')!r}); print(s.count(compile_query('a is:unread')))\n"
+        "from papertui.query import parse_query\n"
+        f"s = Store({str(tmp_path / 'x.db')!r}); print(s.count(parse_query('a is:unread')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from papertui.errors import ImportFileError, PapertuiError
 from papertui.export import read_import_file, to_bibtex, to_csv, to_json, to_markdown
 from papertui.models import parse_items
-from papertui.query import compile_query
+from papertui.query import parse_query
 from papertui.store import Store
 
 REAL = day_08()[:4]
@@ -78,7 +78,7 @@ def test_mutated_items_are_stored_or_skipped_never_crash(tmp_path, items):
     assert len(parsed.items) + parsed.skipped == len(items)
     with Store(tmp_path / "fuzz.db") as store:
         store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
-        papers = store.papers(compile_query(""))
+        papers = store.papers(parse_query(""))
         for text in (
             to_json(papers, store.raws([p.id for p in papers]), store.user_states()),
             to_bibtex(papers),

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from papertui.errors import QueryError
 from papertui.models import parse_items
-from papertui.query import compile_query
+from papertui.query import parse_query
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +27,12 @@ def filled(tmp_path_factory):
 
 
 def ids(store, text, **kw):
-    return {p.id for p in store.papers(compile_query(text), **kw)}
+    return {p.id for p in store.papers(parse_query(text), **kw)}
 
 
 def test_empty_query_matches_everything(filled):
-    assert filled.count(compile_query("")) == filled.count() == 116
-    assert filled.count(compile_query("   ")) == 116
+    assert filled.count(parse_query("")) == filled.count() == 116
+    assert filled.count(parse_query("   ")) == 116
 
 
 def test_words_combine_with_and(filled):
@@ -71,10 +71,10 @@ def test_date_filters(filled):
 
 
 def test_upvotes_filters(filled):
-    high = filled.papers(compile_query("upvotes:>50"))
+    high = filled.papers(parse_query("upvotes:>50"))
     assert high and all(p.upvotes > 50 for p in high)
-    assert all(p.upvotes <= 3 for p in filled.papers(compile_query("upvotes:<=3")))
-    assert all(10 <= p.upvotes <= 20 for p in filled.papers(compile_query("upvotes:10..20")))
+    assert all(p.upvotes <= 3 for p in filled.papers(parse_query("upvotes:<=3")))
+    assert all(10 <= p.upvotes <= 20 for p in filled.papers(parse_query("upvotes:10..20")))
 
 
 def test_words_match_as_prefixes_and_phrases_exactly(filled):
@@ -105,7 +105,7 @@ def test_field_values_are_whole_words_once_typed(filled):
 )
 def test_bad_queries_give_clear_messages(filled, text, message):
     with pytest.raises(QueryError, match=message):
-        compile_query(text)
+        parse_query(text)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_bad_queries_give_clear_messages(filled, text, message):
 )
 def test_syntax_like_input_is_safe(filled, text):
     try:
-        filled.count(compile_query(text))
+        filled.count(parse_query(text))
     except QueryError as exc:
         assert str(exc)
 
@@ -173,9 +173,56 @@ QUERY_CHARS = st.sampled_from(
 @given(st.one_of(st.text(max_size=60), st.lists(QUERY_CHARS, max_size=12).map("".join)))
 def test_any_text_gives_results_or_a_clear_message(filled, text):
     try:
-        where = compile_query(text)
+        where = parse_query(text)
     except QueryError as exc:
         assert str(exc).strip()
         return
     assert filled.count(where) >= 0
     filled.list_rows(where, sort="title", limit=5)
+
+
+def test_a_query_is_a_syntax_tree_with_no_sql_in_it():
+    from papertui.query import And, Days, Is, Not, Upvotes, Words
+
+    tree = parse_query(
+        'diffusion "world model" -survey author:lecun is:unread date:2026-05 upvotes:>50'
+    )
+    assert tree == And(
+        (
+            Words(("diffusion",), None, True),
+            Words(("world", "model")),
+            Not(Words(("survey",), None, True)),
+            Words(("lecun",), "authors", False),
+            Is("unread"),
+            Days("2026-05-01", "2026-05-31"),
+            Upvotes(51, None),
+        )
+    )
+    assert not any(s in repr(tree) for s in ("SELECT", "p.", "u.", "MATCH", "?"))
+
+
+def test_or_and_not_trees_compile_to_the_same_sets_as_their_parts(filled):
+    """The grammar's OR and nesting (the parser gains them later) already compile correctly."""
+    from papertui.query import And, Is, Not, Or, Upvotes, Words
+
+    def got(tree):
+        return {p.id for p in filled.papers(tree)}
+
+    every = got(And(()))
+    agentic, video = got(Words(("agentic",), None, True)), got(Words(("video",), None, True))
+    many = got(Upvotes(20, None))
+    assert agentic and video and many and agentic != video and many != every  # not vacuous
+    assert got(Or((Words(("agentic",), None, True), Words(("video",), None, True)))) == (
+        agentic | video
+    )
+    assert got(Or((Words(("agentic",), None, True), Upvotes(20, None)))) == agentic | many
+    assert got(Not(Or((Words(("agentic",), None, True), Is("read"))))) == every - agentic - got(
+        Is("read")
+    )
+    assert got(And((Or((Is("read"), Upvotes(20, None))), Words(("video",), None, True)))) == (
+        (got(Is("read")) | many) & video
+    )
+    assert got(Or(())) == set()
+    assert filled.count(Or((Words(("agentic",), None, True), Upvotes(20, None)))) == len(
+        agentic | many
+    )

@@ -151,7 +151,7 @@ def test_sigkill_during_sync_loses_nothing(tmp_path, busy_api):
             for day in store.day_records():
                 if day != "2026-05-08":  # a day is recorded only together with all its papers
                     assert (
-                        store.count(__import__("papertui.query").query.compile_query(f"date:{day}"))
+                        store.count(__import__("papertui.query").query.parse_query(f"date:{day}"))
                         == 250
                     )
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
@@ -227,9 +227,9 @@ def test_a_cache_from_the_first_released_schema_opens_with_everything(tmp_path):
         }
         assert store.paper("2605.05242").title.startswith("Beyond Semantic Similarity")
         assert store.raw("2605.05242")["paper"]["id"] == "2605.05242"
-        from papertui.query import compile_query
+        from papertui.query import parse_query
 
-        assert store.count(compile_query("retrieval")) > 0
+        assert store.count(parse_query("retrieval")) > 0
     assert integrity(db) == "ok"
 
 

@@ -5,7 +5,7 @@ from conftest import day_08, latest_by_day, old_schema
 
 from papertui.errors import StoreError
 from papertui.models import parse_items
-from papertui.query import compile_query
+from papertui.query import parse_query
 from papertui.schema import migrations
 from papertui.store import Store
 
@@ -96,15 +96,15 @@ def test_user_state_toggles(store):
 
 def test_fts_finds_title_abstract_authors_keywords_org(store):
     put_day(store, "2026-05-08", day_08())
-    assert store.count(compile_query("Semantic Similarity")) >= 1
-    assert store.count(compile_query("author:zhuofeng")) == 1
-    assert store.count(compile_query("org:TIGER-Lab")) >= 1
-    assert store.count(compile_query('"direct corpus interaction"')) >= 1
+    assert store.count(parse_query("Semantic Similarity")) >= 1
+    assert store.count(parse_query("author:zhuofeng")) == 1
+    assert store.count(parse_query("org:TIGER-Lab")) >= 1
+    assert store.count(parse_query('"direct corpus interaction"')) >= 1
 
 
 def test_day_membership_and_old_schema(store):
     put_day(store, "2024-10-25", old_schema())
-    assert store.count(compile_query("date:2024-10-25")) == 29
+    assert store.count(parse_query("date:2024-10-25")) == 29
     rows = store.conn.execute("SELECT count(*) FROM day_papers WHERE day='2024-10-25'").fetchone()
     assert rows[0] == 29
 

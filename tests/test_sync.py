@@ -51,7 +51,7 @@ def test_a_failed_day_keeps_what_was_stored(store, client, fake_api):
     assert [r.day for r in summary.failed] == [date(2026, 5, 8)]
     assert "HTTP 503" in summary.failed[0].error
     assert store.count() == 37 + 40
-    assert store.count(__import__("papertui.query").query.compile_query("date:2026-05-08")) == 37
+    assert store.count(__import__("papertui.query").query.parse_query("date:2026-05-08")) == 37
 
 
 def test_truncated_json_fails_that_day_only(store, client, fake_api):

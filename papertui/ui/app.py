@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..config import Config, save_config
 from ..errors import PapertuiError
 from ..library import Library
-from ..query import Filter
+from ..query import Query
 from ..store import ListRow
 from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, scoped
@@ -94,7 +94,7 @@ class PapertuiApp(App):
             )
         self.keymap = KeyMap({})
         self.generation = 0  # of the list's query: answers to older ones are dropped
-        self.where: Filter | None = None
+        self.where: Query | None = None
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
@@ -282,7 +282,7 @@ class PapertuiApp(App):
             self.detail.show_paper(None)
 
     @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
-    def _count_unread(self, generation: int, where: Filter) -> None:
+    def _count_unread(self, generation: int, where: Query) -> None:
         self.post_message(UnreadCounted(generation, self.library.unread(where)))
 
     @while_mounted
@@ -296,7 +296,7 @@ class PapertuiApp(App):
         self._load_rows(message.generation, self.where, self.rq.sort, message.start, message.count)
 
     @work(thread=True, exit_on_error=False)
-    def _load_rows(self, generation: int, where: Filter, sort: str, start: int, count: int) -> None:
+    def _load_rows(self, generation: int, where: Query, sort: str, start: int, count: int) -> None:
         self.post_message(
             RowsLoaded(generation, start, self.library.rows(where, sort, start, count))
         )
