@@ -83,7 +83,7 @@ def build_cache(path: Path, papers: int, seed: int = 7) -> Path:
             count = min(PER_DAY, papers - day_index * PER_DAY)
             day, items = day_items(day_index, count, rng, bank)
             parsed = parse_items(items)
-            store.upsert_items(parsed.items, parsed.raws, day=day, record_day=True)
+            store.upsert(parsed.entries, day=day, record_day=True)
         ids = [r.id for r in store.list_rows(limit=papers)]
         store.set_state(rng.sample(ids, papers // 5), read=True)
         store.set_state(rng.sample(ids, max(papers // 100, 1)), bookmarked=True)

@@ -15,12 +15,13 @@ import click
 
 from . import __version__
 from .config import load_config
-from .errors import PapertuiError
-from .export import FORMATS, full_dict, read_import_file, summary_dict
+from .errors import NotARegularFile, PapertuiError
+from .export import FORMATS, full_dict, summary_dict
 from .models import ARXIV_ID
 from .paths import default_db_path
-from .query import EVERYTHING, Is, all_of, parse_query
-from .store import SORTS, Store
+from .service import NotCached, Offline, Service, SyncRequest
+from .store import SORTS
+from .sync import parse_day
 from .text import safe_json
 
 EXIT_FAILED = 1
@@ -32,15 +33,8 @@ class Settings:
     api_url: str | None
     offline: bool
 
-    def store(self) -> Store:
-        return Store(self.db)
-
-    def api(self):
-        if self.offline:
-            raise PapertuiError("this needs the network, but --offline was given")
-        from .hf_api import HfApi
-
-        return HfApi(self.api_url)
+    def service(self) -> Service:
+        return Service(self.db, api_url=self.api_url, offline=self.offline)
 
 
 class _Group(click.Group):
@@ -49,6 +43,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except Offline as exc:
+            _fail(f"{exc} (--offline was given)")
         except PapertuiError as exc:
             _fail(str(exc))
         except KeyboardInterrupt:
@@ -125,8 +121,6 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
 
     Today and yesterday are always refetched, so upvotes and comment counts move.
     """
-    from . import sync as syncing
-
     chosen = [
         n
         for n, v in (
@@ -142,24 +136,20 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
         raise PapertuiError(f"choose one of {', '.join(chosen)}")
     if end is not None and start is None:
         raise PapertuiError("--to needs --from")
-    today = syncing.utc_today()
-    if one_day is not None:
-        wanted = syncing.clamp([syncing.parse_day(one_day)], today, explicit=True)
-    elif start is not None:
-        last = syncing.parse_day(end) if end else today
-        wanted = syncing.clamp(syncing.span(syncing.parse_day(start), last), today)
-    elif week is not None:
-        wanted = syncing.clamp(syncing.week_days(week), today)
-    elif month is not None:
-        wanted = syncing.clamp(syncing.month_days(month), today)
-    else:
-        count = days if days is not None else load_config()[0].sync_days
-        wanted = syncing.clamp(syncing.recent_days(count, today), today)
-    api = settings.api()
+    if days is not None and days < 1:
+        raise PapertuiError("--days must be at least 1")
+    request = SyncRequest(
+        day=parse_day(one_day) if one_day is not None else None,
+        start=parse_day(start) if start is not None else None,
+        end=parse_day(end) if end is not None else None,
+        week=week,
+        month=month,
+        recent=days if days is not None else load_config()[0].sync_days,
+        force=force,
+    )
     cancel = threading.Event()
-    with settings.store() as store, api, _first_ctrl_c_cancels(cancel):
-        todo = syncing.select_days(store, wanted, today, force=force)
-        summary = _run_sync(syncing, store, api, todo, cancel)
+    with settings.service() as service, _first_ctrl_c_cancels(cancel):
+        summary = _run_sync(service, request, cancel)
     if cancel.is_set():
         stored, rest = len(summary.stored), len(summary.requested) - len(summary.stored)
         _fail(
@@ -167,7 +157,7 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
             f"the other {rest} not synced",
             code=130,
         )
-    click.echo(summary.line())
+    click.echo(summary.line() + ("" if summary.requested else " Use --force to refetch."))
     for failed in summary.failed:
         _echo_err(f"  {failed.day} failed: {failed.error}")
     if not summary.ok:
@@ -194,16 +184,29 @@ def _first_ctrl_c_cancels(cancel: threading.Event):
         signal.signal(signal.SIGINT, previous)
 
 
-def _run_sync(syncing, store, api, todo, cancel):
-    if not todo or not sys.stderr.isatty():
-        return syncing.sync_days(store, api, todo, cancel=cancel)
-    with click.progressbar(
-        length=len(todo),
-        label="Syncing",
-        file=sys.stderr,
-        item_show_func=lambda r: str(r.day) if r else None,
-    ) as bar:
-        return syncing.sync_days(store, api, todo, on_day=lambda r: bar.update(1, r), cancel=cancel)
+def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
+    if not sys.stderr.isatty():
+        return service.sync(request, cancel=cancel)
+    bar = None
+
+    def planned(todo) -> None:
+        nonlocal bar
+        if todo:
+            bar = click.progressbar(
+                length=len(todo),
+                label="Syncing",
+                file=sys.stderr,
+                item_show_func=lambda r: str(r.day) if r else None,
+            )
+            bar.__enter__()
+
+    try:
+        return service.sync(
+            request, on_plan=planned, on_day=lambda r: bar and bar.update(1, r), cancel=cancel
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -222,17 +225,13 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
     from .output import row_line
 
     text = " ".join(query)
-    with settings.store() as store:
+    if remote and not text.strip():
+        raise PapertuiError("--remote needs words to search for")
+    with settings.service() as service:
         if remote:
-            if not text.strip():
-                raise PapertuiError("--remote needs words to search for")
-            with settings.api() as api:
-                found = api.search(text, limit=min(limit, 100))
-            store.upsert_items(found.items, found.raws, source="search")
-            ids = [item.paper.id for item in found.items]
-            papers = [p for p in (store.paper(i) for i in ids) if p]
+            papers = service.search_remote(text, limit=limit)
         else:
-            papers = store.papers(parse_query(text), sort=sort, limit=limit)
+            papers = service.search(text, sort=sort, limit=limit)
     if as_json:
         click.echo(safe_json([summary_dict(p) for p in papers]))
         return
@@ -266,16 +265,14 @@ def show(settings: Settings, paper_id, as_json):
     """Show one paper in full (fetched from the API when not cached, unless --offline)."""
     from .output import paper_text
 
-    with settings.store() as store:
-        paper_id = _paper_id(paper_id)
-        paper = store.paper(paper_id)
-        if paper is None and not settings.offline:
-            with settings.api() as api:
-                item, raw = api.paper(paper_id)
-            store.upsert_items([item], [raw], source="paper")
-            paper = store.paper(paper_id)
-        if paper is None:
-            raise PapertuiError(f"no paper {paper_id} in the cache")
+    paper_id = _paper_id(paper_id)
+    with settings.service() as service:
+        try:
+            paper = service.paper_or_fetch(paper_id)
+        except NotCached:
+            raise PapertuiError(
+                f"no paper {paper_id} in the cache (--offline: not fetched)"
+            ) from None
     if as_json:
         click.echo(safe_json(full_dict(paper)))
     else:
@@ -293,18 +290,18 @@ def mark(settings: Settings, paper_ids, action):
     """Mark papers read or unread, bookmarked or not."""
     if action is None:
         raise PapertuiError("say what to do: --read, --unread, --bookmark or --unbookmark")
-    with settings.store() as store:
-        ids = [_paper_id(i) for i in paper_ids]
-        missing = [i for i in ids if not store.has_paper(i)]
-        if missing:
-            raise PapertuiError(f"not in the cache: {', '.join(missing)} (nothing was changed)")
+    ids = [_paper_id(i) for i in paper_ids]
+    with settings.service() as service:
         changes = {
             "read": {"read": True},
             "unread": {"read": False},
             "bookmark": {"bookmarked": True},
             "unbookmark": {"bookmarked": False},
         }[action]
-        count = store.set_state(ids, **changes)
+        try:
+            count = service.set_state(ids, **changes)
+        except NotCached as exc:
+            raise PapertuiError(f"{exc} (nothing was changed)") from None
     done = {
         "read": "read",
         "unread": "unread",
@@ -328,28 +325,14 @@ def mark(settings: Settings, paper_ids, action):
 @click.pass_obj
 def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort):
     """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
-    from . import export as exporting
-
-    where = parse_query(query) if query else EVERYTHING
-    if bookmarked:
-        where = all_of(where, Is("bookmarked"))
-    with settings.store() as store:
-        papers = store.papers(where, sort=sort)
-        if fmt == "json":
-            text = exporting.to_json(
-                papers, store.raws([p.id for p in papers]), store.user_states()
-            )
-        else:
-            text = {
-                "bibtex": exporting.to_bibtex,
-                "markdown": exporting.to_markdown,
-                "csv": exporting.to_csv,
-            }[fmt](papers)
+    with settings.service() as service:
+        exported = service.export(fmt, query=query, bookmarked=bookmarked, sort=sort)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(exported.text, nl=False)
         return
-    _write_atomically(output, text)
-    _echo_err(f"Exported {len(papers)} paper{'s' * (len(papers) != 1)} to {output}.")
+    _write_atomically(output, exported.text)
+    count = exported.count
+    _echo_err(f"Exported {count} paper{'s' * (count != 1)} to {output}.")
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -377,18 +360,17 @@ def import_cmd(settings: Settings, file: Path):
 
     FILE may be - to read standard input.
     """
-    parsed = read_import_file(file)
-    if not parsed.records and parsed.skipped:
-        raise PapertuiError(
-            f"nothing to import from {file}: all {parsed.skipped} entries are invalid"
-        )
-    with settings.store() as store:
-        stats = store.import_records(parsed.records)
+    with settings.service() as service:
+        try:
+            report = service.import_file(file)
+        except NotARegularFile as exc:
+            raise PapertuiError(f"{exc}: papertui import - < {exc.path}") from None
+    stats = report.stats
     click.echo(
-        f"Imported {len(parsed.records)} papers ({stats.new} new, {stats.updated} updated, "
-        f"{stats.unchanged} unchanged); {parsed.skipped} entries skipped."
+        f"Imported {report.imported} papers ({stats.new} new, {stats.updated} updated, "
+        f"{stats.unchanged} unchanged); {report.skipped} entries skipped."
     )
-    for error in parsed.errors[:10]:
+    for error in report.errors[:10]:
         _echo_err(f"  skipped {error}")
 
 

@@ -35,3 +35,11 @@ class NotFound(ApiError):
 
 class ImportFileError(PapertuiError):
     """An import file is missing, unreadable or not a papertui export."""
+
+
+class NotARegularFile(ImportFileError):
+    """An import path is a pipe, device or socket: read it through standard input instead."""
+
+    def __init__(self, message: str, path: object):
+        super().__init__(message)
+        self.path = path

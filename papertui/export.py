@@ -15,39 +15,30 @@ import stat
 import sys
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import ValidationError
 
-from .errors import ImportFileError
+from .errors import ImportFileError, NotARegularFile
 from .links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
-from .models import DailyItem, StoredPaper, check_day, short_error
-from .text import clean, safe_json, strip_controls
+from .models import (
+    DailyItem,
+    Fetched,
+    ImportRecord,
+    StoredPaper,
+    UserState,
+    check_day,
+    iso_timestamp,
+    short_error,
+)
+from .text import clean, safe_json
 
 FORMATS = ("json", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
-
-
-def user_state_of(state: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not state:
-        return None
-    tags = state.get("tags")
-    try:
-        tags = json.loads(tags) if isinstance(tags, str) else (tags or [])
-    except ValueError:
-        tags = []
-    return {
-        "read": bool(state.get("read")),
-        "read_at": state.get("read_at"),
-        "bookmarked": bool(state.get("bookmarked")),
-        "bookmarked_at": state.get("bookmarked_at"),
-        "notes": state.get("notes"),
-        "tags": tags,
-        "updated_at": state.get("updated_at"),
-    }
 
 
 def summary_dict(paper: StoredPaper) -> dict[str, Any]:
@@ -81,7 +72,7 @@ def full_dict(paper: StoredPaper) -> dict[str, Any]:
 
 
 def to_json(
-    papers: Sequence[StoredPaper], raws: dict[str, dict], states: dict[str, dict[str, Any]]
+    papers: Sequence[StoredPaper], raws: dict[str, dict], states: dict[str, UserState]
 ) -> str:
     records = []
     for paper in papers:
@@ -93,7 +84,7 @@ def to_json(
                 "url": hf_url(paper.id),
                 "first_seen_at": paper.first_seen_at,
                 "updated_at": paper.fetched_at,
-                "user": user_state_of(states.get(paper.id)),
+                "user": states[paper.id].model_dump() if paper.id in states else None,
                 "raw": raws.get(paper.id),
             }
         )
@@ -272,50 +263,11 @@ def to_csv(papers: Sequence[StoredPaper]) -> str:
 # ---- import ---------------------------------------------------------------------------
 
 
-def iso_timestamp(value: Any) -> str | None:
-    """An ISO 8601 timestamp, re-spelt by `datetime`, or None for anything else."""
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        return datetime.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        return None
-
-
-class ImportedState(BaseModel):
-    """User state from an import file, cleaned like paper fields: notes keep their line breaks but
-    lose controls and escapes; tags are cleaned like titles; timestamps are ISO or dropped."""
-
-    read: bool = False
-    read_at: str | None = None
-    bookmarked: bool = False
-    bookmarked_at: str | None = None
-    notes: str | None = None
-    tags: list[str] = []
-    updated_at: str | None = None
-
-    @field_validator("notes")
-    @classmethod
-    def _notes(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        return strip_controls(value[:100_000], keep_newlines=True) or None
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(tag for tag in (clean(t)[:200] for t in value) if tag))
-
-    @field_validator("read_at", "bookmarked_at", "updated_at", mode="before")
-    @classmethod
-    def _stamp(cls, value: Any) -> str | None:
-        return iso_timestamp(value)
-
-
-class ImportResult(BaseModel):
-    records: list[dict[str, Any]] = []
+@dataclass
+class ImportResult:
+    records: list[ImportRecord] = field(default_factory=list)
     skipped: int = 0
-    errors: list[str] = []
+    errors: list[str] = field(default_factory=list)
 
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -388,9 +340,10 @@ def _read_capped(path: Path, max_bytes: int) -> bytes:
             if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
             else "a socket or other special file"
         )
-        raise ImportFileError(
-            f"{path} is {kind}, not a regular file; to import from a pipe, use "
-            f"`papertui import - < {path}`"
+        raise NotARegularFile(
+            f"{path} is {kind}, not a regular file; to import from a pipe, read it "
+            "through standard input",
+            path,
         )
     with open(path, "rb") as handle:
         return _read_stream(handle, path, max_bytes)
@@ -421,7 +374,7 @@ def _size(count: int) -> str:
     return f"{count // _MIB} MiB" if count >= _MIB and count % _MIB == 0 else f"{count:,} bytes"
 
 
-def _record(entry: Any) -> dict[str, Any]:
+def _record(entry: Any) -> ImportRecord:
     if not isinstance(entry, dict):
         raise ValueError("not an object")
     if "raw" in entry:  # a papertui export record
@@ -443,20 +396,14 @@ def _record(entry: Any) -> dict[str, Any]:
         day = own.isoformat() if own else None
     state = None
     if user is not None:
-        parsed = ImportedState.model_validate(user)
-        state = parsed.model_dump()
-        state["read"], state["bookmarked"] = int(parsed.read), int(parsed.bookmarked)
-        state["tags"] = json.dumps(parsed.tags, ensure_ascii=False)
-        state["updated_at"] = parsed.updated_at or datetime.now(UTC).isoformat(timespec="seconds")
+        state = UserState.model_validate(user)
+        if state.updated_at is None:
+            state = state.model_copy(
+                update={"updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
+            )
     for stamp in (first_seen, updated):
         if stamp is not None and not isinstance(stamp, str):
             raise ValueError("bad timestamp")
-    first_seen, updated = iso_timestamp(first_seen), iso_timestamp(updated)
-    return {
-        "item": item,
-        "raw": raw,
-        "day": day,
-        "user": state,
-        "first_seen_at": first_seen,
-        "updated_at": updated,
-    }
+    return ImportRecord(
+        Fetched(item, raw), day, state, iso_timestamp(first_seen), iso_timestamp(updated)
+    )

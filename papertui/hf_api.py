@@ -33,7 +33,7 @@ from tenacity import (
 
 from . import __version__
 from .errors import ApiError, NotFound, Unreachable
-from .models import DailyItem, ParseResult, item_from_paper, parse_items
+from .models import Fetched, ParseResult, item_from_paper, parse_items
 from .netguard import (
     NO_STOP,
     Cancelled,
@@ -210,18 +210,13 @@ class HfApi:
                 parsed = parse_items(data)
             except RecursionError:
                 raise ApiError(f"{self.where} sent items nested too deeply to read") from None
-            fresh = [
-                (item, raw)
-                for item, raw in zip(parsed.items, parsed.raws, strict=True)
-                if item.paper.id not in seen
-            ]
-            result.items.extend(item for item, _ in fresh)
-            result.raws.extend(raw for _, raw in fresh)
+            fresh = [e for e in parsed.entries if e.item.paper.id not in seen]
+            result.entries.extend(fresh)
             result.skipped += parsed.skipped
             result.errors.extend(parsed.errors)
-            if not data or (parsed.items and not fresh):
+            if not data or (parsed.entries and not fresh):
                 break  # past the end, or a server that ignores the page number
-            seen.update(item.paper.id for item, _ in fresh)
+            seen.update(e.item.paper.id for e in fresh)
             next_url = self._next_link(response)
             if next_url:
                 url, query = next_url, None
@@ -234,7 +229,7 @@ class HfApi:
                 raise ApiError(f"the server kept announcing more pages (stopped after {MAX_PAGES})")
         return result
 
-    def paper(self, arxiv_id: str, *, stop: Stop | None = None) -> tuple[DailyItem, dict[str, Any]]:
+    def paper(self, arxiv_id: str, *, stop: Stop | None = None) -> Fetched:
         data, _, _ = self._get_json(f"/api/papers/{arxiv_id}", None, stop)
         try:
             return item_from_paper(data)

@@ -8,12 +8,14 @@ of that one item; callers skip and count it (`parse_items`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .text import clean, clean_optional
+from .text import clean, clean_optional, strip_controls
 
 # arXiv ids: new style (2605.05242, optionally vN) and old style (cs/0112017). Anything else is
 # refused, because ids end up in URLs, file names and SQL parameters.
@@ -144,11 +146,45 @@ def _utc_date(stamp: datetime) -> date:
     return stamp.astimezone(UTC).date()
 
 
-class ParseResult(BaseModel):
-    items: list[DailyItem] = Field(default_factory=list)
-    raws: list[dict[str, Any]] = Field(default_factory=list)
+@dataclass(frozen=True)
+class Fetched:
+    """One validated item and the raw JSON it was read from (the store keeps both)."""
+
+    item: DailyItem
+    raw: dict[str, Any]
+
+
+@dataclass
+class ParseResult:
+    entries: list[Fetched] = field(default_factory=list)
     skipped: int = 0
-    errors: list[str] = Field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[DailyItem]:
+        return [entry.item for entry in self.entries]
+
+    @property
+    def raws(self) -> list[dict[str, Any]]:
+        return [entry.raw for entry in self.entries]
+
+
+class Origin(Enum):
+    """Where an item came from, which decides what it can tell about itself."""
+
+    DAILY = "daily"  # a day's list: its own day is its submission (2024 data: its publishedAt)
+    SEARCH = "search"  # a search result: only paper.submittedOnDailyAt tells its day
+    PAPER = "paper"  # a flat /api/papers/{id} answer: no comments, thumbnail or organization
+    IMPORT = "import"  # an import file: the record says its day
+
+    @property
+    def flat(self) -> bool:
+        """The answer lacks the item-level fields a day's list has: keep the stored ones."""
+        return self is Origin.PAPER
+
+    def own_day(self, item: DailyItem) -> date | None:
+        """The item's Daily Papers day as the item itself says, when no day was asked for."""
+        return item.daily_day() if self is Origin.DAILY else item.submitted_day()
 
 
 def parse_items(payload: Any) -> ParseResult:
@@ -165,17 +201,16 @@ def parse_items(payload: Any) -> ParseResult:
             result.skipped += 1
             result.errors.append(f"item {index}: {short_error(exc)}")
             continue
-        result.items.append(item)
-        result.raws.append(raw)
+        result.entries.append(Fetched(item, raw))
     return result
 
 
-def item_from_paper(raw: Any) -> tuple[DailyItem, dict[str, Any]]:
+def item_from_paper(raw: Any) -> Fetched:
     """Wrap a flat `/api/papers/{id}` object as a daily item, so one code path stores both."""
     if not isinstance(raw, dict):
         raise ValueError(f"expected a JSON object, got {type(raw).__name__}")
     wrapped = {"paper": raw}
-    return DailyItem.model_validate(wrapped), wrapped
+    return Fetched(DailyItem.model_validate(wrapped), wrapped)
 
 
 def short_error(exc: Exception) -> str:
@@ -243,3 +278,91 @@ def paper_columns(item: DailyItem) -> dict[str, Any]:
         "ai_keywords": keywords,
         "thumbnail": clean_optional(item.thumbnail),
     }
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """What the list pane and `search` need: one narrow row, cheap to fetch in windows."""
+
+    id: str
+    title: str
+    day: str | None
+    upvotes: int
+    num_comments: int
+    read: bool
+    bookmarked: bool
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """What the cache knows of one day's list: when it was fetched, how many, whether whole."""
+
+    day: str
+    fetched_at: str
+    count: int
+    skipped: int
+    complete: bool
+
+
+@dataclass
+class UpsertStats:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: UpsertStats) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def iso_timestamp(value: Any) -> str | None:
+    """An ISO 8601 timestamp, re-spelt by `datetime`, or None for anything else."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        return None
+
+
+class UserState(BaseModel):
+    """The reader's own state of one paper. From an import file it is cleaned like paper fields:
+    notes keep their line breaks but lose controls and escapes; tags are cleaned like titles;
+    timestamps are ISO or dropped."""
+
+    read: bool = False
+    read_at: str | None = None
+    bookmarked: bool = False
+    bookmarked_at: str | None = None
+    notes: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    updated_at: str | None = None
+
+    @field_validator("notes")
+    @classmethod
+    def _notes(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        return strip_controls(value[:100_000], keep_newlines=True) or None
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(tag for tag in (clean(t)[:200] for t in value) if tag))
+
+    @field_validator("read_at", "bookmarked_at", "updated_at", mode="before")
+    @classmethod
+    def _stamp(cls, value: Any) -> str | None:
+        return iso_timestamp(value)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One paper from an import file: the item, the day it was listed on, and the user's state."""
+
+    fetched: Fetched
+    day: str | None
+    user: UserState | None = None
+    first_seen_at: str | None = None
+    updated_at: str | None = None

@@ -25,7 +25,18 @@ from typing import Any
 from sqlite_utils import Database
 
 from .errors import StoreError
-from .models import DailyItem, StoredPaper, latest_day_allowed, paper_columns
+from .models import (
+    DayRecord,
+    Fetched,
+    ImportRecord,
+    ListRow,
+    Origin,
+    StoredPaper,
+    UpsertStats,
+    UserState,
+    latest_day_allowed,
+    paper_columns,
+)
 from .query import EVERYTHING, And, Days, Is, Not, Or, Query, Upvotes, Words
 from .schema import migrations
 
@@ -53,35 +64,6 @@ _PAPER_COLUMNS = (
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class ListRow:
-    """What the list pane and `search` need: one narrow row, cheap to fetch in windows."""
-
-    id: str
-    title: str
-    day: str | None
-    upvotes: int
-    num_comments: int
-    read: bool
-    bookmarked: bool
-
-
-@dataclass(frozen=True)
-class DayRecord:
-    day: str
-    fetched_at: str
-    count: int
-    skipped: int
-    complete: bool
-
-
-@dataclass
-class UpsertStats:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
 
 
 def _wrap_errors(method):
@@ -170,7 +152,7 @@ class Store:
             shown = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
             raise StoreError(
                 f"{self.path} is not a papertui cache (it holds other tables: {shown}); "
-                "it was left untouched: choose another --db path"
+                "it was left untouched: choose another cache path"
             )
 
     def _refuse_newer_schema(self) -> None:
@@ -225,22 +207,21 @@ class Store:
     # ---- paper data -------------------------------------------------------------------
 
     @_wrap_errors
-    def upsert_items(
+    def upsert(
         self,
-        items: Sequence[DailyItem],
-        raws: Sequence[dict[str, Any]],
+        entries: Sequence[Fetched],
         *,
         day: str | None = None,
         record_day: bool = False,
         skipped: int = 0,
-        source: str = "daily",
+        origin: Origin = Origin.DAILY,
     ) -> UpsertStats:
         """Store items in one transaction; with `record_day`, they are that day's whole list.
 
-        `day` is the Daily Papers day they were listed on (None: take each item's own, if any).
+        `day` is the Daily Papers day they were listed on (None: each item's own, if it says).
         User state is never touched.
         """
-        rows = prepare_rows(items, raws, day=day, source=source)
+        rows = prepare_rows(entries, day=day, origin=origin)
         return self.write_rows(rows, day=day if record_day else None, skipped=skipped)
 
     @_wrap_errors
@@ -436,21 +417,22 @@ class Store:
         return len(ids)
 
     @_wrap_errors
-    def user_states(self) -> dict[str, dict[str, Any]]:
-        rows = self._rows("SELECT * FROM user_state")
-        return {r.pop("paper_id"): r for r in rows}
+    def user_states(self) -> dict[str, UserState]:
+        rows = self._rows(
+            "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at "
+            "FROM user_state"
+        )
+        return {r.pop("paper_id"): _user_state(r) for r in rows}
 
     @_wrap_errors
     def import_records(
         self,
-        records: Sequence[dict[str, Any]],
+        records: Sequence[ImportRecord],
         *,
         on_batch: Callable[[int, int], None] | None = None,
     ) -> UpsertStats:
-        """Restore exported papers and user state, in batches of whole records.
+        """Restore exported papers and user state, in batches of whole records; newer state wins.
 
-        Each record holds `item` (a validated DailyItem), `raw`, `day`, `first_seen_at`,
-        `updated_at` and `user` (a dict of user_state columns, or None). Newer state wins.
         Each batch (at most BATCH_ROWS records or about BATCH_SECONDS of writing) is one
         transaction holding its papers, their day rows and their user state, so a crash keeps
         whole records and another process's write never waits behind the whole import.
@@ -459,8 +441,8 @@ class Store:
         now = utc_now()
         rows = []
         for record in records:
-            row = _row(record["item"], record["raw"], record["day"], "import", now)
-            row["now"] = record.get("updated_at") or now
+            row = _row(record.fetched, record.day, Origin.IMPORT, now)
+            row["now"] = record.updated_at or now
             rows.append(row)
         stats = UpsertStats()
         done = 0
@@ -473,7 +455,7 @@ class Store:
         return stats
 
     def _import_batch(
-        self, records: Sequence[dict[str, Any]], rows: list[dict], start: int, stats: UpsertStats
+        self, records: Sequence[ImportRecord], rows: list[dict], start: int, stats: UpsertStats
     ) -> int:
         """Write records from `start` in one transaction until the batch is full; the next index."""
         deadline = time.monotonic() + BATCH_SECONDS
@@ -487,32 +469,26 @@ class Store:
                 counted = self._classify(conn, [rows[i] for i in chunk])
                 for i in chunk:
                     self._import_one(conn, records[i], rows[i])
-                batch_stats.new += counted.new
-                batch_stats.updated += counted.updated
-                batch_stats.unchanged += counted.unchanged
+                batch_stats.add(counted)
                 index = chunk.stop
-        stats.new += batch_stats.new
-        stats.updated += batch_stats.updated
-        stats.unchanged += batch_stats.unchanged
+        stats.add(batch_stats)
         return index
 
     @staticmethod
-    def _import_one(conn: sqlite3.Connection, record: dict[str, Any], row: dict) -> None:
+    def _import_one(conn: sqlite3.Connection, record: ImportRecord, row: dict) -> None:
         conn.execute(_UPSERT_SQL, row)
-        first_seen = record.get("first_seen_at")
-        if first_seen:
+        if record.first_seen_at:
             conn.execute(
                 "UPDATE papers SET first_seen_at = min(first_seen_at, ?) WHERE id = ?",
-                (first_seen, row["id"]),
+                (record.first_seen_at, row["id"]),
             )
-        if record["day"]:
+        if record.day:
             conn.execute(
                 "INSERT OR IGNORE INTO day_papers (day, paper_id, upvotes) VALUES (?, ?, ?)",
-                (record["day"], row["id"], row["upvotes"]),
+                (record.day, row["id"], row["upvotes"]),
             )
-        user = record.get("user")
-        if user:
-            conn.execute(_IMPORT_STATE_SQL, {"paper_id": row["id"], **user})
+        if record.user:
+            conn.execute(_IMPORT_STATE_SQL, _state_columns(row["id"], record.user))
 
 
 _JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"
@@ -523,7 +499,7 @@ _SELECT_FULL = (
     "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, u.read_at, "
     "u.bookmarked_at, u.notes, COALESCE(u.tags, '[]') AS tags"
 )
-# A later fetch of a full item wins whole. Only a flat /api/papers/{id} answer (source 'paper')
+# A later fetch of a full item wins whole. Only a flat /api/papers/{id} answer (`Origin.PAPER`)
 # lacks the item-level fields (comments, thumbnail, organization, the old-schema submission time):
 # for it alone those are kept from the stored row. `day` keeps the first day a paper was listed.
 _UPSERT_SQL = """
@@ -535,10 +511,10 @@ VALUES (:id, :title, :abstract, :authors, :organization, :published_at, :submitt
     :ai_keywords, :thumbnail, :raw, :digest, :now, :now)
 ON CONFLICT(id) DO UPDATE SET
     title = excluded.title, abstract = excluded.abstract, authors = excluded.authors,
-    organization = CASE WHEN :source = 'paper'
+    organization = CASE WHEN :flat
         THEN COALESCE(excluded.organization, papers.organization) ELSE excluded.organization END,
     published_at = excluded.published_at,
-    submitted_at = CASE WHEN :source = 'paper'
+    submitted_at = CASE WHEN :flat
         THEN COALESCE(excluded.submitted_at, papers.submitted_at) ELSE excluded.submitted_at END,
     day = CASE WHEN papers.day IS NULL OR excluded.day < papers.day THEN excluded.day
                ELSE papers.day END,
@@ -547,9 +523,9 @@ ON CONFLICT(id) DO UPDATE SET
     github_repo = excluded.github_repo, github_stars = excluded.github_stars,
     project_page = excluded.project_page, ai_summary = excluded.ai_summary,
     ai_keywords = excluded.ai_keywords,
-    thumbnail = CASE WHEN :source = 'paper'
+    thumbnail = CASE WHEN :flat
         THEN COALESCE(excluded.thumbnail, papers.thumbnail) ELSE excluded.thumbnail END,
-    raw = CASE WHEN :source = 'paper' AND papers.raw IS NOT NULL THEN papers.raw
+    raw = CASE WHEN :flat AND papers.raw IS NOT NULL THEN papers.raw
                ELSE excluded.raw END,
     digest = excluded.digest, updated_at = excluded.updated_at
 WHERE papers.digest IS NOT excluded.digest OR (excluded.day < papers.day)
@@ -566,13 +542,14 @@ WHERE excluded.updated_at > user_state.updated_at
 """
 
 
-def _row(item: DailyItem, raw: dict, day: str | None, source: str, now: str) -> dict:
+def _row(entry: Fetched, day: str | None, origin: Origin, now: str) -> dict:
+    item, raw = entry.item, entry.raw
     columns = paper_columns(item)
     if day is None:  # no day was asked for: the item's own submission day, if it says
-        found = item.daily_day() if source == "daily" else item.submitted_day()
+        found = origin.own_day(item)
         day = found.isoformat() if found else None
     columns["day"] = day
-    if source == "paper":
+    if origin.flat:
         columns["num_comments"] = item.numComments
     for name in _JSON_COLUMNS:
         columns[name] = json.dumps(columns[name], ensure_ascii=False)
@@ -583,9 +560,35 @@ def _row(item: DailyItem, raw: dict, day: str | None, source: str, now: str) -> 
         raw=raw_blob,
         digest=hashlib.sha1((digest_source + raw_text).encode()).hexdigest(),
         now=now,
-        source=source,
+        flat=int(origin.flat),
     )
     return columns
+
+
+def _state_columns(paper_id: str, state: UserState) -> dict[str, Any]:
+    return {
+        **state.model_dump(),
+        "paper_id": paper_id,
+        "read": int(state.read),
+        "bookmarked": int(state.bookmarked),
+        "tags": json.dumps(state.tags, ensure_ascii=False),
+        "updated_at": state.updated_at or utc_now(),
+    }
+
+
+def _user_state(row: dict[str, Any]) -> UserState:
+    try:
+        tags = json.loads(row.get("tags") or "[]")
+    except ValueError:
+        tags = []
+    return UserState.model_validate(
+        {
+            **row,
+            "read": bool(row["read"]),
+            "bookmarked": bool(row["bookmarked"]),
+            "tags": [str(t) for t in tags] if isinstance(tags, list) else [],
+        }
+    )
 
 
 def _create_private(path: Path) -> None:
@@ -610,16 +613,12 @@ def _create_private(path: Path) -> None:
 
 
 def prepare_rows(
-    items: Sequence[DailyItem],
-    raws: Sequence[dict[str, Any]],
-    *,
-    day: str | None,
-    source: str = "daily",
+    entries: Sequence[Fetched], *, day: str | None, origin: Origin = Origin.DAILY
 ) -> list[dict]:
     """The columns to write for each item: pure CPU work (cleaning, JSON, zlib, hashing), kept out
     of the write transaction so sync can do it in the fetching threads, in parallel."""
     now = utc_now()
-    return [_row(item, raw, day, source, now) for item, raw in zip(items, raws, strict=True)]
+    return [_row(entry, day, origin, now) for entry in entries]
 
 
 def _in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 500) -> list[tuple]:

@@ -74,7 +74,7 @@ class SyncSummary:
     def line(self) -> str:
         done = [r for r in self.results if r.ok]
         if not self.requested:
-            return "Nothing to sync: every requested day is up to date (use --force to refetch)."
+            return "Nothing to sync: every requested day is up to date."
         return (
             f"Synced {len(done)} of {len(self.requested)} day{'s' * (len(self.requested) != 1)}: "
             f"{sum(r.new for r in done)} papers new, {sum(r.updated for r in done)} updated, "
@@ -133,7 +133,7 @@ def month_days(text: str) -> list[date]:
 
 def span(start: date, end: date) -> list[date]:
     if end < start:
-        raise SyncRequestError(f"--from {start} is after --to {end}")
+        raise SyncRequestError(f"the first day {start} is after the last day {end}")
     if (end - start).days > 3660:
         raise SyncRequestError("that range is over ten years long")
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
@@ -141,7 +141,7 @@ def span(start: date, end: date) -> list[date]:
 
 def recent_days(count: int, today: date) -> list[date]:
     if count < 1:
-        raise SyncRequestError("--days must be at least 1")
+        raise SyncRequestError("the number of recent days must be at least 1")
     return [today - timedelta(days=i) for i in range(count)]
 
 
@@ -178,7 +178,7 @@ def default_budget(days: int) -> float:
 def _fetch(api: HfApi, day: date, stop: Stop) -> tuple[list[dict], int]:
     """Fetch a day and prepare its rows, in a fetcher thread: only the write is serialised."""
     page = api.daily(day=day, stop=stop)
-    return prepare_rows(page.items, page.raws, day=day.isoformat()), page.skipped
+    return prepare_rows(page.entries, day=day.isoformat()), page.skipped
 
 
 def sync_days(

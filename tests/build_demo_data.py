@@ -39,7 +39,7 @@ def build() -> str:
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "demo.db") as store:
         for day, items in sorted(day_lists().items()):
             parsed = parse_items(items)
-            store.upsert_items(parsed.items, parsed.raws, day=day, record_day=True)
+            store.upsert(parsed.entries, day=day, record_day=True)
         store.set_state(["2605.13301", "2605.05242"], bookmarked=True)
         store.set_state(["2605.05242", "2605.15141", "2605.15178"], read=True)
         store.conn.execute("UPDATE papers SET first_seen_at = ?, updated_at = ?", (STAMP, STAMP))

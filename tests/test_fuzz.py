@@ -77,7 +77,7 @@ def test_mutated_items_are_stored_or_skipped_never_crash(tmp_path, items):
     parsed = parse_items(items)
     assert len(parsed.items) + parsed.skipped == len(items)
     with Store(tmp_path / "fuzz.db") as store:
-        store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+        store.upsert(parsed.entries, day="2026-05-08", record_day=True)
         papers = store.papers(parse_query(""))
         for text in (
             to_json(papers, store.raws([p.id for p in papers]), store.user_states()),
@@ -93,7 +93,7 @@ def test_mutated_items_are_stored_or_skipped_never_crash(tmp_path, items):
 def export_document(tmp_path) -> dict:
     with Store(tmp_path / "src.db") as store:
         parsed = parse_items(REAL)
-        store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+        store.upsert(parsed.entries, day="2026-05-08", record_day=True)
         store.set_state([REAL[0]["paper"]["id"]], read=True, bookmarked=True)
         papers = store.papers()
         return json.loads(to_json(papers, store.raws([p.id for p in papers]), store.user_states()))
@@ -134,4 +134,4 @@ def test_mutated_export_files_import_or_fail_clearly(tmp_path, data):
         except PapertuiError as exc:
             assert str(exc)
             return
-        assert store.count() == len({r["item"].paper.id for r in parsed.records})
+        assert store.count() == len({r.fetched.item.paper.id for r in parsed.records})

@@ -140,7 +140,8 @@ def test_404_paper(client):
 
 
 def test_one_paper_and_search(client):
-    item, raw = client.paper("2605.05242")
+    fetched = client.paper("2605.05242")
+    item, raw = fetched.item, fetched.raw
     assert item.paper.id == "2605.05242" and raw["paper"]["id"] == "2605.05242"
     assert any(i.paper.id == "2605.05242" for i in client.search("corpus interaction").items)
 

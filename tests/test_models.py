@@ -28,7 +28,8 @@ def test_every_item_of_every_real_list_parses(name):
 
 @pytest.mark.parametrize("name", ["paper_2605.13301.json", "paper_2605.15320.json"])
 def test_single_paper_responses_parse(name):
-    item, raw = item_from_paper(load_fixture(name))
+    fetched = item_from_paper(load_fixture(name))
+    item, raw = fetched.item, fetched.raw
     assert item.paper.id == name[6:-5]
     assert raw == {"paper": load_fixture(name)}
 
@@ -122,7 +123,7 @@ def test_absurd_counts_are_clamped_not_fatal(tmp_path):
     parsed = parse_items(items)
     assert parsed.skipped == 0
     with Store(tmp_path / "c.db") as store:
-        store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+        store.upsert(parsed.entries, day="2026-05-08", record_day=True)
         assert store.paper(items[0]["paper"]["id"]).upvotes == 2**53
         assert store.paper(items[1]["paper"]["id"]).github_stars == 0
         assert store.paper(items[2]["paper"]["id"]).num_comments == 0

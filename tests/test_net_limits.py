@@ -26,9 +26,9 @@ import papertui.hf_api as hf
 from papertui import sync
 from papertui.errors import ApiError
 from papertui.hf_api import HfApi, RetryPolicy, base_url_from, retry_after
-from papertui.library import Library
 from papertui.netguard import GuardedBackend
 from papertui.ratelimit import RateLimiter
+from papertui.service import Service, SyncRequest
 
 ROOT = Path(__file__).parent.parent
 DAY = date(2026, 5, 8)
@@ -151,16 +151,16 @@ def test_cancel_ends_a_rate_limiter_wait(store, fake_api):
     assert [r.error for r in summary.results] == [None, "cancelled"]
 
 
-def test_library_sync_passes_cancel_through(db_path, fake_api, monkeypatch):
+def test_the_service_sync_passes_cancel_through(db_path, fake_api, monkeypatch):
     cancel = threading.Event()
     cancel.set()
-    library = Library(db_path, api_url=fake_api.url)
+    service = Service(db_path, api_url=fake_api.url)
     try:
         started = time.monotonic()
-        summary = library.sync(3, cancel=cancel, force=True)
+        summary = service.sync(SyncRequest(recent=3, force=True), cancel=cancel)
         assert time.monotonic() - started < ENDED
     finally:
-        library.close()
+        service.close()
     assert len(summary.cancelled) == len(summary.requested) == 3
     assert fake_api.requests == []
 

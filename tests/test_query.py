@@ -19,7 +19,7 @@ def filled(tmp_path_factory):
         *latest_by_day().items(),
     ]:
         parsed = parse_items(items)
-        store.upsert_items(parsed.items, parsed.raws, day=day, record_day=True)
+        store.upsert(parsed.entries, day=day, record_day=True)
     first = day_08()[0]["paper"]["id"]
     store.set_state([first], read=True, bookmarked=True)
     yield store

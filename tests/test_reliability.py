@@ -106,7 +106,7 @@ def busy_api():
 def seed(db: Path) -> tuple[list[str], dict]:
     with Store(db) as store:
         parsed = parse_items(day_08())
-        store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+        store.upsert(parsed.entries, day="2026-05-08", record_day=True)
         ids = [i.paper.id for i in parsed.items]
         store.set_state(ids[:5], read=True)
         store.set_state(ids[3:8], bookmarked=True)
@@ -219,8 +219,8 @@ def test_a_cache_from_the_first_released_schema_opens_with_everything(tmp_path):
     with Store(db) as store:
         assert store.count() == 37
         states = store.user_states()
-        assert {k for k, v in states.items() if v["bookmarked"]} == {"2605.05242", "2605.06548"}
-        assert {k for k, v in states.items() if v["read"]} == {
+        assert {k for k, v in states.items() if v.bookmarked} == {"2605.05242", "2605.06548"}
+        assert {k for k, v in states.items() if v.read} == {
             "2605.05242",
             "2605.04045",
             "2605.06222",

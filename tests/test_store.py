@@ -12,7 +12,7 @@ from papertui.store import Store
 
 def put_day(store, day, items, **kw):
     parsed = parse_items(items)
-    return store.upsert_items(parsed.items, parsed.raws, day=day, record_day=True, **kw)
+    return store.upsert(parsed.entries, day=day, record_day=True, **kw)
 
 
 def test_schema_uses_wal_and_records_migrations(store, db_path):
@@ -142,7 +142,7 @@ def test_failed_write_leaves_day_untouched(store, monkeypatch):
         store_mod, "_UPSERT_SQL", real.replace("INSERT INTO papers", "INSERT INTO nowhere")
     )
     with pytest.raises(StoreError):
-        store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+        store.upsert(parsed.entries, day="2026-05-08", record_day=True)
     assert store.paper(items[0]["paper"]["id"]).upvotes != 5000
     assert store.count() == 37
 
@@ -368,7 +368,7 @@ def test_a_later_full_item_wins_whole(store):
 def test_a_flat_paper_answer_keeps_the_item_level_fields(store):
     from copy import deepcopy
 
-    from papertui.models import item_from_paper
+    from papertui.models import Origin, item_from_paper
 
     first = deepcopy(day_08()[0])
     first["thumbnail"] = "https://cdn.example/t.png"
@@ -378,8 +378,7 @@ def test_a_flat_paper_answer_keeps_the_item_level_fields(store):
     put_day(store, "2026-05-08", [first])
     flat = deepcopy(first["paper"])
     flat["upvotes"] = 999
-    item, raw = item_from_paper(flat)
-    store.upsert_items([item], [raw], source="paper")
+    store.upsert([item_from_paper(flat)], origin=Origin.PAPER)
     paper = store.paper(first["paper"]["id"])
     assert paper.upvotes == 999
     assert (paper.thumbnail, paper.num_comments, paper.organization) == (

@@ -82,7 +82,7 @@ def test_sync_keeps_cursor_and_user_state(tmp_path, fake_api, fast_network):
     db = tmp_path / "c.db"
     with Store(db) as store:
         parsed = parse_items(day_08())
-        store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+        store.upsert(parsed.entries, day="2026-05-08", record_day=True)
 
     async def scenario():
         app = make_app(db, tmp_path, offline=False, api_url=fake_api.url, default_view="all")
@@ -154,7 +154,7 @@ def test_hostile_titles_and_huge_abstracts_render_literally(tmp_path):
     items[0]["paper"]["upvotes"], items[1]["paper"]["upvotes"] = 1000, 999
     with Store(db) as store:
         parsed = parse_items(items)
-        store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+        store.upsert(parsed.entries, day="2026-05-08", record_day=True)
 
     async def scenario():
         app = make_app(db, tmp_path)
@@ -209,7 +209,7 @@ def test_100k_papers_list_opens_and_moves(tmp_path):
                 )
                 raws.append(raw)
             parsed = parse_items(raws)
-            store.upsert_items(parsed.items, parsed.raws, day=day, record_day=True)
+            store.upsert(parsed.entries, day=day, record_day=True)
         assert store.count() == 100_000
 
     async def scenario():

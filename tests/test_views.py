@@ -38,7 +38,7 @@ def test_stepping_past_year_9999_or_before_year_1_stays_put():
 def test_the_reader_opens_on_a_real_day_not_an_impossible_one(store):
     items = day_08()[:2]
     parsed = parse_items(items)
-    store.upsert_items(parsed.items, parsed.raws, day="2026-05-08", record_day=True)
+    store.upsert(parsed.entries, day="2026-05-08", record_day=True)
     # As an old papertui could have stored it, before dates were range-checked.
     store.conn.execute(
         "UPDATE papers SET day = '9999-12-31' WHERE id = ?", (items[0]["paper"]["id"],)

@@ -1,7 +1,7 @@
 """The reader: search bar, list pane, detail pane, status line and footer.
 
 The app is the router: widgets post messages, the app runs SQLite and HTTP work in thread
-workers through `Library`, and results come back as messages. Read/bookmark writes are the one
+workers through `Service`, and results come back as messages. Read/bookmark writes are the one
 exception: they are sub-millisecond and must be on disk before the key press returns.
 """
 
@@ -23,9 +23,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..config import Config, save_config
 from ..errors import PapertuiError
-from ..library import Library
+from ..models import ListRow
 from ..query import Query
-from ..store import ListRow
+from ..service import Service
 from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, scoped
 from .linking import LinkController
@@ -71,24 +71,26 @@ class PapertuiApp(App):
 
     def __init__(
         self,
-        library: Library,
+        service: Service,
         config: Config | None = None,
         *,
         config_path=None,
         notices: Iterable[str] = (),
         autosync: bool = True,
+        offline_reason: str = "--offline",
     ):
         super().__init__()
-        self.library = library
+        self.service = service
+        self.offline_reason = offline_reason  # the flag that made the reader offline, for messages
         self.config = config or Config()
         self.config_path = config_path
         self.notices = list(notices)
-        self.autosync = autosync and not library.offline
+        self.autosync = autosync and not service.offline
         self.set_reactive(
             PapertuiApp.rq,
             ReaderQuery(View(self.config.default_view, None), sort=self.config.sort),
         )
-        if library.offline:
+        if service.offline:
             self.set_reactive(
                 PapertuiApp.sync_state, SyncState(False, "offline", "status--offline")
             )
@@ -159,11 +161,11 @@ class PapertuiApp(App):
         self._layout_for(self.size.width)
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=8)
-        self.background(self.library.latest_day, self._start_view)
+        self.background(self.service.latest_day, self._start_view)
 
     def _start_view(self, latest) -> None:
         self.set_empty_text(
-            "No papers cached yet." + ("" if self.library.offline else " Syncing the recent days…")
+            "No papers cached yet." + ("" if self.service.offline else " Syncing the recent days…")
         )
         self._show_view(View(self.rq.view.kind, latest))
         if self.autosync:
@@ -184,7 +186,7 @@ class PapertuiApp(App):
             else:
                 self.refresh_list()
 
-        self.background(self.library.latest_day, arrive)
+        self.background(self.service.latest_day, arrive)
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)
@@ -250,14 +252,14 @@ class PapertuiApp(App):
     def _load_query(
         self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int
     ) -> None:
-        snapshot = self.library.snapshot(rq, BLOCK)
+        snapshot = self.service.snapshot(rq, BLOCK)
         index = None
         if keep_id and snapshot.where is not None:
             ids = [r.id for r in snapshot.rows]
             index = (
                 ids.index(keep_id)
                 if keep_id in ids
-                else self.library.index_of(snapshot.where, rq.sort, keep_id)
+                else self.service.index_of(snapshot.where, rq.sort, keep_id)
             )
         self.post_message(
             QueryDone(generation, snapshot, keep_id, index if index is not None else cursor)
@@ -283,7 +285,7 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
     def _count_unread(self, generation: int, where: Query) -> None:
-        self.post_message(UnreadCounted(generation, self.library.unread(where)))
+        self.post_message(UnreadCounted(generation, self.service.unread(where)))
 
     @while_mounted
     def on_unread_counted(self, message: UnreadCounted) -> None:
@@ -298,7 +300,7 @@ class PapertuiApp(App):
     @work(thread=True, exit_on_error=False)
     def _load_rows(self, generation: int, where: Query, sort: str, start: int, count: int) -> None:
         self.post_message(
-            RowsLoaded(generation, start, self.library.rows(where, sort, start, count))
+            RowsLoaded(generation, start, self.service.rows(where, sort, start, count))
         )
 
     @while_mounted
@@ -316,7 +318,7 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_paper(self, paper_id: str) -> None:
-        self.post_message(PaperLoaded(paper_id, self.library.paper(paper_id)))
+        self.post_message(PaperLoaded(paper_id, self.service.paper(paper_id)))
 
     @while_mounted
     def on_paper_loaded(self, message: PaperLoaded) -> None:
@@ -384,7 +386,7 @@ class PapertuiApp(App):
     ) -> None:
         row = self.paper_list.find_row(row.id) or row  # the freshest copy: keys can outrun messages
         try:
-            self.library.set_state(row.id, read=read, bookmarked=bookmarked)
+            self.service.set_state([row.id], read=read, bookmarked=bookmarked)
         except PapertuiError as exc:
             self.notify(str(exc), title="Not saved", severity="error", timeout=8)
             return
@@ -444,7 +446,7 @@ class PapertuiApp(App):
             else:
                 self._show_view(View("day", day))
 
-        self.background(lambda: self.library.adjacent_day(view.anchor, direction), arrive)
+        self.background(lambda: self.service.adjacent_day(view.anchor, direction), arrive)
 
     def _show_view(self, view: View) -> None:
         wanted = replace(self.rq, view=view)

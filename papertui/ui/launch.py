@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import Config, load_config
 from ..demo import build_demo_cache
-from ..library import Library
+from ..service import Service
 
 
 def create_app(
@@ -18,6 +18,7 @@ def create_app(
     config: Config | None = None,
     config_path: Path | None = None,
     autosync: bool = True,
+    offline_reason: str = "--offline",
 ):
     from .app import PapertuiApp
 
@@ -26,8 +27,15 @@ def create_app(
         config, warning = load_config(config_path)
         if warning:
             notices.append(warning)
-    library = Library(db_path, api_url=api_url, offline=offline)
-    return PapertuiApp(library, config, config_path=config_path, notices=notices, autosync=autosync)
+    service = Service(db_path, api_url=api_url, offline=offline).open()
+    return PapertuiApp(
+        service,
+        config,
+        config_path=config_path,
+        notices=notices,
+        autosync=autosync,
+        offline_reason=offline_reason,
+    )
 
 
 def run_reader(settings, demo: bool = False) -> None:
@@ -35,7 +43,7 @@ def run_reader(settings, demo: bool = False) -> None:
     if demo:
         with tempfile.TemporaryDirectory(prefix="papertui-demo-") as tmp:
             db = build_demo_cache(Path(tmp) / "demo.db")
-            app = create_app(db, offline=True)
+            app = create_app(db, offline=True, offline_reason="--demo")
             app.notices.append(
                 "Demo: a temporary copy of the bundled sample; nothing you do here is kept."
             )
@@ -48,4 +56,4 @@ def _run(app) -> None:
     try:
         app.run()
     finally:
-        app.library.close()
+        app.service.close()

@@ -11,17 +11,16 @@ from typing import Any, Protocol
 
 from .. import clipboard
 from ..export import bibtex_entry, markdown_link
-from ..library import Library
 from ..links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
-from ..models import StoredPaper
-from ..store import ListRow
+from ..models import ListRow, StoredPaper
+from ..service import Service
 from .screens.copy_menu import CopyMenu
 
 
 class LinkHost(Protocol):
     """What the link controller needs of the reader."""
 
-    library: Library
+    service: Service
 
     def notify(
         self, message: str, *, title: str = ..., severity: Any = ..., timeout: float | None = ...
@@ -58,7 +57,7 @@ class LinkController:
 
     def copy_menu(self) -> None:
         if row := self.host.current_row():
-            self.host.background(lambda: self.host.library.paper(row.id), self._show_copy_menu)
+            self.host.background(lambda: self.host.service.paper(row.id), self._show_copy_menu)
 
     def _show_copy_menu(self, paper: StoredPaper | None) -> None:
         if paper is None:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from textual.css.query import NoMatches
 from textual.message import Message
 
-from ..library import Snapshot
-from ..models import StoredPaper
-from ..store import ListRow
+from ..models import ListRow, StoredPaper
+from ..service import Snapshot
 from ..sync import DayResult, SyncSummary
 
 

@@ -15,7 +15,7 @@ from textual.worker import Worker, get_current_worker
 
 from ..config import Config
 from ..errors import PapertuiError
-from ..library import Library
+from ..service import Service, SyncRequest
 from ..views import ReaderQuery
 from .messages import SyncDayDone, SyncDone, SyncPlanned
 from .state import SyncState
@@ -24,11 +24,12 @@ from .state import SyncState
 class SyncHost(Protocol):
     """What the sync controller needs of the reader."""
 
-    library: Library
+    service: Service
     config: Config
     rq: ReaderQuery
     total: int | None
     sync_state: SyncState
+    offline_reason: str
 
     def notify(
         self, message: str, *, title: str = ..., severity: Any = ..., timeout: float | None = ...
@@ -59,8 +60,10 @@ class SyncController:
 
     def start(self) -> None:
         host = self.host
-        if host.library.offline:
-            host.notify("Offline (--offline): syncing is turned off.", severity="warning")
+        if host.service.offline:
+            host.notify(
+                f"Offline ({host.offline_reason}): syncing is turned off.", severity="warning"
+            )
             return
         if self.running:
             host.notify("A sync is already running.", timeout=2)
@@ -79,7 +82,7 @@ class SyncController:
 
     def auto(self) -> None:
         """The periodic sync: silent when one is already running."""
-        if not self.running and not self.host.library.offline:
+        if not self.running and not self.host.service.offline:
             self.start()
 
     def _work(self, days: int) -> None:
@@ -87,8 +90,8 @@ class SyncController:
         host = self.host
         cancel = get_current_worker().cancelled_event
         try:
-            summary = host.library.sync(
-                days,
+            summary = host.service.sync(
+                SyncRequest(recent=days),
                 on_day=lambda result: host.post_message(SyncDayDone(result)),
                 on_plan=lambda todo: host.post_message(SyncPlanned(len(todo))),
                 cancel=cancel,

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...store import ListRow
+from ...models import ListRow
 from ..actions import bindings
 
 BLOCK = 200  # rows loaded per request

@@ -1,0 +1,308 @@
+"""The application layer under both faces, the CLI and the reader: every use case, once.
+
+The offline policy, sync planning from a request, fetch-on-miss, remote search, marking, export
+and import live here; the CLI parses flags and prints, the reader binds keys and draws. Results
+and errors are typed. No message here names a command-line flag: the face that owns a flag adds
+it (`Offline` says what needs the network; the CLI says `--offline` was given).
+
+Workers of the reader call these from threads: reads go through one connection, the UI thread's
+tiny state writes through another, so a long search never delays a bookmark being saved.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import export as exporting
+from . import sync as syncing
+from .errors import PapertuiError
+from .hf_api import HfApi
+from .models import ListRow, Origin, StoredPaper, UpsertStats
+from .query import EVERYTHING, Is, Query, all_of, parse_query
+from .store import Store
+from .views import ReaderQuery
+
+EXPORT_FORMATS = exporting.FORMATS
+
+
+class Offline(PapertuiError):
+    """Something needs the network, and papertui was told to stay offline."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} needs the network, but papertui is offline")
+        self.what = what
+
+
+class NotCached(PapertuiError):
+    """Papers asked for by id are not in the cache (and were not fetched)."""
+
+    def __init__(self, ids: Sequence[str]):
+        super().__init__(f"not in the cache: {', '.join(ids)}")
+        self.ids = list(ids)
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """Which days to sync: one day, a range, a week, a month, or the most recent `days`.
+
+    Built from command-line flags by the CLI and from the config by the reader; the days it
+    names are checked against the archive and today in `days_wanted`.
+    """
+
+    day: date | None = None
+    start: date | None = None
+    end: date | None = None  # with `start`; None means today
+    week: str | None = None  # YYYY-Www
+    month: str | None = None  # YYYY-MM
+    recent: int = syncing.DEFAULT_DAYS
+    force: bool = False  # refetch days that are up to date
+
+    def days_wanted(self, today: date) -> list[date]:
+        if self.day is not None:
+            return syncing.clamp([self.day], today, explicit=True)
+        if self.start is not None:
+            return syncing.clamp(syncing.span(self.start, self.end or today), today)
+        if self.week is not None:
+            return syncing.clamp(syncing.week_days(self.week), today)
+        if self.month is not None:
+            return syncing.clamp(syncing.month_days(self.month), today)
+        return syncing.clamp(syncing.recent_days(self.recent, today), today)
+
+
+@dataclass
+class Snapshot:
+    """One answer to "what does the list show now": totals and the first window of rows."""
+
+    total: int = 0
+    rows: list[ListRow] = field(default_factory=list)
+    where: Query | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Export:
+    text: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: int
+    stats: UpsertStats
+    skipped: int
+    errors: list[str]
+
+
+class Service:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        api_url: str | None = None,
+        offline: bool = False,
+        api_factory: Callable[[str | None], HfApi] = HfApi,
+    ):
+        self.db_path = db_path
+        self.api_url = api_url
+        self.offline = offline
+        self._api_factory = api_factory
+        self._store: Store | None = None
+        self._state: Store | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def store(self) -> Store:
+        """The cache, opened on first use: a file that can't be imported never creates one."""
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.db_path)
+            return self._store
+
+    def open(self) -> Service:
+        """Open the cache now, so a cache that can't be opened fails before anything is shown."""
+        _ = self.store
+        return self
+
+    def _state_store(self) -> Store:
+        with self._lock:
+            if self._state is None:
+                self._state = Store(self.db_path)
+            return self._state
+
+    def close(self) -> None:
+        with self._lock:
+            for store in (self._store, self._state):
+                if store is not None:
+                    store.close()
+            self._store = self._state = None
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def api(self, what: str) -> HfApi:
+        """A client for the papers API; `Offline` naming `what` when offline."""
+        if self.offline:
+            raise Offline(what)
+        return self._api_factory(self.api_url)
+
+    # ---- reading the cache --------------------------------------------------------------
+
+    def snapshot(self, query: ReaderQuery, window: int) -> Snapshot:
+        """The total and the first rows: all the list needs to draw. The unread count, which
+        costs as much again, comes separately (`unread`) so the list never waits for it."""
+        try:
+            where = query.filter()
+        except PapertuiError as exc:
+            return Snapshot(error=str(exc))
+        return Snapshot(
+            total=self.store.count(where),
+            rows=self.store.list_rows(where, query.sort, limit=window),
+            where=where,
+        )
+
+    def unread(self, where: Query) -> int:
+        return self.store.unread_count(where)
+
+    def rows(self, where: Query, sort: str, start: int, count: int) -> list[ListRow]:
+        return self.store.list_rows(where, sort, limit=count, offset=start)
+
+    def index_of(self, where: Query, sort: str, paper_id: str, limit: int = 5000) -> int | None:
+        """Where a paper sits in the list (to keep the cursor on it after a refresh)."""
+        ids = [r.id for r in self.store.list_rows(where, sort, limit=limit)]
+        return ids.index(paper_id) if paper_id in ids else None
+
+    def search(
+        self, text: str, *, sort: str = "upvotes", limit: int | None = 50
+    ) -> list[StoredPaper]:
+        """Papers of the cache matching search text (QueryError for text that makes no sense)."""
+        return self.store.papers(parse_query(text), sort=sort, limit=limit)
+
+    def paper(self, paper_id: str) -> StoredPaper | None:
+        return self.store.paper(paper_id)
+
+    def latest_day(self) -> date | None:
+        day = self.store.latest_day()
+        return _day(day)
+
+    def adjacent_day(self, day: date, direction: int) -> date | None:
+        return _day(self.store.adjacent_day(day.isoformat(), direction))
+
+    # ---- reaching the network ------------------------------------------------------------
+
+    def paper_or_fetch(self, paper_id: str) -> StoredPaper:
+        """The cached paper, or fetched from the API and cached when it is not there."""
+        paper = self.store.paper(paper_id)
+        if paper is not None:
+            return paper
+        if self.offline:
+            raise NotCached([paper_id])
+        with self.api(f"fetching {paper_id}") as api:
+            fetched = api.paper(paper_id)
+        self.store.upsert([fetched], origin=Origin.PAPER)
+        paper = self.store.paper(paper_id)
+        if paper is None:  # pragma: no cover - the upsert just stored it
+            raise NotCached([paper_id])
+        return paper
+
+    def search_remote(self, text: str, limit: int = 20) -> list[StoredPaper]:
+        """Search Hugging Face; the results are cached, then read back from the cache."""
+        if not text.strip():
+            raise PapertuiError("a remote search needs words to search for")
+        with self.api("a remote search") as api:
+            found = api.search(text, limit=min(limit, 100))
+        self.store.upsert(found.entries, origin=Origin.SEARCH)
+        ids = [entry.item.paper.id for entry in found.entries]
+        return [p for p in (self.store.paper(i) for i in ids) if p]
+
+    def plan_sync(self, request: SyncRequest, today: date | None = None) -> list[date]:
+        """The days of the request that need fetching (all of them with `force`)."""
+        today = today or syncing.utc_today()
+        wanted = request.days_wanted(today)
+        return syncing.select_days(self.store, wanted, today, force=request.force)
+
+    def sync(
+        self,
+        request: SyncRequest,
+        *,
+        on_day: Callable[[syncing.DayResult], None] | None = None,
+        on_plan: Callable[[list[date]], None] | None = None,
+        cancel: threading.Event | None = None,
+        budget: float | None = None,
+    ) -> syncing.SyncSummary:
+        """Sync the days of the request that need it, each day stored as it arrives.
+
+        Setting `cancel` (from any thread) ends the sync within about a second: days not stored
+        are reported as cancelled; days stored stay stored. `budget` bounds the whole sync in
+        seconds (default: ten minutes and a little per day).
+        """
+        api = self.api("syncing")
+        todo = self.plan_sync(request)
+        if on_plan:
+            on_plan(todo)
+        # A connection of its own: the sync writes from this thread while readers go on.
+        with Store(self.db_path) as store, api:
+            return syncing.sync_days(store, api, todo, on_day=on_day, cancel=cancel, budget=budget)
+
+    # ---- the reader's own state ----------------------------------------------------------
+
+    def set_state(
+        self, paper_ids: Sequence[str], *, read: bool | None = None, bookmarked: bool | None = None
+    ) -> int:
+        """Mark cached papers; committed before it returns, so a crash right after loses
+        nothing. `NotCached` (and nothing changed) when any id is not in the cache."""
+        state = self._state_store()
+        missing = [i for i in dict.fromkeys(paper_ids) if not state.has_paper(i)]
+        if missing:
+            raise NotCached(missing)
+        return state.set_state(paper_ids, read=read, bookmarked=bookmarked)
+
+    # ---- export and import ---------------------------------------------------------------
+
+    def export(
+        self, fmt: str, *, query: str | None = None, bookmarked: bool = False, sort: str = "date"
+    ) -> Export:
+        """Papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+        where = parse_query(query) if query else EVERYTHING
+        if bookmarked:
+            where = all_of(where, Is("bookmarked"))
+        papers = self.store.papers(where, sort=sort)
+        if fmt == "json":
+            text = exporting.to_json(
+                papers, self.store.raws([p.id for p in papers]), self.store.user_states()
+            )
+        elif fmt == "bibtex":
+            text = exporting.to_bibtex(papers)
+        elif fmt == "markdown":
+            text = exporting.to_markdown(papers)
+        elif fmt == "csv":
+            text = exporting.to_csv(papers)
+        else:
+            raise PapertuiError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
+        return Export(text, len(papers))
+
+    def import_file(self, path: Path) -> ImportReport:
+        """Papers and user state from a JSON export or a saved API list (`-`: standard input)."""
+        parsed = exporting.read_import_file(path)
+        if not parsed.records and parsed.skipped:
+            raise PapertuiError(
+                f"nothing to import from {path}: all {parsed.skipped} entries are invalid"
+            )
+        stats = self.store.import_records(parsed.records)
+        return ImportReport(len(parsed.records), stats, parsed.skipped, parsed.errors)
+
+
+def _day(text: str | None) -> date | None:
+    """A day from the cache; a malformed one from an old cache reads as no day."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
