@@ -210,6 +210,60 @@ def test_two_syncs_and_a_reader_at_once_equal_a_sequential_run(tmp_path, busy_ap
     assert snapshot(together) == snapshot(apart)
 
 
+def _open_together(index: int, paths: list[str], barrier, results) -> None:
+    """One process of the test below: at each round, open the round's new cache together with
+    the others and write to it."""
+    for path in paths:
+        try:
+            barrier.wait(60)
+            with Store(path) as store:
+                store.set_state([f"2501.{index:05d}"], read=True)
+            results.put((path, index, None))
+        except Exception as exc:  # reported to the test, which shows it
+            results.put((path, index, f"{type(exc).__name__}: {exc}"))
+
+
+def test_processes_opening_a_new_cache_at_once_all_succeed(tmp_path):
+    """The reader and a cron `papertui sync` on a new machine: several processes create the same
+    cache at the same moment. Each round a barrier releases 6 processes onto a path that does not
+    exist yet; every one opens it and writes, and the cache is migrated exactly once."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    workers, rounds = 6, 10
+    paths = [str(tmp_path / f"round{r}" / "papers.db") for r in range(rounds)]
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
+    procs = [
+        ctx.Process(target=_open_together, args=(i, paths, barrier, results))
+        for i in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+        outcomes = [results.get(timeout=120) for _ in range(workers * rounds)]
+    finally:
+        for proc in procs:
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+    errors = [f"round {paths.index(p)} process {i}: {e}" for p, i, e in outcomes if e]
+    assert not errors, "\n".join(errors)
+    for path in paths:
+        assert integrity(Path(path)) == "ok"
+        con = sqlite3.connect(path)
+        try:
+            assert con.execute("SELECT name FROM _sqlite_migrations").fetchall() == [
+                ("m001_initial",)
+            ]
+            assert con.execute("SELECT count(*) FROM user_state WHERE read = 1").fetchone() == (
+                workers,
+            )
+            assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        finally:
+            con.close()
+
+
 # ---- upgrades ---------------------------------------------------------------------------
 
 
