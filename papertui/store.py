@@ -96,19 +96,24 @@ def _wrap_errors(method):
 
 
 def describe_sqlite_error(exc: sqlite3.Error, path: Path | str) -> str:
+    """A message a user can act on, chosen by SQLite's result code (its primary part)."""
+    code = _primary_code(exc)
     text = str(exc)
-    if "Could not decode" in text:  # garbage where text should be; the message quotes the bytes
+    # Python's own error for bytes that are not UTF-8 in a text column carries no SQLite code (and
+    # quotes the bytes): the one error recognised by its text.
+    unreadable = code is None and text.startswith("Could not decode")
+    if unreadable:
         text = "unreadable text in a row"
     text = text.splitlines()[0][:200] if text else type(exc).__name__
-    if any(s in text for s in ("not a database", "malformed", "unreadable text", "corrupt")):
+    if unreadable or code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
         return f"the cache at {path} is damaged or not a papertui database ({text})"
-    if "readonly" in text or "read-only" in text:
+    if code == sqlite3.SQLITE_READONLY:
         return f"the cache at {path} is read-only: papertui cannot save changes there"
-    if "locked" in text or "busy" in text:
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return f"the cache at {path} is busy in another papertui process; try again"
-    if "disk is full" in text or "disk I/O" in text:
+    if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
         return f"cannot write the cache at {path}: {text}"
-    if "unable to open" in text:
+    if code == sqlite3.SQLITE_CANTOPEN:
         return f"cannot open the cache at {path}: check the path and its permissions"
     return f"cache error at {path}: {text}"
 
