@@ -179,7 +179,7 @@ class Store:
         ]
         if not tables:  # a new or empty file: it becomes a cache
             return
-        ours = "_sqlite_migrations" in tables and bool(migrations.applied(self.db))
+        ours = migrations.migrations_table in tables and bool(migrations.applied(self.db))
         if not ours:
             shown = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
             raise StoreError(
