@@ -116,6 +116,7 @@ def seed(db: Path) -> tuple[list[str], dict]:
 # ---- crash consistency ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigkill_during_sync_loses_nothing(tmp_path, busy_api):
     api, days = busy_api
     db = tmp_path / "crash.db"
@@ -165,6 +166,7 @@ def test_sigkill_during_sync_loses_nothing(tmp_path, busy_api):
 # ---- concurrency ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_syncs_and_a_reader_at_once_equal_a_sequential_run(tmp_path, busy_api):
     api, days = busy_api
     together, apart = tmp_path / "together.db", tmp_path / "apart.db"
@@ -321,6 +323,7 @@ def test_corrupt_pages_are_reported_not_hidden(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_not_sqlite_at_all(tmp_path):
     db = tmp_path / "notes.txt"
     db.write_text("my precious notes\n" * 100)
@@ -388,6 +391,7 @@ def test_read_only_directory(tmp_path):
         _mutable(folder)
 
 
+@pytest.mark.slow
 def test_full_disk_fails_the_day_and_keeps_what_was_stored(tmp_path, busy_api):
     api, days = busy_api
     db = tmp_path / "full.db"
@@ -427,6 +431,7 @@ def test_full_disk_fails_the_day_and_keeps_what_was_stored(tmp_path, busy_api):
 # ---- network faults, end to end -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_storm_of_faults_stores_every_good_day_and_reports_every_bad_one(tmp_path, busy_api):
     api, days = busy_api
     db = tmp_path / "storm.db"
@@ -476,6 +481,7 @@ def test_hf_api_against_a_server_that_hangs_up(tmp_path, busy_api):
     assert [r.day for r in summary.failed] == [days[0]]
 
 
+@pytest.mark.slow
 def test_import_from_stdin_pipes_and_devices_is_capped(tmp_path):
     """`import -` and `import /dev/stdin` read standard input whatever it is (a pipe, /dev/zero),
     never more than the cap (lowered here so the test does not need 512 MiB)."""

@@ -306,6 +306,7 @@ def test_a_bulk_import_commits_in_batches_and_lets_other_writers_in(db_path, tmp
     assert marked == [1, 1, 1, 1]
 
 
+@pytest.mark.slow
 def test_a_concurrent_mark_gets_in_during_a_long_import(db_path, tmp_path, monkeypatch):
     """No tight timing: the other writer gives up after 2 s; the import, slowed here to 0.1 s a
     record, holds the write lock for 3 s in one transaction but for 0.5 s a batch."""
