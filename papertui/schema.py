@@ -1,18 +1,30 @@
 """The cache's schema, as migrations recorded in the database itself (sqlite-utils `Migrations`).
 
 Rules: a migration is append-only once released; it never drops or rewrites `user_state`; paper
-data may be rebuilt because a sync can always fetch it again, user state cannot.
+data may be rebuilt because a sync can always fetch it again, user state cannot. Every migration is
+transactional (register it with `@migration`): the store applies all pending ones in the single
+write transaction in which it found them pending, so two processes never migrate at once.
 """
 
 import sqlite3
+from collections.abc import Callable
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("papertui")
+# The names of the migrations this papertui knows, in order (sqlite-utils keeps its list private).
+MIGRATION_NAMES: list[str] = []
 
 
-@migrations()
+def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    """Register a transactional migration under its function's name."""
+    migrations()(fn)
+    MIGRATION_NAMES.append(fn.__name__)
+    return fn
+
+
+@migration
 def m001_initial(db: Database) -> None:
     _run_script(
         db,

@@ -38,7 +38,7 @@ from .models import (
     paper_columns,
 )
 from .query import EVERYTHING, And, Days, Is, Not, Or, Query, Upvotes, Words
-from .schema import migrations
+from .schema import MIGRATION_NAMES, migrations
 
 BUSY_TIMEOUT_MS = 30_000
 # Bulk writes commit in batches so another process's write (a key press, `papertui mark`) waits
@@ -78,21 +78,37 @@ def _wrap_errors(method):
 
 
 def describe_sqlite_error(exc: sqlite3.Error, path: Path | str) -> str:
+    """A message a user can act on, chosen by SQLite's result code (its primary part)."""
+    code = _primary_code(exc)
     text = str(exc)
-    if "Could not decode" in text:  # garbage where text should be; the message quotes the bytes
+    # Python's own error for bytes that are not UTF-8 in a text column carries no SQLite code (and
+    # quotes the bytes): the one error recognised by its text.
+    unreadable = code is None and text.startswith("Could not decode")
+    if unreadable:
         text = "unreadable text in a row"
     text = text.splitlines()[0][:200] if text else type(exc).__name__
-    if any(s in text for s in ("not a database", "malformed", "unreadable text", "corrupt")):
+    if unreadable or code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
         return f"the cache at {path} is damaged or not a papertui database ({text})"
-    if "readonly" in text or "read-only" in text:
+    if code == sqlite3.SQLITE_READONLY:
         return f"the cache at {path} is read-only: papertui cannot save changes there"
-    if "locked" in text or "busy" in text:
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return f"the cache at {path} is busy in another papertui process; try again"
-    if "disk is full" in text or "disk I/O" in text:
+    if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
         return f"cannot write the cache at {path}: {text}"
-    if "unable to open" in text:
+    if code == sqlite3.SQLITE_CANTOPEN:
         return f"cannot open the cache at {path}: check the path and its permissions"
     return f"cache error at {path}: {text}"
+
+
+def _primary_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code (SQLITE_BUSY for SQLITE_BUSY_SNAPSHOT and so on); None for
+    errors raised by Python's sqlite3 module itself."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return _primary_code(exc) == sqlite3.SQLITE_BUSY
 
 
 class Store:
@@ -122,9 +138,7 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_foreign_database()  # before anything writes to the file
             self._refuse_newer_schema()
-            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() not in ("wal", "memory"):
-                raise StoreError(f"the cache at {path} cannot use write-ahead logging ({mode})")
+            self._use_wal()
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self._migrate()
@@ -147,7 +161,7 @@ class Store:
         ]
         if not tables:  # a new or empty file: it becomes a cache
             return
-        ours = "_sqlite_migrations" in tables and bool(migrations.applied(self.db))
+        ours = migrations.migrations_table in tables and bool(migrations.applied(self.db))
         if not ours:
             shown = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
             raise StoreError(
@@ -157,22 +171,54 @@ class Store:
 
     def _refuse_newer_schema(self) -> None:
         """A cache migrated by a newer papertui is left alone rather than misread or damaged."""
-        known = {m.name for m in migrations._migrations}
-        unknown = [m.name for m in migrations.applied(self.db) if m.name not in known]
+        unknown = [m.name for m in migrations.applied(self.db) if m.name not in MIGRATION_NAMES]
         if unknown:
             raise StoreError(
                 f"the cache at {self.path} was written by a newer papertui (schema {unknown[-1]}); "
                 "upgrade papertui to open it"
             )
 
+    def _use_wal(self) -> None:
+        """Switch the file to write-ahead logging. SQLite answers SQLITE_BUSY at once to this pragma
+        while another process holds a lock (the busy timeout does not apply to it), which happens
+        when several processes open a new cache together: retry for as long as the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.002
+        while True:
+            try:
+                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        if mode.lower() not in ("wal", "memory"):
+            raise StoreError(f"the cache at {self.path} cannot use write-ahead logging ({mode})")
+
+    def _pending_migrations(self) -> list[str]:
+        applied = {m.name for m in migrations.applied(self.db)}
+        return [name for name in MIGRATION_NAMES if name not in applied]
+
     def _migrate(self) -> None:
-        if not migrations.pending(self.db):
-            return
+        """Apply pending migrations, all in one write transaction that first checks again what is
+        pending: of several processes opening a new cache at once, one migrates and the others,
+        which waited for the write lock, find nothing left to do. An up-to-date cache is opened
+        without taking the write lock."""
         with self._lock:
-            # Take the write lock first so two processes never migrate at once.
+            if not self._pending_migrations():
+                return
             self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute("COMMIT")
-            migrations.apply(self.db)
+            try:
+                self._refuse_newer_schema()  # a newer papertui may have migrated meanwhile
+                if self._pending_migrations():
+                    migrations.apply(self.db)  # each migration runs in a savepoint of this one
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

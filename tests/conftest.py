@@ -1,4 +1,5 @@
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -88,8 +89,61 @@ def run(db_path, fake_api, monkeypatch):
     return invoke
 
 
-@pytest.fixture
-def demo_db_path(tmp_path):
+def _copy_cache(template: Path, target: Path) -> Path:
+    """A private copy of a closed cache (its WAL was checkpointed away when it was closed)."""
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{template}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, Path(f"{target}{suffix}"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory) -> Path:
+    """The `--demo` cache, built once per test session; tests get copies (`demo_db_path`)."""
     from papertui.demo import build_demo_cache
 
-    return build_demo_cache(tmp_path / "demo.db")
+    return build_demo_cache(tmp_path_factory.mktemp("demo-template") / "demo.db")
+
+
+@pytest.fixture
+def demo_db_path(tmp_path, demo_db_template):
+    return _copy_cache(demo_db_template, tmp_path / "demo.db")
+
+
+@pytest.fixture(scope="session")
+def cache_100k_template(tmp_path_factory) -> Path:
+    """100,000 papers over 250 days, 400 a day, each day written as one sync would write it.
+    Building it takes ~15 s, so it is built once per test session; use `cache_100k` for a copy."""
+    from datetime import date
+
+    from papertui.models import parse_items
+
+    db = tmp_path_factory.mktemp("cache-100k") / "big.db"
+    template = {"paper": {"id": "", "title": "", "upvotes": 0, "authors": [{"name": "A. Writer"}]}}
+    words = (
+        "diffusion transformer agent reasoning video retrieval benchmark vision robot memory"
+    ).split()
+    with Store(db) as store:
+        for day_index in range(250):
+            day = date.fromordinal(date(2024, 1, 1).toordinal() + day_index).isoformat()
+            raws = []
+            for i in range(400):
+                n = day_index * 400 + i
+                raw = json.loads(json.dumps(template))
+                raw["paper"].update(
+                    id=f"{2400 + day_index // 100}.{n:05d}",
+                    upvotes=n % 301,
+                    title=f"{words[n % 10]} {words[(n // 10) % 10]} paper {n}",
+                )
+                raws.append(raw)
+            parsed = parse_items(raws)
+            store.upsert(parsed.entries, day=day, record_day=True)
+        assert store.count() == 100_000
+    return db
+
+
+@pytest.fixture
+def cache_100k(tmp_path, cache_100k_template) -> Path:
+    """A private copy of the 100,000-paper cache: a test may write to it."""
+    return _copy_cache(cache_100k_template, tmp_path / "big.db")

@@ -387,15 +387,13 @@ def test_import_refuses_devices_and_fifos_without_hanging(run, tmp_path):
     def attempt(name, path):
         results[name] = run("import", str(path))
 
-    threads = [
-        threading.Thread(target=attempt, args=(n, p), daemon=True)
-        for n, p in (("fifo", fifo), ("zero", "/dev/zero"))
-    ]
-    for thread in threads:
+    # One at a time: CliRunner swaps sys.stdout/stderr for the whole process, so two invocations
+    # at once can lose each other's output. The thread only guards against a hang.
+    for name, path in (("fifo", fifo), ("zero", "/dev/zero")):
+        thread = threading.Thread(target=attempt, args=(name, path), daemon=True)
         thread.start()
-    for thread in threads:
         thread.join(timeout=20)
-    assert not any(t.is_alive() for t in threads), "import hung on a special file"
+        assert not thread.is_alive(), f"import hung on a special file ({name})"
     assert results["fifo"].exit_code == 1 and "named pipe (FIFO)" in results["fifo"].output
     assert "import - <" in results["fifo"].output
     assert results["zero"].exit_code == 1 and "is a device" in results["zero"].output

@@ -52,6 +52,7 @@ def test_special_characters_are_escaped():
     assert text.count("{") == text.count("}")
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80), st.lists(st.text(max_size=20), max_size=4))
 def test_any_title_gives_balanced_parseable_bibtex(title, authors):

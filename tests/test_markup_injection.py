@@ -17,7 +17,6 @@ from conftest import FAST_RETRY
 from fake_api import Fault
 from ui_helpers import make_app, run, settle, type_search
 
-from papertui.demo import build_demo_cache
 from papertui.ui.launch import create_app
 
 HOSTILE = [
@@ -31,8 +30,8 @@ HOSTILE = [
 
 
 @pytest.fixture
-def demo_db(tmp_path):
-    return build_demo_cache(tmp_path / "demo.db")
+def demo_db(demo_db_path):
+    return demo_db_path  # a copy of the demo cache, built once per session
 
 
 @pytest.fixture
@@ -60,6 +59,7 @@ def assert_literal(content, text: str) -> None:
         assert not getattr(style, "link", None), span
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_a_server_error_in_the_sync_toast_is_text(tmp_path, fake_api, fast_network, hostile):
     body = json.dumps({"error": hostile}).encode()
@@ -86,6 +86,7 @@ def test_a_server_error_in_the_sync_toast_is_text(tmp_path, fake_api, fast_netwo
     assert not (tmp_path / "notes.txt").exists()
 
 
+@pytest.mark.slow
 def test_a_search_error_in_the_border_is_text(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path)
@@ -101,6 +102,7 @@ def test_a_search_error_in_the_border_is_text(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_notifications_never_parse_markup(demo_db, tmp_path, hostile):
     async def scenario():
@@ -135,6 +137,7 @@ def test_a_hostile_theme_name_in_config_is_reported_as_text(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["[/]", "[@click=app.quit]", "ctrl+[b]"])
 def test_a_hostile_keymap_key_in_config_is_refused_not_fatal(demo_db, tmp_path, key):
     config = tmp_path / "config.toml"

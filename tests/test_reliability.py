@@ -116,6 +116,7 @@ def seed(db: Path) -> tuple[list[str], dict]:
 # ---- crash consistency ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigkill_during_sync_loses_nothing(tmp_path, busy_api):
     api, days = busy_api
     db = tmp_path / "crash.db"
@@ -165,6 +166,7 @@ def test_sigkill_during_sync_loses_nothing(tmp_path, busy_api):
 # ---- concurrency ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_syncs_and_a_reader_at_once_equal_a_sequential_run(tmp_path, busy_api):
     api, days = busy_api
     together, apart = tmp_path / "together.db", tmp_path / "apart.db"
@@ -208,6 +210,60 @@ def test_two_syncs_and_a_reader_at_once_equal_a_sequential_run(tmp_path, busy_ap
     with Store(apart) as store:
         store.set_state([ids[10]], read=True)
     assert snapshot(together) == snapshot(apart)
+
+
+def _open_together(index: int, paths: list[str], barrier, results) -> None:
+    """One process of the test below: at each round, open the round's new cache together with
+    the others and write to it."""
+    for path in paths:
+        try:
+            barrier.wait(60)
+            with Store(path) as store:
+                store.set_state([f"2501.{index:05d}"], read=True)
+            results.put((path, index, None))
+        except Exception as exc:  # reported to the test, which shows it
+            results.put((path, index, f"{type(exc).__name__}: {exc}"))
+
+
+def test_processes_opening_a_new_cache_at_once_all_succeed(tmp_path):
+    """The reader and a cron `papertui sync` on a new machine: several processes create the same
+    cache at the same moment. Each round a barrier releases 6 processes onto a path that does not
+    exist yet; every one opens it and writes, and the cache is migrated exactly once."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    workers, rounds = 6, 10
+    paths = [str(tmp_path / f"round{r}" / "papers.db") for r in range(rounds)]
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
+    procs = [
+        ctx.Process(target=_open_together, args=(i, paths, barrier, results))
+        for i in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+        outcomes = [results.get(timeout=120) for _ in range(workers * rounds)]
+    finally:
+        for proc in procs:
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+    errors = [f"round {paths.index(p)} process {i}: {e}" for p, i, e in outcomes if e]
+    assert not errors, "\n".join(errors)
+    for path in paths:
+        assert integrity(Path(path)) == "ok"
+        con = sqlite3.connect(path)
+        try:
+            assert con.execute("SELECT name FROM _sqlite_migrations").fetchall() == [
+                ("m001_initial",)
+            ]
+            assert con.execute("SELECT count(*) FROM user_state WHERE read = 1").fetchone() == (
+                workers,
+            )
+            assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        finally:
+            con.close()
 
 
 # ---- upgrades ---------------------------------------------------------------------------
@@ -267,6 +323,7 @@ def test_corrupt_pages_are_reported_not_hidden(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_not_sqlite_at_all(tmp_path):
     db = tmp_path / "notes.txt"
     db.write_text("my precious notes\n" * 100)
@@ -334,6 +391,7 @@ def test_read_only_directory(tmp_path):
         _mutable(folder)
 
 
+@pytest.mark.slow
 def test_full_disk_fails_the_day_and_keeps_what_was_stored(tmp_path, busy_api):
     api, days = busy_api
     db = tmp_path / "full.db"
@@ -373,6 +431,7 @@ def test_full_disk_fails_the_day_and_keeps_what_was_stored(tmp_path, busy_api):
 # ---- network faults, end to end -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_storm_of_faults_stores_every_good_day_and_reports_every_bad_one(tmp_path, busy_api):
     api, days = busy_api
     db = tmp_path / "storm.db"
@@ -422,6 +481,7 @@ def test_hf_api_against_a_server_that_hangs_up(tmp_path, busy_api):
     assert [r.day for r in summary.failed] == [days[0]]
 
 
+@pytest.mark.slow
 def test_import_from_stdin_pipes_and_devices_is_capped(tmp_path):
     """`import -` and `import /dev/stdin` read standard input whatever it is (a pipe, /dev/zero),
     never more than the cap (lowered here so the test does not need 512 MiB)."""

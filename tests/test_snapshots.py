@@ -5,22 +5,21 @@ from __future__ import annotations
 import pytest
 from ui_helpers import make_app, settle, type_search
 
-from papertui.demo import build_demo_cache
-
 
 @pytest.fixture
-def demo_app(tmp_path):
+def demo_app(tmp_path, demo_db_path):
     def factory(**config):
-        db = build_demo_cache(tmp_path / "demo.db")
-        return make_app(db, tmp_path, **config)
+        return make_app(demo_db_path, tmp_path, **config)
 
     return factory
 
 
+@pytest.mark.slow
 def test_main_view(snap_compare, demo_app):
     assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=settle)
 
 
+@pytest.mark.slow
 def test_search(snap_compare, demo_app):
     async def search(pilot):
         await settle(pilot)
@@ -31,6 +30,7 @@ def test_search(snap_compare, demo_app):
     assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=search)
 
 
+@pytest.mark.slow
 def test_help_screen(snap_compare, demo_app):
     async def help_screen(pilot):
         await settle(pilot)

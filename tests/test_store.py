@@ -306,6 +306,7 @@ def test_a_bulk_import_commits_in_batches_and_lets_other_writers_in(db_path, tmp
     assert marked == [1, 1, 1, 1]
 
 
+@pytest.mark.slow
 def test_a_concurrent_mark_gets_in_during_a_long_import(db_path, tmp_path, monkeypatch):
     """No tight timing: the other writer gives up after 2 s; the import, slowed here to 0.1 s a
     record, holds the write lock for 3 s in one transaction but for 0.5 s a batch."""
@@ -386,3 +387,70 @@ def test_a_flat_paper_answer_keeps_the_item_level_fields(store):
         7,
         "Item Org",
     )
+
+
+# ---- errors are told apart by SQLite's result code, not by their message text ----------------
+
+
+def _provoke(make) -> sqlite3.Error:
+    try:
+        make()
+    except sqlite3.Error as exc:
+        return exc
+    raise AssertionError("no error")
+
+
+def test_sqlite_errors_are_described_by_their_result_code(tmp_path):
+    from papertui.store import describe_sqlite_error
+
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    held = tmp_path / "held.db"
+    holder = sqlite3.connect(held, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+
+    def busy():
+        con = sqlite3.connect(held, timeout=0, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+
+    def read_only():
+        sqlite3.connect(f"file:{held}?mode=ro", uri=True).execute("CREATE TABLE u (x)")
+
+    def full():
+        con = sqlite3.connect(tmp_path / "full.db")
+        con.execute("PRAGMA max_page_count = 2")
+        con.execute("CREATE TABLE a (x)")
+        con.execute("INSERT INTO a VALUES (zeroblob(100000))")
+
+    def undecodable():
+        con = sqlite3.connect(":memory:")
+        con.execute("CREATE TABLE t (x TEXT)")
+        con.execute("INSERT INTO t VALUES (CAST(x'ff' AS TEXT))")
+        con.execute("SELECT x FROM t").fetchall()
+
+    cases = {
+        lambda: sqlite3.connect(junk).execute("SELECT * FROM sqlite_master"): (
+            "the cache at P is damaged or not a papertui database (file is not a database)"
+        ),
+        undecodable: (
+            "the cache at P is damaged or not a papertui database (unreadable text in a row)"
+        ),
+        read_only: "the cache at P is read-only: papertui cannot save changes there",
+        busy: "the cache at P is busy in another papertui process; try again",
+        full: "cannot write the cache at P: database or disk is full",
+        lambda: sqlite3.connect(tmp_path / "no" / "such" / "dir.db"): (
+            "cannot open the cache at P: check the path and its permissions"
+        ),
+        lambda: sqlite3.connect(":memory:").execute("SELECT nope"): (
+            "cache error at P: no such column: nope"
+        ),
+    }
+    try:
+        for make, expected in cases.items():
+            assert describe_sqlite_error(_provoke(make), "P") == expected
+    finally:
+        holder.close()
+    # Only the undecodable-text error lacks a SQLite code; a message alone decides nothing else.
+    assert "damaged" not in describe_sqlite_error(sqlite3.OperationalError("malformed"), "P")
+    assert "busy" not in describe_sqlite_error(sqlite3.OperationalError("database is locked"), "P")

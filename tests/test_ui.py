@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from ui_helpers import make_app, run, screen_text, settle, state, type_search
 
-from papertui.demo import build_demo_cache
 from papertui.ui.actions import ACTIONS
 
 
 @pytest.fixture
-def demo_db(tmp_path):
-    return build_demo_cache(tmp_path / "demo.db")
+def demo_db(demo_db_path):
+    return demo_db_path  # a copy of the demo cache, built once per session
 
 
 def test_opens_on_the_latest_day_with_status(demo_db, tmp_path):
@@ -29,6 +28,7 @@ def test_opens_on_the_latest_day_with_status(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_movement_keys(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path, default_view="all")
@@ -67,6 +67,7 @@ def test_movement_keys(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_enter_shows_and_marks_read_at_once(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path)
@@ -86,6 +87,7 @@ def test_enter_shows_and_marks_read_at_once(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_m_and_b_toggle_state_in_the_database(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path)
@@ -106,6 +108,7 @@ def test_m_and_b_toggle_state_in_the_database(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_unread_only_and_bookmarks_only(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path, default_view="all")
@@ -128,6 +131,7 @@ def test_unread_only_and_bookmarks_only(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_search_as_you_type_enter_and_escape(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path)
@@ -151,6 +155,7 @@ def test_search_as_you_type_enter_and_escape(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_a_bad_query_shows_in_the_bar_not_a_crash(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path)
@@ -173,6 +178,7 @@ def test_a_bad_query_shows_in_the_bar_not_a_crash(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_views_step_and_sort(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path)
@@ -245,6 +251,7 @@ def test_copy_link_with_pyperclip_and_osc52_fallback(demo_db, tmp_path, monkeypa
     run(scenario())
 
 
+@pytest.mark.slow
 def test_copy_menu(demo_db, tmp_path, monkeypatch):
     import pyperclip
 
@@ -279,6 +286,7 @@ def test_copy_menu(demo_db, tmp_path, monkeypatch):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_open_page_and_pdf(demo_db, tmp_path, monkeypatch):
     import webbrowser
 
@@ -306,6 +314,7 @@ def test_open_page_and_pdf(demo_db, tmp_path, monkeypatch):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_help_tab_and_quit(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path)
@@ -368,6 +377,7 @@ def test_command_palette_has_every_action(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_theme_choice_persists(demo_db, tmp_path):
     from papertui.config import load_config
 
@@ -383,6 +393,7 @@ def test_theme_choice_persists(demo_db, tmp_path):
     assert warning is None and config.theme == "nord"
 
 
+@pytest.mark.slow
 def test_the_reading_flow(demo_db, tmp_path, monkeypatch):
     """search -> open -> bookmark -> bookmarks only -> copy, checking the database at each step."""
     import pyperclip
@@ -418,6 +429,7 @@ def test_the_reading_flow(demo_db, tmp_path, monkeypatch):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_narrow_terminal_stacks_panes_and_reads_full_screen(demo_db, tmp_path):
     async def scenario():
         app = make_app(demo_db, tmp_path)

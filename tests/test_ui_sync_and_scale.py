@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import date
 
@@ -57,6 +56,7 @@ def test_first_run_syncs_and_shows_papers_as_they_arrive(tmp_path, fake_api, fas
         assert store.count() == 50
 
 
+@pytest.mark.slow
 def test_an_open_reader_syncs_again_on_its_own(tmp_path, fake_api, fast_network):
     async def scenario():
         app = make_app(
@@ -78,6 +78,7 @@ def test_an_open_reader_syncs_again_on_its_own(tmp_path, fake_api, fast_network)
     run(scenario())
 
 
+@pytest.mark.slow
 def test_sync_keeps_cursor_and_user_state(tmp_path, fake_api, fast_network):
     db = tmp_path / "c.db"
     with Store(db) as store:
@@ -98,6 +99,7 @@ def test_sync_keeps_cursor_and_user_state(tmp_path, fake_api, fast_network):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_no_network_is_an_offline_state_not_a_crash(tmp_path, demo_db_path, fast_network):
     async def scenario():
         app = make_app(demo_db_path, tmp_path, offline=False, api_url="http://127.0.0.1:9")
@@ -110,6 +112,7 @@ def test_no_network_is_an_offline_state_not_a_crash(tmp_path, demo_db_path, fast
     run(scenario())
 
 
+@pytest.mark.slow
 def test_a_failing_day_is_reported_and_the_reader_keeps_working(tmp_path, fake_api, fast_network):
     fake_api.fail("2026-05-18", *[Fault("status", status=503)] * 10)
 
@@ -124,6 +127,7 @@ def test_a_failing_day_is_reported_and_the_reader_keeps_working(tmp_path, fake_a
     run(scenario())
 
 
+@pytest.mark.slow
 def test_offline_mode_never_syncs(tmp_path, demo_db_path):
     async def scenario():
         app = make_app(demo_db_path, tmp_path, offline=True)
@@ -142,6 +146,7 @@ HOSTILE_TITLE = (
 )
 
 
+@pytest.mark.slow
 def test_hostile_titles_and_huge_abstracts_render_literally(tmp_path):
     db = tmp_path / "h.db"
     items = day_08()[:3]
@@ -190,27 +195,10 @@ def test_hostile_titles_and_huge_abstracts_render_literally(tmp_path):
     run(scenario())
 
 
-def test_100k_papers_list_opens_and_moves(tmp_path):
+@pytest.mark.slow
+def test_100k_papers_list_opens_and_moves(tmp_path, cache_100k):
     """A smoke test at 100,000 papers: the list opens, jumps and searches (no timing asserted)."""
-    db = tmp_path / "big.db"
-    template = {"paper": {"id": "", "title": "", "upvotes": 0, "authors": [{"name": "A. Writer"}]}}
-    words = "diffusion transformer agent reasoning video retrieval benchmark vision robot memory".split()
-    with Store(db) as store:
-        for day_index in range(250):
-            day = date.fromordinal(date(2024, 1, 1).toordinal() + day_index).isoformat()
-            raws = []
-            for i in range(400):
-                n = day_index * 400 + i
-                raw = json.loads(json.dumps(template))
-                raw["paper"].update(
-                    id=f"{2400 + day_index // 100}.{n:05d}",
-                    upvotes=n % 301,
-                    title=f"{words[n % 10]} {words[(n // 10) % 10]} paper {n}",
-                )
-                raws.append(raw)
-            parsed = parse_items(raws)
-            store.upsert(parsed.entries, day=day, record_day=True)
-        assert store.count() == 100_000
+    db = cache_100k
 
     async def scenario():
         started = time.monotonic()
