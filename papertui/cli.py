@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +16,13 @@ from . import __version__
 from .config import load_config
 from .errors import NotARegularFile, PapertuiError
 from .export import FORMATS, full_dict, summary_dict
-from .models import ARXIV_ID
+from .files import write_atomically
+from .links import paper_id_from
 from .paths import default_db_path
 from .service import NotCached, Offline, Service, SyncRequest
-from .store import SORTS
 from .sync import parse_day
 from .text import safe_json
+from .views import SORT_ORDER
 
 EXIT_FAILED = 1
 
@@ -185,34 +185,36 @@ def _first_ctrl_c_cancels(cancel: threading.Event):
 
 
 def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
+    """The sync, with a progress bar on a terminal."""
     if not sys.stderr.isatty():
         return service.sync(request, cancel=cancel)
-    bar = None
+    with contextlib.ExitStack() as stack:
+        bars: list = []
 
-    def planned(todo) -> None:
-        nonlocal bar
-        if todo:
-            bar = click.progressbar(
-                length=len(todo),
-                label="Syncing",
-                file=sys.stderr,
-                item_show_func=lambda r: str(r.day) if r else None,
-            )
-            bar.__enter__()
+        def planned(todo) -> None:
+            if todo:
+                bars.append(
+                    stack.enter_context(
+                        click.progressbar(
+                            length=len(todo),
+                            label="Syncing",
+                            file=sys.stderr,
+                            item_show_func=lambda r: str(r.day) if r else None,
+                        )
+                    )
+                )
 
-    try:
-        return service.sync(
-            request, on_plan=planned, on_day=lambda r: bar and bar.update(1, r), cancel=cancel
-        )
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        def day_done(result) -> None:
+            if bars:
+                bars[0].update(1, result)
+
+        return service.sync(request, on_plan=planned, on_day=day_done, cancel=cancel)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, type=click.UNPROCESSED)
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
-@click.option("--sort", type=click.Choice(list(SORTS)), default="upvotes", show_default=True)
+@click.option("--sort", type=click.Choice(list(SORT_ORDER)), default="upvotes", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option(
     "--remote",
@@ -247,13 +249,13 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
         click.echo(row_line(paper, width))
 
 
-def _paper_id(paper_id: str) -> str:
-    paper_id = paper_id.strip()
-    for prefix in ("https://huggingface.co/papers/", "https://arxiv.org/abs/", "arXiv:", "arxiv:"):
-        if paper_id.startswith(prefix):
-            paper_id = paper_id[len(prefix) :]
-    if not ARXIV_ID.match(paper_id):
-        raise PapertuiError(f"{paper_id[:60]!r} is not an arXiv id (like 2605.05242)")
+def _paper_id(text: str) -> str:
+    paper_id = paper_id_from(text)
+    if paper_id is None:
+        raise PapertuiError(
+            f"{text.strip()[:60]!r} is not an arXiv id or paper link "
+            "(like 2605.05242, 2605.05242v2 or https://arxiv.org/abs/2605.05242)"
+        )
     return paper_id
 
 
@@ -321,7 +323,7 @@ def mark(settings: Settings, paper_ids, action):
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: stdout).",
 )
-@click.option("--sort", type=click.Choice(list(SORTS)), default="date", show_default=True)
+@click.option("--sort", type=click.Choice(list(SORT_ORDER)), default="date", show_default=True)
 @click.pass_obj
 def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort):
     """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
@@ -340,15 +342,8 @@ def _write_atomically(path: Path, text: str) -> None:
     if not parent.is_dir():
         raise PapertuiError(f"cannot write {path}: no such directory {parent}")
     try:
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, text)
     except OSError as exc:
-        raise PapertuiError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise PapertuiError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 

@@ -1,19 +1,21 @@
 """User settings in `config.toml` (platform config dir): theme, keymap, default view, sync window.
 
 A broken or unreadable file never stops the app: defaults are used and the problem is reported.
+The file is the user's: papertui only ever changes the one `theme` key (tomlkit keeps comments,
+order and layout), and never writes over a file it could not read and validate.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Literal
 
-import tomli_w
+import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .errors import PapertuiError
+from .files import write_atomically
 from .paths import config_path
 
 
@@ -45,15 +47,27 @@ def load_config(path: Path | None = None) -> tuple[Config, str | None]:
         return Config(), f"config file {path} ignored: {where}: {first['msg']}"
 
 
-def save_config(config: Config, path: Path | None = None) -> None:
-    """Write atomically, so a crash mid-write never leaves a half file."""
+class ConfigNotSaved(PapertuiError):
+    """The config file could not be read or validated, so it was left as it is."""
+
+
+def save_theme(theme: str, path: Path | None = None) -> None:
+    """Set `theme` in the config file, keeping everything else in it as the user wrote it."""
     path = path or config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            tomli_w.dump(config.model_dump(), handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigNotSaved(
+            f"config file {path} could not be read ({exc}); left as it is"
+        ) from exc
+    try:
+        document = tomlkit.parse(text)
+        Config.model_validate(document.unwrap())
+    except (tomlkit.exceptions.ParseError, ValidationError) as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigNotSaved(f"config file {path} has an error ({first}); left as it is") from exc
+    document["theme"] = theme
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, tomlkit.dumps(document))

@@ -215,7 +215,7 @@ def install(client) -> int:
     for transport in [client._transport, *client._mounts.values()]:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if backend is not None and not isinstance(backend, GuardedBackend):
+        if pool is not None and backend is not None and not isinstance(backend, GuardedBackend):
             pool._network_backend = GuardedBackend(backend)
             installed += 1
     return installed

@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from .links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
-from .models import StoredPaper
-from .store import ListRow
+from .facts import paper_facts
+from .models import ListRow, StoredPaper
 from .text import clean, strip_controls
 
 
@@ -30,27 +29,18 @@ def paper_text(paper: StoredPaper, width: int | None = None) -> str:
     width = min(width or shutil.get_terminal_size((100, 24)).columns, 100)
     wrap = textwrap.TextWrapper(width=width)
     lines = [*wrap.wrap(clean(paper.title)), ""]
-    if paper.authors:
-        lines += textwrap.wrap(
-            "Authors: " + ", ".join(paper.authors), width, subsequent_indent="  "
-        )
-    if paper.organization:
-        lines.append(f"Organization: {clean(paper.organization)}")
     lines.append(
-        f"arXiv: {paper.id}   Published: {(paper.published_at or '?')[:10]}   "
-        f"Daily Papers: {paper.day or '?'}"
-    )
-    lines.append(
-        f"Upvotes: {paper.upvotes}   Comments: {paper.num_comments}   "
         f"Read: {'yes' if paper.read else 'no'}   Bookmarked: {'yes' if paper.bookmarked else 'no'}"
     )
-    lines.append(f"Hugging Face: {hf_url(paper.id)}")
-    lines.append(f"arXiv: {arxiv_abs_url(paper.id)}   PDF: {arxiv_pdf_url(paper.id)}")
-    if repo := safe_url(paper.github_repo):
-        stars = f" ({paper.github_stars} stars)" if paper.github_stars is not None else ""
-        lines.append(f"GitHub: {repo}{stars}")
-    if page := safe_url(paper.project_page):
-        lines.append(f"Project page: {page}")
+    facts = paper_facts(paper)
+    width_label = max(len(f.label) for f in facts) + 2
+    for fact in facts:
+        lines += textwrap.wrap(
+            f"{fact.label + ':':<{width_label}}{fact.value}",
+            width,
+            subsequent_indent=" " * width_label,
+            break_long_words=not fact.link,
+        )
     if paper.ai_summary:
         lines += ["", *wrap.wrap("AI summary: " + clean(paper.ai_summary))]
     if paper.ai_keywords:

@@ -11,6 +11,7 @@ for the user, never another exception.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 from dataclasses import dataclass
@@ -181,8 +182,7 @@ def _bound(value: str, first: bool) -> str:
             year, month = int(m[1]), int(m[2])
             if first:
                 return date(year, month, 1).isoformat()
-            nxt = date(year + month // 12, month % 12 + 1, 1)
-            return date.fromordinal(nxt.toordinal() - 1).isoformat()
+            return date(year, month, calendar.monthrange(year, month)[1]).isoformat()
         if m := _YEAR.match(value):
             return f"{int(m[1]):04d}-01-01" if first else f"{int(m[1]):04d}-12-31"
     except ValueError:

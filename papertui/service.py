@@ -231,8 +231,8 @@ class Service:
         self,
         request: SyncRequest,
         *,
-        on_day: Callable[[syncing.DayResult], None] | None = None,
-        on_plan: Callable[[list[date]], None] | None = None,
+        on_day: Callable[[syncing.DayResult], object] | None = None,
+        on_plan: Callable[[list[date]], object] | None = None,
         cancel: threading.Event | None = None,
         budget: float | None = None,
     ) -> syncing.SyncSummary:

@@ -8,6 +8,7 @@ A sync has a time budget and can be cancelled (`sync_days(..., budget=, cancel=)
 
 from __future__ import annotations
 
+import calendar
 import queue
 import re
 import threading
@@ -15,11 +16,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from .errors import PapertuiError, Unreachable
 from .hf_api import HfApi
+from .models import DayRecord
 from .netguard import CANCELLED, Cancelled, Stop
-from .store import DayRecord, Store, prepare_rows
+from .store import Store, prepare_rows
 
 ARCHIVE_START = date(2023, 5, 4)
 DEFAULT_DAYS = 7
@@ -127,8 +130,8 @@ def month_days(text: str) -> list[date]:
         first = date(int(match[1]), int(match[2]), 1)
     except ValueError:
         raise SyncRequestError(f"bad month {text[:40]!r}: use YYYY-MM, e.g. 2026-05") from None
-    nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return [first + timedelta(days=i) for i in range((nxt - first).days)]
+    length = calendar.monthrange(first.year, first.month)[1]
+    return [first + timedelta(days=i) for i in range(length)]
 
 
 def span(start: date, end: date) -> list[date]:
@@ -186,7 +189,7 @@ def sync_days(
     api: HfApi,
     days: list[date],
     *,
-    on_day: Callable[[DayResult], None] | None = None,
+    on_day: Callable[[DayResult], object] | None = None,
     parallel: int = PARALLEL_DAYS,
     budget: float | None = None,
     cancel: threading.Event | None = None,
@@ -203,7 +206,8 @@ def sync_days(
     if not days:
         return summary
     seconds = default_budget(len(days)) if budget is None else budget
-    stop = Stop(cancel=cancel, until=time.monotonic() + seconds, budget=seconds)
+    until = time.monotonic() + seconds
+    stop = Stop(cancel=cancel, until=until, budget=seconds)
     todo: queue.SimpleQueue[date] = queue.SimpleQueue()
     for day in days:
         todo.put(day)
@@ -229,7 +233,7 @@ def sync_days(
     for thread in threads:
         thread.start()
     pending = set(days)
-    while pending and not stop.cancelled and time.monotonic() < stop.until + GRACE:
+    while pending and not stop.cancelled and time.monotonic() < until + GRACE:
         try:
             day, outcome = done.get(timeout=POLL)
         except queue.Empty:
@@ -239,7 +243,7 @@ def sync_days(
         try:
             if isinstance(outcome, Exception):
                 raise outcome
-            rows, skipped = outcome  # type: ignore[misc]
+            rows, skipped = cast(tuple[list[dict], int], outcome)
             stats = store.write_rows(rows, day=day.isoformat(), skipped=skipped)
             result.count, result.skipped = len(rows), skipped
             result.new, result.updated = stats.new, stats.updated
@@ -263,7 +267,7 @@ def sync_days(
 
 
 def _report(
-    summary: SyncSummary, result: DayResult, on_day: Callable[[DayResult], None] | None
+    summary: SyncSummary, result: DayResult, on_day: Callable[[DayResult], object] | None
 ) -> None:
     summary.results.append(result)
     if on_day:

@@ -6,12 +6,14 @@ where the view, the unread/bookmark toggles and the search text become a single 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from .query import EVERYTHING, Is, Query, all_of, day_range, parse_query
 
+T = TypeVar("T")
 ViewKind = Literal["day", "week", "month", "all"]
 VIEW_KINDS: tuple[ViewKind, ...] = ("day", "week", "month", "all")
 SORT_ORDER = ("upvotes", "date", "title")
@@ -34,10 +36,7 @@ class View:
             monday = self.anchor - timedelta(days=self.anchor.weekday())  # date.min is a Monday
             return monday, monday + timedelta(days=min(6, (date.max - monday).days))
         first = self.anchor.replace(day=1)
-        if first.year == date.max.year and first.month == 12:
-            return first, date.max
-        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return first, nxt - timedelta(days=1)
+        return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
     def label(self) -> str:
         if self.kind == "all":
@@ -54,9 +53,9 @@ class View:
 
     def can_step(self, direction: int) -> bool:
         """Whether `step(direction)` moves: not past the first or last day a date can hold."""
-        if self.kind in ("all", "day") or self.anchor is None:
-            return False
         start, end = self.bounds()
+        if self.kind in ("all", "day") or start is None or end is None:
+            return False
         return start > date.min if direction < 0 else end < date.max
 
     def step(self, direction: int) -> View:
@@ -65,15 +64,15 @@ class View:
         Total: at the edge of the calendar (year 1 or 9999, only reachable from a bad day in an
         old cache) the view stays put; `can_step` tells beforehand.
         """
-        if not self.can_step(direction):
-            return self
         start, end = self.bounds()
+        if not self.can_step(direction) or start is None or end is None:
+            return self
         if direction < 0:
             return replace(self, anchor=start - timedelta(days=1))
         return replace(self, anchor=end + timedelta(days=1))
 
 
-def next_in(values: tuple, current) -> object:
+def next_in(values: tuple[T, ...], current: T) -> T:
     return values[(values.index(current) + 1) % len(values)]
 
 

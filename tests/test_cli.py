@@ -426,3 +426,33 @@ def test_another_programs_database_is_refused_untouched(run, db_path):
         assert result.exit_code == 1 and "is not a papertui cache" in result.output, args
     assert db_path.read_bytes() == before and db_path.stat().st_mtime_ns == mtime
     assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "2605.05242v2",
+        "arXiv:2605.05242v1",
+        "https://arxiv.org/abs/2605.05242v2",
+        "arxiv.org/pdf/2605.05242",
+        "https://arxiv.org/pdf/2605.05242v3.pdf",
+        "www.arxiv.org/html/2605.05242v1",
+        "huggingface.co/papers/2605.05242",
+    ],
+)
+def test_every_common_form_of_an_id_finds_the_cached_paper(synced, fake_api, form):
+    fake_api.requests.clear()
+    shown = synced("--offline", "show", form)
+    assert shown.exit_code == 0, shown.output
+    assert "Beyond Semantic Similarity" in shown.output
+    marked = synced("mark", form, "--read")
+    assert marked.exit_code == 0 and "Marked 1 paper read." in marked.output
+    assert fake_api.requests == []
+
+
+@pytest.mark.parametrize(
+    "text", ["https://evil.example/papers/2605.05242", "../../etc/passwd", "arxiv.org/abs/"]
+)
+def test_other_links_are_not_ids(run, text):
+    result = run("--offline", "show", text)
+    assert result.exit_code == 1 and "is not an arXiv id or paper link" in result.output

@@ -21,3 +21,18 @@ def test_ruff_check_is_clean():
         text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("mypy") is None, reason="mypy comes with the test extras"
+)
+def test_mypy_is_clean():
+    """The package type-checks (settings in pyproject.toml: untyped bodies checked too)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

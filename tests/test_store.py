@@ -6,8 +6,8 @@ from conftest import day_08, latest_by_day, old_schema
 from papertui.errors import StoreError
 from papertui.models import parse_items
 from papertui.query import parse_query
-from papertui.schema import migrations
 from papertui.store import Store
+from papertui.store.schema import migrations
 
 
 def put_day(store, day, items, **kw):
@@ -135,7 +135,7 @@ def test_failed_write_leaves_day_untouched(store, monkeypatch):
     items = day_08()
     items[0]["paper"]["upvotes"] = 5000
     parsed = parse_items(items)
-    import papertui.store as store_mod
+    import papertui.store.cache as store_mod
 
     real = store_mod._UPSERT_SQL
     monkeypatch.setattr(
@@ -277,7 +277,7 @@ def _import_records(count: int) -> list[dict]:
 def test_a_bulk_import_commits_in_batches_and_lets_other_writers_in(db_path, tmp_path, monkeypatch):
     import json
 
-    import papertui.store as store_mod
+    import papertui.store.cache as store_mod
     from papertui.export import read_import_file
 
     monkeypatch.setattr(store_mod, "BATCH_ROWS", 40)
@@ -314,7 +314,7 @@ def test_a_concurrent_mark_gets_in_during_a_long_import(db_path, tmp_path, monke
     import threading
     import time
 
-    import papertui.store as store_mod
+    import papertui.store.cache as store_mod
     from papertui.export import read_import_file
 
     monkeypatch.setattr(store_mod, "BATCH_ROWS", 5)

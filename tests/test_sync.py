@@ -5,7 +5,7 @@ from conftest import day_08
 from fake_api import Fault
 
 from papertui import sync
-from papertui.store import DayRecord
+from papertui.models import DayRecord
 
 
 def test_sync_range_stores_each_day(store, client, fake_api):

@@ -481,6 +481,9 @@ def test_broken_config_is_reported_and_ignored(demo_db, tmp_path):
             await settle(pilot)
             assert any("ignored" in n.message for n in app._notifications)
             assert app.paper_list.total == 10  # defaults in force
+            app.theme = "nord"  # picking a theme must not replace the user's broken file
+            await settle(pilot)
+            assert any("Theme not saved" in n.message for n in app._notifications)
 
     run(scenario())
     assert config.read_text().endswith("[keymap\n")  # left as the user wrote it

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 Scope = Literal["app", "list", "detail", "search", "help", "copy"]
@@ -224,7 +224,7 @@ ACTIONS: tuple[KeyAction, ...] = (
 BY_ID: dict[str, KeyAction] = {a.id: a for a in ACTIONS}
 
 
-def bindings(scope: Scope) -> list[Binding]:
+def bindings(scope: Scope) -> list[BindingType]:
     """The Textual bindings of one scope (a widget's `BINDINGS`), generated from the table."""
     return [
         Binding(

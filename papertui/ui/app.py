@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..config import Config, save_config
+from ..config import Config, save_theme
 from ..errors import PapertuiError
 from ..models import ListRow
 from ..query import Query
@@ -446,7 +446,8 @@ class PapertuiApp(App):
             else:
                 self._show_view(View("day", day))
 
-        self.background(lambda: self.service.adjacent_day(view.anchor, direction), arrive)
+        anchor = view.anchor
+        self.background(lambda: self.service.adjacent_day(anchor, direction), arrive)
 
     def _show_view(self, view: View) -> None:
         wanted = replace(self.rq, view=view)
@@ -462,6 +463,12 @@ class PapertuiApp(App):
 
     def action_sync(self) -> None:
         self.syncer.start()
+
+    def run_sync_worker(self, work: Callable[[], None]) -> None:
+        """A thread worker, cancelled when the reader quits (see `SyncController._work`)."""
+        self.run_worker(
+            work, thread=True, group="sync", exclusive=True, exit_on_error=False, name="sync"
+        )
 
     def on_sync_planned(self, message: SyncPlanned) -> None:
         self.syncer.on_planned(message)
@@ -524,6 +531,6 @@ class PapertuiApp(App):
             return
         self.config = self.config.model_copy(update={"theme": theme.name})
         try:
-            save_config(self.config, self.config_path)
-        except OSError as exc:
-            self.notify(f"Theme not saved: {exc}", severity="warning")
+            save_theme(theme.name, self.config_path)
+        except (OSError, PapertuiError) as exc:
+            self.notify(f"Theme not saved: {exc}", severity="warning", timeout=8)

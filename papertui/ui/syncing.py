@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from ..config import Config
 from ..errors import PapertuiError
@@ -37,7 +37,7 @@ class SyncHost(Protocol):
 
     def post_message(self, message: Any) -> bool: ...
 
-    def run_worker(self, work: Callable[[], Any], **options: Any) -> Worker[Any]: ...
+    def run_sync_worker(self, work: Callable[[], None]) -> None: ...
 
     def refresh_list(self, keep_current: bool = True) -> None: ...
 
@@ -71,14 +71,7 @@ class SyncController:
         self.planned = self.done = 0
         host.sync_state = SyncState(True, "⟳ checking for new papers…")
         days = host.config.sync_days
-        host.run_worker(
-            lambda: self._work(days),
-            thread=True,
-            group="sync",
-            exclusive=True,
-            exit_on_error=False,
-            name="sync",
-        )
+        host.run_sync_worker(lambda: self._work(days))
 
     def auto(self) -> None:
         """The periodic sync: silent when one is already running."""

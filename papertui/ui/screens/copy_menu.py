@@ -46,7 +46,7 @@ class CopyMenu(ModalScreen[tuple[str, str] | None]):
                 return
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        _, label, text = self.choices[int(event.option.id)]
+        _, label, text = self.choices[int(event.option.id or 0)]
         self.dismiss((label, text))
 
     def action_dismiss_none(self) -> None:

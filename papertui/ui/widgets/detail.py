@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from ...links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
+from ...facts import paper_facts
 from ...models import StoredPaper
 from ...text import strip_controls
 from ..actions import bindings
@@ -87,23 +87,10 @@ class PaperDetail(VerticalScroll, can_focus=True):
         fields.add_column(style=label, no_wrap=True)
         fields.add_column()
 
-        def field(name: str, value: str | None, style=None) -> None:
-            if value:
-                fields.add_row(Text(name), Text(_literal(value), style=style or ""))
-
-        field("Authors", ", ".join(paper.authors) or None)
-        field("Organization", paper.organization)
-        field("arXiv", paper.id)
-        field("Published", (paper.published_at or "")[:10] or None)
-        field("Daily Papers", paper.day)
-        field("Upvotes", f"{paper.upvotes}   Comments: {paper.num_comments}")
-        if repo := safe_url(paper.github_repo):
-            stars = f"  ({paper.github_stars} ★)" if paper.github_stars is not None else ""
-            field("GitHub", repo + stars, link)
-        field("Project page", safe_url(paper.project_page), link)
-        field("Hugging Face", hf_url(paper.id), link)
-        field("Abstract", arxiv_abs_url(paper.id), link)
-        field("PDF", arxiv_pdf_url(paper.id), link)
+        for fact in paper_facts(paper):
+            fields.add_row(
+                Text(fact.label), Text(_literal(fact.value), style=link if fact.link else "")
+            )
 
         tail = Text()
         if paper.ai_summary:

@@ -1,31 +1,25 @@
 """The SQLite cache: paper data, day lists, sync records and the reader's own state.
 
-Only this module speaks SQL. Every public method turns sqlite3 errors into `StoreError` with a
-message a user can act on. Writes run in `BEGIN IMMEDIATE` transactions so two processes on one
-cache queue behind the busy timeout instead of failing with "database is locked".
+Every public method turns sqlite3 errors into `StoreError` with a message a user can act on.
+Writes run in `BEGIN IMMEDIATE` transactions so two processes on one cache queue behind the busy
+timeout instead of failing with "database is locked".
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import os
 import sqlite3
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from .errors import StoreError
-from .models import (
+from ..errors import StoreError
+from ..models import (
     DayRecord,
     Fetched,
     ImportRecord,
@@ -35,10 +29,21 @@ from .models import (
     UpsertStats,
     UserState,
     latest_day_allowed,
-    paper_columns,
 )
-from .query import EVERYTHING, And, Days, Is, Not, Or, Query, Upvotes, Words
+from ..query import EVERYTHING, Query
+from .errors import describe_sqlite_error, is_busy, wrap_errors
+from .rows import (
+    in_chunks,
+    load_raw,
+    prepare_row,
+    prepare_rows,
+    read_user_state,
+    state_columns,
+    stored_paper,
+    utc_now,
+)
 from .schema import MIGRATION_NAMES, migrations
+from .search import SORTS, compile_query
 
 BUSY_TIMEOUT_MS = 30_000
 # Bulk writes commit in batches so another process's write (a key press, `papertui mark`) waits
@@ -49,66 +54,6 @@ BATCH_ROWS = 2_000
 BATCH_SECONDS = 0.5
 BATCH_PAUSE = 0.15
 CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory at 100k papers
-# Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
-SORTS = {
-    "upvotes": "p.upvotes DESC, p.day DESC, p.id DESC",
-    "date": "p.day DESC, p.upvotes DESC, p.id DESC",
-    "title": "p.title COLLATE NOCASE, p.id",
-}
-_JSON_COLUMNS = ("authors", "ai_keywords")
-_PAPER_COLUMNS = (
-    "id title abstract authors organization published_at submitted_at day upvotes num_comments "
-    "github_repo github_stars project_page ai_summary ai_keywords thumbnail"
-).split()
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _wrap_errors(method):
-    @functools.wraps(method)
-    def wrapper(self: Store, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise StoreError(describe_sqlite_error(exc, self.path)) from exc
-
-    return wrapper
-
-
-def describe_sqlite_error(exc: sqlite3.Error, path: Path | str) -> str:
-    """A message a user can act on, chosen by SQLite's result code (its primary part)."""
-    code = _primary_code(exc)
-    text = str(exc)
-    # Python's own error for bytes that are not UTF-8 in a text column carries no SQLite code (and
-    # quotes the bytes): the one error recognised by its text.
-    unreadable = code is None and text.startswith("Could not decode")
-    if unreadable:
-        text = "unreadable text in a row"
-    text = text.splitlines()[0][:200] if text else type(exc).__name__
-    if unreadable or code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
-        return f"the cache at {path} is damaged or not a papertui database ({text})"
-    if code == sqlite3.SQLITE_READONLY:
-        return f"the cache at {path} is read-only: papertui cannot save changes there"
-    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return f"the cache at {path} is busy in another papertui process; try again"
-    if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
-        return f"cannot write the cache at {path}: {text}"
-    if code == sqlite3.SQLITE_CANTOPEN:
-        return f"cannot open the cache at {path}: check the path and its permissions"
-    return f"cache error at {path}: {text}"
-
-
-def _primary_code(exc: sqlite3.Error) -> int | None:
-    """SQLite's primary result code (SQLITE_BUSY for SQLITE_BUSY_SNAPSHOT and so on); None for
-    errors raised by Python's sqlite3 module itself."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return None if code is None else code & 0xFF
-
-
-def _is_busy(exc: sqlite3.Error) -> bool:
-    return _primary_code(exc) == sqlite3.SQLITE_BUSY
 
 
 class Store:
@@ -189,7 +134,7 @@ class Store:
                 mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 break
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() >= deadline:
+                if not is_busy(exc) or time.monotonic() >= deadline:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, 0.1)
@@ -252,7 +197,7 @@ class Store:
 
     # ---- paper data -------------------------------------------------------------------
 
-    @_wrap_errors
+    @wrap_errors
     def upsert(
         self,
         entries: Sequence[Fetched],
@@ -270,7 +215,7 @@ class Store:
         rows = prepare_rows(entries, day=day, origin=origin)
         return self.write_rows(rows, day=day if record_day else None, skipped=skipped)
 
-    @_wrap_errors
+    @wrap_errors
     def write_rows(
         self, rows: list[dict], *, day: str | None = None, skipped: int = 0
     ) -> UpsertStats:
@@ -297,7 +242,7 @@ class Store:
     def _classify(conn: sqlite3.Connection, rows: list[dict]) -> UpsertStats:
         """Count rows as new, updated or unchanged against the digests already stored."""
         known = dict(
-            _in_chunks(
+            in_chunks(
                 conn, "SELECT id, digest FROM papers WHERE id IN ({})", [r["id"] for r in rows]
             )
         )
@@ -311,31 +256,31 @@ class Store:
                 stats.unchanged += 1
         return stats
 
-    @_wrap_errors
+    @wrap_errors
     def paper(self, paper_id: str) -> StoredPaper | None:
         rows = self._rows(
             f"SELECT {_SELECT_FULL} FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id "
             "WHERE p.id = ?",
             (paper_id,),
         )
-        return _stored(rows[0]) if rows else None
+        return stored_paper(rows[0]) if rows else None
 
     def raw(self, paper_id: str) -> dict | None:
         return self.raws([paper_id]).get(paper_id)
 
-    @_wrap_errors
+    @wrap_errors
     def raws(self, paper_ids: Sequence[str]) -> dict[str, dict]:
         with self._lock:
-            rows = _in_chunks(
+            rows = in_chunks(
                 self.conn, "SELECT id, raw FROM papers WHERE id IN ({})", list(paper_ids)
             )
-            return {paper_id: _load_raw(raw) for paper_id, raw in rows if raw}
+            return {paper_id: load_raw(raw) for paper_id, raw in rows if raw}
 
-    @_wrap_errors
+    @wrap_errors
     def has_paper(self, paper_id: str) -> bool:
         return bool(self._rows("SELECT 1 AS x FROM papers WHERE id = ?", (paper_id,)))
 
-    @_wrap_errors
+    @wrap_errors
     def count(self, query: Query = EVERYTHING) -> int:
         where = compile_query(query)
         if where.match is not None:  # one full-text match: count in the index itself
@@ -345,7 +290,7 @@ class Store:
         sql = f"SELECT count(*) AS n FROM papers p {join} WHERE {where.sql}"
         return self._rows(sql, where.params)[0]["n"]
 
-    @_wrap_errors
+    @wrap_errors
     def list_rows(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int = 100, offset: int = 0
     ) -> list[ListRow]:
@@ -370,7 +315,7 @@ class Store:
             for r in rows
         ]
 
-    @_wrap_errors
+    @wrap_errors
     def papers(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
@@ -380,13 +325,13 @@ class Store:
             f"ORDER BY {SORTS[sort]} LIMIT ?"
         )
         rows = self._rows(sql, (*where.params, -1 if limit is None else limit))
-        return [_stored(r) for r in rows]
+        return [stored_paper(r) for r in rows]
 
-    @_wrap_errors
+    @wrap_errors
     def unread_count(self, query: Query = EVERYTHING) -> int:
         return self.counts(query)[1]
 
-    @_wrap_errors
+    @wrap_errors
     def counts(self, query: Query = EVERYTHING) -> tuple[int, int]:
         """(papers, unread papers) matching, in one pass over the matches."""
         where = compile_query(query)
@@ -397,7 +342,7 @@ class Store:
         row = self._rows(sql, where.params)[0]
         return row["n"], row["unread"]
 
-    @_wrap_errors
+    @wrap_errors
     def latest_day(self) -> str | None:
         """The newest day with papers, not counting impossible future days an old cache may hold
         (this papertui refuses them on the way in) unless there is nothing else."""
@@ -407,7 +352,7 @@ class Store:
         )[0]["day"]
         return sane or self._rows("SELECT max(day) AS day FROM papers")[0]["day"]
 
-    @_wrap_errors
+    @wrap_errors
     def adjacent_day(self, day: str, direction: int) -> str | None:
         """The nearest day with papers before (-1) or after (+1) `day`: one index lookup."""
         if direction < 0:
@@ -416,7 +361,7 @@ class Store:
             sql = "SELECT min(day) AS day FROM papers WHERE day > ?"
         return self._rows(sql, (day,))[0]["day"]
 
-    @_wrap_errors
+    @wrap_errors
     def day_records(self) -> dict[str, DayRecord]:
         rows = self._rows("SELECT day, fetched_at, count, skipped, complete FROM days")
         return {
@@ -428,7 +373,7 @@ class Store:
 
     # ---- user state -------------------------------------------------------------------
 
-    @_wrap_errors
+    @wrap_errors
     def set_state(
         self, paper_ids: Iterable[str], *, read: bool | None = None, bookmarked: bool | None = None
     ) -> int:
@@ -462,15 +407,15 @@ class Store:
                     )
         return len(ids)
 
-    @_wrap_errors
+    @wrap_errors
     def user_states(self) -> dict[str, UserState]:
         rows = self._rows(
             "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at "
             "FROM user_state"
         )
-        return {r.pop("paper_id"): _user_state(r) for r in rows}
+        return {r.pop("paper_id"): read_user_state(r) for r in rows}
 
-    @_wrap_errors
+    @wrap_errors
     def import_records(
         self,
         records: Sequence[ImportRecord],
@@ -487,7 +432,7 @@ class Store:
         now = utc_now()
         rows = []
         for record in records:
-            row = _row(record.fetched, record.day, Origin.IMPORT, now)
+            row = prepare_row(record.fetched, record.day, Origin.IMPORT, now)
             row["now"] = record.updated_at or now
             rows.append(row)
         stats = UpsertStats()
@@ -534,7 +479,7 @@ class Store:
                 (record.day, row["id"], row["upvotes"]),
             )
         if record.user:
-            conn.execute(_IMPORT_STATE_SQL, _state_columns(row["id"], record.user))
+            conn.execute(_IMPORT_STATE_SQL, state_columns(row["id"], record.user))
 
 
 _JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"
@@ -588,55 +533,6 @@ WHERE excluded.updated_at > user_state.updated_at
 """
 
 
-def _row(entry: Fetched, day: str | None, origin: Origin, now: str) -> dict:
-    item, raw = entry.item, entry.raw
-    columns = paper_columns(item)
-    if day is None:  # no day was asked for: the item's own submission day, if it says
-        found = origin.own_day(item)
-        day = found.isoformat() if found else None
-    columns["day"] = day
-    if origin.flat:
-        columns["num_comments"] = item.numComments
-    for name in _JSON_COLUMNS:
-        columns[name] = json.dumps(columns[name], ensure_ascii=False)
-    raw_text = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    raw_blob = zlib.compress(raw_text.encode(), 1)
-    digest_source = json.dumps([columns[c] for c in _PAPER_COLUMNS], ensure_ascii=False)
-    columns.update(
-        raw=raw_blob,
-        digest=hashlib.sha1((digest_source + raw_text).encode()).hexdigest(),
-        now=now,
-        flat=int(origin.flat),
-    )
-    return columns
-
-
-def _state_columns(paper_id: str, state: UserState) -> dict[str, Any]:
-    return {
-        **state.model_dump(),
-        "paper_id": paper_id,
-        "read": int(state.read),
-        "bookmarked": int(state.bookmarked),
-        "tags": json.dumps(state.tags, ensure_ascii=False),
-        "updated_at": state.updated_at or utc_now(),
-    }
-
-
-def _user_state(row: dict[str, Any]) -> UserState:
-    try:
-        tags = json.loads(row.get("tags") or "[]")
-    except ValueError:
-        tags = []
-    return UserState.model_validate(
-        {
-            **row,
-            "read": bool(row["read"]),
-            "bookmarked": bool(row["bookmarked"]),
-            "tags": [str(t) for t in tags] if isinstance(tags, list) else [],
-        }
-    )
-
-
 def _create_private(path: Path) -> None:
     """Create the cache's missing folders (0700) and the file itself (0600) before SQLite does, so
     a new cache is readable by its owner only, like a mail or password store; SQLite gives the
@@ -656,142 +552,3 @@ def _create_private(path: Path) -> None:
     except FileExistsError:
         return
     os.close(fd)
-
-
-def prepare_rows(
-    entries: Sequence[Fetched], *, day: str | None, origin: Origin = Origin.DAILY
-) -> list[dict]:
-    """The columns to write for each item: pure CPU work (cleaning, JSON, zlib, hashing), kept out
-    of the write transaction so sync can do it in the fetching threads, in parallel."""
-    now = utc_now()
-    return [_row(entry, day, origin, now) for entry in entries]
-
-
-def _in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 500) -> list[tuple]:
-    """Run `sql` (with one `IN ({})`) over ids in chunks, under SQLite's parameter limit."""
-    found: list[tuple] = []
-    for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        found.extend(conn.execute(sql.format(",".join("?" * len(chunk))), chunk))
-    return found
-
-
-def _load_raw(value: bytes | str) -> dict:
-    """Raw item JSON is stored zlib-compressed (a quarter of the size); text is read too."""
-    if isinstance(value, bytes):
-        value = zlib.decompress(value).decode()
-    return json.loads(value)
-
-
-def _stored(row: dict) -> StoredPaper:
-    data = dict(row)
-    for name in (*_JSON_COLUMNS, "tags"):
-        try:
-            value = json.loads(data.get(name) or "[]")
-        except ValueError:
-            value = []
-        data[name] = [str(v) for v in value] if isinstance(value, list) else []
-    data["read"] = bool(data["read"])
-    data["bookmarked"] = bool(data["bookmarked"])
-    return StoredPaper.model_validate(data)
-
-
-# ---- the query language's syntax tree, compiled to SQL -------------------------------------
-
-
-@dataclass(frozen=True)
-class Where:
-    """An SQL condition over `papers p LEFT JOIN user_state u`, with its parameters.
-
-    `match` is set when the whole query is one full-text match: its count can then come straight
-    from the index (8 ms instead of 31 ms for a word in 90,000 of 100,000 papers).
-    """
-
-    sql: str
-    params: tuple = ()
-    match: str | None = None
-    uses_user: bool = False
-
-
-# The unary + keeps SQLite from driving the query off the match list: with it the plan walks
-# the sort index and probes the list, bounded by the cache size however many papers match
-# (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
-_FTS = "+p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
-_IS = {
-    "read": "COALESCE(u.read, 0) = 1",
-    "unread": "COALESCE(u.read, 0) = 0",
-    "bookmarked": "COALESCE(u.bookmarked, 0) = 1",
-}
-
-
-def fts_phrase(words: Words) -> str:
-    """An FTS5 phrase of the words (quoted: nothing in it is FTS5 syntax), column-filtered."""
-    phrase = '"' + " ".join(words.words) + '"' + ("*" if words.prefix else "")
-    return f"{words.field} : {phrase}" if words.field else phrase
-
-
-def compile_query(query: Query) -> Where:
-    """The SQL for a query. Top-level words and negated words become one FTS5 expression (one
-    index lookup); everything else is a condition of its own."""
-    terms = query.terms if isinstance(query, And) else (query,)
-    positive = [t for t in terms if isinstance(t, Words)]
-    negative = [t.term for t in terms if isinstance(t, Not) and isinstance(t.term, Words)]
-    rest = [
-        t
-        for t in terms
-        if not isinstance(t, Words) and not (isinstance(t, Not) and isinstance(t.term, Words))
-    ]
-    parts: list[Where] = []
-    match = None
-    if positive:
-        match = " AND ".join(fts_phrase(w) for w in positive) + "".join(
-            f" NOT {fts_phrase(w)}" for w in negative
-        )
-        parts.append(Where(_FTS, (match,)))
-    elif negative:
-        parts.append(Where(f"NOT ({_FTS})", (" OR ".join(fts_phrase(w) for w in negative),)))
-    parts.extend(_condition(t) for t in rest)
-    if not parts:
-        return Where("1")
-    combined = _join(parts, "AND")
-    only_match = match if len(parts) == 1 and positive else None
-    return Where(combined.sql, combined.params, only_match, combined.uses_user)
-
-
-def _join(parts: list[Where], op: str) -> Where:
-    if len(parts) == 1:
-        return parts[0]
-    return Where(
-        f" {op} ".join(f"({p.sql})" for p in parts),
-        tuple(v for p in parts for v in p.params),
-        uses_user=any(p.uses_user for p in parts),
-    )
-
-
-def _condition(query: Query) -> Where:
-    if isinstance(query, Words):
-        return Where(_FTS, (fts_phrase(query),))
-    if isinstance(query, Is):
-        return Where(_IS[query.state], uses_user=True)
-    if isinstance(query, Days):
-        bounds = [("p.day >= ?", query.start), ("p.day <= ?", query.end)]
-        kept = [(sql, v) for sql, v in bounds if v is not None]
-        return Where(" AND ".join(sql for sql, _ in kept) or "1", tuple(v for _, v in kept))
-    if isinstance(query, Upvotes):
-        if query.low is not None and query.high is not None:
-            return Where("p.upvotes BETWEEN ? AND ?", (query.low, query.high))
-        if query.low is not None:
-            return Where("p.upvotes >= ?", (query.low,))
-        if query.high is not None:
-            return Where("p.upvotes <= ?", (query.high,))
-        return Where("1")
-    if isinstance(query, Not):
-        inner = _condition(query.term)
-        return Where(f"NOT COALESCE(({inner.sql}), 0)", inner.params, uses_user=inner.uses_user)
-    if isinstance(query, And):
-        return compile_query(query) if query.terms else Where("1")
-    if isinstance(query, Or):
-        if not query.terms:
-            return Where("0")
-        return _join([_condition(t) for t in query.terms], "OR")
-    raise TypeError(f"not a query: {query!r}")  # pragma: no cover

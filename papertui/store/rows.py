@@ -1,0 +1,114 @@
+"""Between models and rows: the columns written for an item, and the models read back.
+
+Pure CPU work (cleaning, JSON, zlib, hashing), kept out of write transactions so sync can do it
+in its fetching threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from ..models import Fetched, Origin, StoredPaper, UserState, paper_columns
+
+_JSON_COLUMNS = ("authors", "ai_keywords")
+_PAPER_COLUMNS = (
+    "id title abstract authors organization published_at submitted_at day upvotes num_comments "
+    "github_repo github_stars project_page ai_summary ai_keywords thumbnail"
+).split()
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> dict:
+    item, raw = entry.item, entry.raw
+    columns = paper_columns(item)
+    if day is None:  # no day was asked for: the item's own submission day, if it says
+        found = origin.own_day(item)
+        day = found.isoformat() if found else None
+    columns["day"] = day
+    if origin.flat:
+        columns["num_comments"] = item.numComments
+    for name in _JSON_COLUMNS:
+        columns[name] = json.dumps(columns[name], ensure_ascii=False)
+    raw_text = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    raw_blob = zlib.compress(raw_text.encode(), 1)
+    digest_source = json.dumps([columns[c] for c in _PAPER_COLUMNS], ensure_ascii=False)
+    columns.update(
+        raw=raw_blob,
+        digest=hashlib.sha1((digest_source + raw_text).encode()).hexdigest(),
+        now=now,
+        flat=int(origin.flat),
+    )
+    return columns
+
+
+def state_columns(paper_id: str, state: UserState) -> dict[str, Any]:
+    return {
+        **state.model_dump(),
+        "paper_id": paper_id,
+        "read": int(state.read),
+        "bookmarked": int(state.bookmarked),
+        "tags": json.dumps(state.tags, ensure_ascii=False),
+        "updated_at": state.updated_at or utc_now(),
+    }
+
+
+def read_user_state(row: dict[str, Any]) -> UserState:
+    try:
+        tags = json.loads(row.get("tags") or "[]")
+    except ValueError:
+        tags = []
+    return UserState.model_validate(
+        {
+            **row,
+            "read": bool(row["read"]),
+            "bookmarked": bool(row["bookmarked"]),
+            "tags": [str(t) for t in tags] if isinstance(tags, list) else [],
+        }
+    )
+
+
+def prepare_rows(
+    entries: Sequence[Fetched], *, day: str | None, origin: Origin = Origin.DAILY
+) -> list[dict]:
+    """The columns to write for each item: pure CPU work (cleaning, JSON, zlib, hashing), kept out
+    of the write transaction so sync can do it in the fetching threads, in parallel."""
+    now = utc_now()
+    return [prepare_row(entry, day, origin, now) for entry in entries]
+
+
+def in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 500) -> list[tuple]:
+    """Run `sql` (with one `IN ({})`) over ids in chunks, under SQLite's parameter limit."""
+    found: list[tuple] = []
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        found.extend(conn.execute(sql.format(",".join("?" * len(chunk))), chunk))
+    return found
+
+
+def load_raw(value: bytes | str) -> dict:
+    """Raw item JSON is stored zlib-compressed (a quarter of the size); text is read too."""
+    if isinstance(value, bytes):
+        value = zlib.decompress(value).decode()
+    return json.loads(value)
+
+
+def stored_paper(row: dict) -> StoredPaper:
+    data = dict(row)
+    for name in (*_JSON_COLUMNS, "tags"):
+        try:
+            value = json.loads(data.get(name) or "[]")
+        except ValueError:
+            value = []
+        data[name] = [str(v) for v in value] if isinstance(value, list) else []
+    data["read"] = bool(data["read"])
+    data["bookmarked"] = bool(data["bookmarked"])
+    return StoredPaper.model_validate(data)

@@ -1,0 +1,55 @@
+"""config.toml is the user's file: picking a theme changes the `theme` key and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from papertui.config import ConfigNotSaved, load_config, save_theme
+
+USER_FILE = """\
+# my papertui settings
+theme = "textual-dark"   # the default
+sync_days = 14
+
+[keymap]
+# vim-ish
+"app.toggle_bookmark" = "x"
+"list.down" = "j,down,n"
+"""
+
+
+def test_picking_a_theme_keeps_comments_order_and_the_keymap(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(USER_FILE)
+    save_theme("nord", path)
+    text = path.read_text()
+    assert text == USER_FILE.replace('theme = "textual-dark"', 'theme = "nord"')
+    config, warning = load_config(path)
+    assert warning is None
+    assert config.theme == "nord" and config.sync_days == 14
+    assert config.keymap == {"app.toggle_bookmark": "x", "list.down": "j,down,n"}
+
+
+def test_a_theme_is_added_to_a_file_without_one_and_a_missing_file_is_created(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("# just a comment\nsync_days = 3\n")
+    save_theme("nord", path)
+    assert path.read_text().startswith("# just a comment\nsync_days = 3\n")
+    assert load_config(path)[0].theme == "nord"
+    fresh = tmp_path / "new" / "config.toml"
+    save_theme("gruvbox", fresh)
+    assert load_config(fresh)[0].theme == "gruvbox"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ['default_view = "yearly"\n[keymap]\n"app.sync" = "x"\n', "theme = \n[keymap\n", "\xff\xfe"],
+    ids=["invalid value", "not TOML", "not UTF-8"],
+)
+def test_a_file_that_cannot_be_read_or_validated_is_never_written(tmp_path, broken):
+    path = tmp_path / "config.toml"
+    path.write_bytes(broken.encode("latin-1"))
+    before = path.read_bytes()
+    with pytest.raises(ConfigNotSaved, match="left as it is"):
+        save_theme("nord", path)
+    assert path.read_bytes() == before
