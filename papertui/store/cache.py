@@ -153,17 +153,10 @@ class Store:
         with self._lock:
             if not self._pending_migrations():
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._write():
                 self._refuse_newer_schema()  # a newer papertui may have migrated meanwhile
                 if self._pending_migrations():
                     migrations.apply(self.db)  # each migration runs in a savepoint of this one
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-            else:
-                self.conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
