@@ -133,17 +133,22 @@ class PapertuiApp(App):
         )
         yield Footer()
 
+    # The reader's widgets live on its own screen: look there, not on a popup open on top.
     @property
     def paper_list(self) -> PaperList:
-        return self.query_one("#list", PaperList)
+        return self.main_screen.query_one("#list", PaperList)
 
     @property
     def detail(self) -> PaperDetail:
-        return self.query_one("#detail", PaperDetail)
+        return self.main_screen.query_one("#detail", PaperDetail)
 
     @property
     def status(self) -> StatusLine:
-        return self.query_one("#status", StatusLine)
+        return self.main_screen.query_one("#status", StatusLine)
+
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.main_screen.query_one("#search", SearchBar)
 
     def on_mount(self) -> None:
         if self.config.theme in self.available_themes:
@@ -191,15 +196,24 @@ class PapertuiApp(App):
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)
 
+    @property
+    def main_screen(self) -> Screen:
+        """The reader's own screen, under any popup (help, copy menu, palette) open on top."""
+        return self.screen_stack[0]
+
     def _layout_for(self, width: int) -> None:
-        """Below 100 columns the panes stack and the search bar loses its border."""
+        """Below 100 columns the panes stack and the search bar loses its border. Set on the
+        reader's own screen, not the popup that may be on top while the terminal is resized."""
         narrow = width < NARROW_WIDTH
-        self.screen.set_class(narrow, "-narrow")
-        self.query_one("#search", SearchBar).compact = narrow
+        main = self.main_screen
+        main.set_class(narrow, "-narrow")
+        self.search_bar.compact = narrow
+        if not narrow and main.maximized is self.detail:
+            main.minimize()  # the full-screen paper of a narrow terminal: side by side again
 
     @property
     def narrow(self) -> bool:
-        return self.screen.has_class("-narrow")
+        return self.main_screen.has_class("-narrow")
 
     # ---- workers ------------------------------------------------------------------------
 
@@ -270,7 +284,7 @@ class PapertuiApp(App):
         if message.generation != self.generation:
             return
         snapshot = message.snapshot
-        search = self.query_one("#search", SearchBar)
+        search = self.search_bar
         search.set_class(bool(snapshot.error), "-error")
         search.border_subtitle = literal(snapshot.error) if snapshot.error else None
         self.query_error = snapshot.error or ""
@@ -330,7 +344,7 @@ class PapertuiApp(App):
         if not message.row.read:
             self._set_state(message.row, read=True)
         if self.narrow:  # stacked panes are small: read the paper full screen (Esc returns)
-            self.screen.maximize(self.detail, container=False)
+            self.main_screen.maximize(self.detail, container=False)
             self.detail.focus()
 
     def on_paper_detail_back(self, _message: PaperDetail.Back) -> None:
@@ -362,7 +376,7 @@ class PapertuiApp(App):
         self.paper_list.focus()
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", SearchBar).focus()
+        self.search_bar.focus()
 
     def action_switch_pane(self, direction: int) -> None:
         order = [self.paper_list, self.detail]
