@@ -31,6 +31,7 @@ from .models import (
     StoredPaper,
     UserState,
     check_day,
+    check_item,
     iso_timestamp,
     short_error,
 )
@@ -39,6 +40,7 @@ from .text import clean, safe_json
 FORMATS = ("json", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
+MAX_ERRORS_KEPT = 100  # reasons kept for skipped entries; the rest are only counted
 
 
 def summary_dict(paper: StoredPaper) -> dict[str, Any]:
@@ -149,7 +151,7 @@ def _year(paper: StoredPaper) -> str | None:
 
 
 # BibTeX splits a name list at the word "and" (any case) between blanks, outside braces.
-_AND_WORD = re.compile(r"\sand\s", re.IGNORECASE)
+_AND_WORD = re.compile(r"(?:^|\s)and(?:\s|$)", re.IGNORECASE)
 
 
 def bibtex_name(name: str) -> str:
@@ -161,7 +163,7 @@ def bibtex_name(name: str) -> str:
 def bibtex_entry(paper: StoredPaper) -> str:
     fields = [
         ("title", "{" + latex_escape(paper.title) + "}"),
-        ("author", " and ".join(bibtex_name(a) for a in paper.authors) or "Anonymous"),
+        ("author", " and ".join(bibtex_name(a) for a in paper.authors if a.strip()) or "Anonymous"),
         ("year", _year(paper)),
         ("eprint", paper.id),
         ("archivePrefix", "arXiv"),
@@ -296,7 +298,8 @@ def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
             result.records.append(_record(entry))
         except (ValidationError, ValueError, TypeError) as exc:
             result.skipped += 1
-            result.errors.append(f"entry {index}: {short_error(exc)}")
+            if len(result.errors) < MAX_ERRORS_KEPT:  # a file of millions of bad entries
+                result.errors.append(f"entry {index}: {short_error(exc)}")
     return result
 
 
@@ -386,7 +389,7 @@ def _record(entry: Any) -> ImportRecord:
         raw, day, user, first_seen, updated = entry, None, None, None, None
     if not isinstance(raw, dict):
         raise ValueError("no raw paper data")
-    item = DailyItem.model_validate(raw)
+    item = DailyItem.model_validate(check_item(raw))
     if day is not None:
         if not isinstance(day, str) or not _DAY.match(day):
             raise ValueError(f"bad day {str(day)[:20]!r}")

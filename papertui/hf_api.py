@@ -33,7 +33,7 @@ from tenacity import (
 
 from . import __version__
 from .errors import ApiError, NotFound, Unreachable
-from .models import Fetched, ParseResult, item_from_paper, parse_items
+from .models import Fetched, ParseResult, item_from_paper, parse_items, short_error
 from .netguard import (
     NO_STOP,
     Cancelled,
@@ -69,6 +69,9 @@ MAX_PAGES = 100
 MAX_BODY_BYTES = 16 * 1024 * 1024  # one response, decoded
 MAX_LIST_BYTES = 64 * 1024 * 1024  # all the pages of one list, decoded
 MAX_JSON_VALUES = 500_000  # one response: counted before parsing (a real page has ~15,000)
+# Across the pages of one list: each page under the per-page cap still becomes Python objects,
+# so the list's total is capped too (a real day is ~20,000 values; a month ~600,000).
+MAX_LIST_VALUES = 2_000_000
 MAX_PAGE_ITEMS = 1_000  # the real API sends at most 100 a page
 MAX_LIST_ITEMS = 5_000  # a real day has at most a few hundred
 MAX_REDIRECTS = 5
@@ -103,9 +106,18 @@ class _Transient(ApiError):
 
 def base_url_from(value: str | None) -> str:
     url = (value or os.environ.get("PAPERTUI_API_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ApiError(f"bad API URL {redact(url)[:100]!r}: it must start with http:// or https://")
+    # Whatever the shape of the URL, nothing before its last "@" is ever shown: a password typed
+    # without a scheme, or with a space or a slash missing, is still a password.
+    shown = redact(url)
+    shown = repr(("…@" + shown.rpartition("@")[2]) if "@" in shown else shown)[:100]
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        raise ApiError(f"bad API URL {shown}: it is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiError(f"bad API URL {shown}: it must start with http:// or https://")
     return url
 
 
@@ -184,14 +196,15 @@ class HfApi:
             params["month"] = month
         result = ParseResult()
         seen: set[str] = set()
-        url, page, total_bytes, total_items = "/api/daily_papers", 0, 0, 0
+        url, page, total_bytes, total_items, total_values = "/api/daily_papers", 0, 0, 0, 0
         query: dict[str, Any] | None = {**params, "limit": PAGE_LIMIT, "p": 0}
         while True:
-            data, response, size = self._get_json(url, query, stop)
+            data, response, size, values = self._get_json(url, query, stop)
             if not isinstance(data, list):
                 raise ApiError(f"expected a list of papers from {url}, got {type(data).__name__}")
             total_bytes += size
             total_items += len(data)
+            total_values += values
             # counted before any item is validated: a flood costs no more than its bytes
             if len(data) > MAX_PAGE_ITEMS:
                 raise ApiError(
@@ -201,6 +214,10 @@ class HfApi:
             if total_items > MAX_LIST_ITEMS:
                 raise ApiError(
                     f"{self.where} sent over {MAX_LIST_ITEMS} items for one list: refused"
+                )
+            if total_values > MAX_LIST_VALUES:
+                raise ApiError(
+                    f"{self.where} sent over {MAX_LIST_VALUES:,} JSON values for one list: refused"
                 )
             if total_bytes > MAX_LIST_BYTES:
                 raise ApiError(
@@ -230,16 +247,16 @@ class HfApi:
         return result
 
     def paper(self, arxiv_id: str, *, stop: Stop | None = None) -> Fetched:
-        data, _, _ = self._get_json(f"/api/papers/{arxiv_id}", None, stop)
+        data, *_ = self._get_json(f"/api/papers/{arxiv_id}", None, stop)
         try:
             return item_from_paper(data)
         except (ValueError, RecursionError) as exc:
             raise ApiError(
-                f"the server's answer for paper {arxiv_id} is not a paper: {exc}"
+                f"the server's answer for paper {arxiv_id} is not a paper: {short_error(exc)}"
             ) from None
 
     def search(self, text: str, limit: int = 20, *, stop: Stop | None = None) -> ParseResult:
-        data, _, _ = self._get_json(
+        data, *_ = self._get_json(
             "/api/papers/search", {"q": text, "limit": max(1, min(limit, 100))}, stop
         )
         if not isinstance(data, list):
@@ -266,7 +283,7 @@ class HfApi:
 
     def _get_json(
         self, url: str, params: dict[str, Any] | None, stop: Stop | None = None
-    ) -> tuple[Any, httpx.Response, int]:
+    ) -> tuple[Any, httpx.Response, int, int]:
         stop = stop or NO_STOP
         waited = 0.0
 
@@ -302,7 +319,7 @@ class HfApi:
 
     def _get_once(
         self, url: str, params: dict[str, Any] | None, stop: Stop
-    ) -> tuple[Any, httpx.Response, int]:
+    ) -> tuple[Any, httpx.Response, int, int]:
         where = self.where
         self.limiter.acquire(sleep=lambda seconds: stop.pause(seconds, self._sleep))
         exchange = Exchange(where, self.deadline, stop)
@@ -339,7 +356,7 @@ class HfApi:
                 status,
             )
         try:
-            return json.loads(body), response, len(body)
+            return json.loads(body), response, len(body), values
         except RecursionError:
             raise ApiError(f"{where} sent JSON nested too deeply to read", status) from None
         except ValueError:
@@ -356,11 +373,18 @@ class HfApi:
         """GET, following at most MAX_REDIRECTS redirects, none of them off the API's origin."""
         home = origin(self.base_url)
         for _ in range(MAX_REDIRECTS + 1):
-            with self.client.stream("GET", url, params=params) as response:
-                if not response.is_redirect:
-                    return response, _read_body(response, exchange)
-                target = urljoin(str(response.url), response.headers["location"])
-            if origin(target) != home:
+            try:
+                # httpx prepares the next request of a redirect even when not following it, so a
+                # Location that is no URL (`javascript:…`, `http:\\host`) fails right here
+                with self.client.stream("GET", url, params=params) as response:
+                    if not response.is_redirect:
+                        return response, _read_body(response, exchange)
+                    target = urljoin(str(response.url), response.headers["location"])
+            except httpx.InvalidURL:
+                raise ApiError(
+                    f"{exchange.where} redirected to an address that is not a valid URL: refused"
+                ) from None
+            if origin(target) != home or not _valid_url(target):
                 shown = clean(redact(target))[:100]
                 raise ApiError(
                     f"{exchange.where} redirected to another host ({shown}): refused",
@@ -376,11 +400,19 @@ class HfApi:
         return text[:200]
 
 
+def _valid_url(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return True
+
+
 def _read_body(response: httpx.Response, exchange: Exchange) -> bytes:
     """The body, decoded here from the raw bytes so no step can ever exceed MAX_BODY_BYTES."""
     where = exchange.where
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(
             f"the response from {where} is too large ({int(declared)} bytes)", response.status_code
         )
@@ -421,7 +453,7 @@ def retry_after(headers: httpx.Headers) -> float:
     """Seconds to wait after a 429: `Retry-After` (seconds or HTTP date), else `RateLimit: t=N`.
     Any value is clamped to LATER (a day): a 400-digit number means "later", not an overflow."""
     value = headers.get("retry-after", "").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True too
         return _clamp_wait(value)
     if value:
         try:

@@ -187,6 +187,35 @@ class Origin(Enum):
         return item.daily_day() if self is Origin.DAILY else item.submitted_day()
 
 
+# A real item nests 4 levels deep (item > paper > authors > user). One nested hundreds deep is
+# stored as raw JSON and would make every later `json.loads` of it (exports) hit the recursion
+# limit, so it is refused at the door.
+MAX_DEPTH = 32
+
+
+def json_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep lists and objects nest in `value`, counted without recursion, up to `limit + 1`."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def check_item(raw: Any) -> dict[str, Any]:
+    """`raw` as an item object, or ValueError: not an object, or nested too deeply to keep."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"item is a {type(raw).__name__}, not an object")
+    if json_depth(raw) > MAX_DEPTH:
+        raise ValueError(f"item is nested more than {MAX_DEPTH} levels deep")
+    return raw
+
+
 def parse_items(payload: Any) -> ParseResult:
     """Validate a list of daily items; an item that fails is skipped and counted, not fatal."""
     result = ParseResult()
@@ -194,9 +223,7 @@ def parse_items(payload: Any) -> ParseResult:
         raise ValueError(f"expected a JSON list of papers, got {type(payload).__name__}")
     for index, raw in enumerate(payload):
         try:
-            if not isinstance(raw, dict):
-                raise ValueError(f"item is a {type(raw).__name__}, not an object")
-            item = DailyItem.model_validate(raw)
+            item = DailyItem.model_validate(check_item(raw))
         except (ValidationError, ValueError) as exc:
             result.skipped += 1
             result.errors.append(f"item {index}: {short_error(exc)}")
@@ -209,7 +236,7 @@ def item_from_paper(raw: Any) -> Fetched:
     """Wrap a flat `/api/papers/{id}` object as a daily item, so one code path stores both."""
     if not isinstance(raw, dict):
         raise ValueError(f"expected a JSON object, got {type(raw).__name__}")
-    wrapped = {"paper": raw}
+    wrapped = {"paper": check_item(raw)}
     return Fetched(DailyItem.model_validate(wrapped), wrapped)
 
 

@@ -23,11 +23,17 @@ _ESCAPES = re.compile(
 # Bidi embeddings/overrides/isolates, and invisible format characters that hide inside words
 # (zero-width space, word joiner and the invisible operators, BOM, soft hyphen, Mongolian vowel
 # separator, deprecated format controls, interlinear annotation, the language tag). Kept: U+200C/D
-# (ZWNJ/ZWJ: scripts and emoji need them) and the tag characters of emoji flag sequences.
+# (ZWNJ/ZWJ: scripts and emoji need them) and the tag characters of emoji flag sequences. Also
+# the blank-looking fillers used to hide text (Hangul fillers, the blank Braille pattern) and the
+# unassigned specials U+FFF0-U+FFF8.
 _BIDI = re.compile(
-    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\ufeff\ufff9-\ufffb\U000e0001]"
+    "[\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff0-\ufffb\U000e0001]"
 )
+# Tag characters (U+E0020-E007F) are kept only inside an emoji flag sequence (🏴 + tags + cancel
+# tag); anywhere else they are invisible text.
+_FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
+_TAGS = re.compile("[\U000e0020-\U000e007f]")
 _SPACES = re.compile("[\t\n\r\v\f\x00\x85\u2028\u2029]")
 # Unicode categories Cc (C0, DEL, C1) and Cs (lone surrogates), as one regex: a per-character
 # unicodedata loop was the slowest step of ingest.
@@ -35,11 +41,24 @@ _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+def _strip_stray_tags(text: str) -> str:
+    """Tag characters removed, except those of emoji flag sequences."""
+    kept, last = [], 0
+    for flag in _FLAG.finditer(text):
+        kept.append(_TAGS.sub("", text[last : flag.start()]))
+        kept.append(flag.group(0))
+        last = flag.end()
+    kept.append(_TAGS.sub("", text[last:]))
+    return "".join(kept)
+
+
 def strip_controls(text: str, keep_newlines: bool = False) -> str:
     """Remove escape sequences, control characters (Unicode Cc, Cs) and bidi controls."""
     if "\x1b" in text or "\x9b" in text or "\x9d" in text:
         text = _ESCAPES.sub("", text)
     text = _BIDI.sub("", text)
+    if _TAGS.search(text):
+        text = _strip_stray_tags(text)
     if keep_newlines:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         return _CONTROLS_BUT_LINES.sub("", text)

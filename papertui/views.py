@@ -103,7 +103,8 @@ class ReaderQuery:
             where = all_of(where, Is("bookmarked"))
         return where
 
-    def describe(self) -> str:
+    def describe(self, with_sort: bool = True) -> str:
+        """What the list shows, for the status line (`with_sort=False` on narrow terminals)."""
         if self.text.strip():
             scope = f"search “{self.text.strip()}” in all papers"
         elif self.bookmarks_only:
@@ -118,4 +119,5 @@ class ReaderQuery:
             )
             if on
         ]
-        return " · ".join([scope, *flags, f"sorted by {SORT_LABELS[self.sort]}"])
+        sort = [f"sorted by {SORT_LABELS[self.sort]}"] if with_sort else []
+        return " · ".join([scope, *flags, *sort])

@@ -107,10 +107,11 @@ def _bibtex_names(field: str) -> list[str]:
 def test_an_author_name_containing_and_stays_one_author():
     from bibtexparser.customization import splitname
 
-    authors = ["Foo and Bar", "Ann AND Bo", "Sandy Anderson", "Li Wei"]
+    authors = ["Foo and Bar", "Ann AND Bo", "Sandy Anderson", "Li Wei", "Ends and", "and", "And Y"]
     entry = parse(bibtex_entry(paper(authors=authors))).entries[0]
     names = _bibtex_names(entry["author"])
-    assert len(names) == 4
+    assert len(names) == 7
     assert names[0] == "{Foo and Bar}" and names[1] == "{Ann AND Bo}"
-    assert names[2:] == ["Sandy Anderson", "Li Wei"]
+    assert names[2:4] == ["Sandy Anderson", "Li Wei"]
+    assert names[4:] == ["{Ends and}", "{and}", "{And Y}"]
     assert splitname(names[0])["last"] == ["{Foo and Bar}"]

@@ -169,6 +169,11 @@ def test_invisible_format_characters_are_stripped_but_joiners_kept():
     assert clean(title) == "Zerowidthjoined softhyphen x"
     emoji = "family \U0001f468\u200d\U0001f469\u200d\U0001f467 and \u0646\u200c\u0645"
     assert clean(emoji) == emoji
+    # blank-looking fillers and tag characters outside a flag hide text; a flag keeps its tags
+    hidden = "a\u3164b\u115fc\u2800d\ufff0e\U000e0041\U000e0042f"
+    assert clean(hidden) == "abcdef"
+    scotland = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    assert clean(f"flag {scotland} ok") == f"flag {scotland} ok"
     columns = paper_columns(
         DailyItem.model_validate({"title": title, "paper": {"id": "2605.00003"}})
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -66,6 +67,7 @@ class Store:
             if isinstance(self.path, Path):
                 if self.path.is_dir():
                     raise StoreError(f"the cache path {self.path} is a directory, not a file")
+                _refuse_what_is_not_ours(self.path)  # read-only: never writes to such a file
                 _create_private(self.path)
             self.conn = sqlite3.connect(
                 str(self.path),
@@ -267,7 +269,8 @@ class Store:
             rows = in_chunks(
                 self.conn, "SELECT id, raw FROM papers WHERE id IN ({})", list(paper_ids)
             )
-            return {paper_id: load_raw(raw) for paper_id, raw in rows if raw}
+            loaded = {paper_id: load_raw(raw) for paper_id, raw in rows if raw}
+            return {paper_id: raw for paper_id, raw in loaded.items() if raw is not None}
 
     @wrap_errors
     def has_paper(self, paper_id: str) -> bool:
@@ -524,6 +527,57 @@ ON CONFLICT(paper_id) DO UPDATE SET
     updated_at = excluded.updated_at
 WHERE excluded.updated_at > user_state.updated_at
 """
+
+
+def _refuse_what_is_not_ours(path: Path) -> None:
+    """Look at an existing file through a read-only connection before papertui opens it for
+    writing: a device or pipe, or another program's SQLite file, is refused untouched. (A
+    read-write connection, even one that only reads, folds another program's write-ahead log
+    into its database when it closes.)"""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(
+            f"{path} is not a regular file (a device, pipe or socket); choose another cache path"
+        )
+    if info.st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # unreadable: the read-write open says why, in the usual words
+    try:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name"
+            )
+        ]
+        marked = (
+            conn.execute("PRAGMA application_id").fetchone()[0]
+            or conn.execute("PRAGMA user_version").fetchone()[0]
+        )
+        ours = migrations.migrations_table in tables and bool(
+            conn.execute(f"SELECT 1 FROM [{migrations.migrations_table}] LIMIT 1").fetchone()
+        )
+    except sqlite3.Error:
+        return  # not a database, or damaged: the read-write open reports it without writing
+    finally:
+        conn.close()
+    if tables and not ours:
+        shown = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
+        raise StoreError(
+            f"{path} is not a papertui cache (it holds other tables: {shown}); "
+            "it was left untouched: choose another cache path"
+        )
+    if not tables and marked:
+        raise StoreError(
+            f"{path} is another program's SQLite file (it carries an application id or a "
+            "version); it was left untouched: choose another cache path"
+        )
 
 
 def _create_private(path: Path) -> None:

@@ -94,11 +94,17 @@ def in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 50
     return found
 
 
-def load_raw(value: bytes | str) -> dict:
-    """Raw item JSON is stored zlib-compressed (a quarter of the size); text is read too."""
-    if isinstance(value, bytes):
-        value = zlib.decompress(value).decode()
-    return json.loads(value)
+def load_raw(value: bytes | str) -> dict | None:
+    """Raw item JSON is stored zlib-compressed (a quarter of the size); text is read too. One that
+    cannot be read back (damaged, or nested too deeply by an older papertui) is None, so one bad
+    row never fails a whole export."""
+    try:
+        if isinstance(value, bytes):
+            value = zlib.decompress(value).decode()
+        data = json.loads(value)
+    except (zlib.error, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def stored_paper(row: dict) -> StoredPaper:

@@ -148,5 +148,12 @@ class SyncController:
         host.sync_state = SyncState(
             False, f"⚠ sync: {count} day{'s' * (count != 1)} failed", "status--error"
         )
-        details = "\n".join(f"{r.day}: {r.error}" for r in failed[:5])
+        details = "\n".join(f"{r.day}: {_shorten(r.error or '', 120)}" for r in failed[:5])
+        if count > 5:
+            details += f"\n…and {count - 5} more days (papertui sync names them all)"
         host.notify(details, title="Some days failed to sync", severity="error", timeout=10)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """One failure's reason, cut to fit a toast (a server's message can be any length)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

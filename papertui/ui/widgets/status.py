@@ -33,16 +33,19 @@ class StatusLine(Widget):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
     def render(self) -> Text:
+        """Error, view, sync state, counts: on a narrow terminal the sort is left out of the view,
+        and the counts (also in the list itself) are what the ellipsis cuts."""
         style = self.get_component_rich_style
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.query_error:
             text.append(f" ⚠ {self.query_error} ", style("status--error"))
             text.append("  ")
         if self.rq is not None:
-            text.append(f" {self.rq.describe()} ", style("status--view"))
+            wide = self.size.width >= 100
+            text.append(f" {self.rq.describe(with_sort=wide)} ", style("status--view"))
+        if self.sync_state.text:
+            text.append(f"  {self.sync_state.text} ", style(self.sync_state.kind))
         if self.total is not None:
             counts = f"{self.total:,} paper{'s' * (self.total != 1)} · {self.unread:,} unread"
             text.append(f"  {counts}  ", style("status--counts"))
-        if self.sync_state.text:
-            text.append(f" {self.sync_state.text} ", style(self.sync_state.kind))
         return text
