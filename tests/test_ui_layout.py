@@ -87,3 +87,89 @@ def test_many_long_failures_fit_the_toast_and_the_status_at_80x24(tmp_path, fake
             assert status.cell_len <= 80 or status.plain.index("⚠ sync: 7 days failed") + 22 <= 80
 
     run(scenario())
+
+
+def test_quick_steps_accumulate(demo_db_path, tmp_path):
+    from datetime import date
+
+    async def scenario():
+        app = make_app(demo_db_path, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert app.rq.view.anchor == date(2026, 5, 18)
+            for _ in range(3):  # one burst: no answer lands between the presses
+                app.action_step(-1)
+            for _ in range(5):
+                await settle(pilot)
+            assert app.rq.view.anchor == date(2024, 10, 25)  # 18 May -> 15 May -> 8 May -> 2024
+            for _ in range(2):
+                app.action_step(1)
+            for _ in range(5):
+                await settle(pilot)
+            assert app.rq.view.anchor == date(2026, 5, 15)
+
+    run(scenario())
+
+
+def test_the_date_column_shows_the_year_when_the_list_may_span_years(demo_db_path, tmp_path):
+    from ui_helpers import screen_text
+
+    async def scenario():
+        app = make_app(demo_db_path, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            day_view = screen_text(app)
+            assert " 05-18" in day_view and "2026-05-18" not in day_view
+            await pilot.press("v", "v", "v")  # week, month, all papers
+            await settle(pilot)
+            await pilot.press("G")  # the oldest papers are from 2024
+            await settle(pilot)
+            assert app.rq.view.kind == "all"
+            text = screen_text(app)
+            assert "2024-10-25" in text or "2026-05" in text
+            app.rq = app.rq.__class__(app.rq.view, sort="date")
+            await settle(pilot)
+            await pilot.press("G")
+            await settle(pilot)
+            assert "2024-10-25" in screen_text(app)
+
+    run(scenario())
+
+
+def test_an_empty_list_says_why(demo_db_path, tmp_path):
+    from ui_helpers import type_search
+
+    async def scenario():
+        app = make_app(demo_db_path, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await type_search(pilot, "author:lecun")
+            assert app.paper_list.total == 0
+            assert app.paper_list.empty_text.startswith("Nothing matches “author:lecun”")
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("B")
+            await settle(pilot)
+            await pilot.press("u")  # bookmarks, unread only: the demo has none
+            await settle(pilot)
+            if app.paper_list.total == 0:
+                assert "bookmarks" in app.paper_list.empty_text.lower()
+
+    run(scenario())
+
+
+def test_a_search_error_is_shown_whole_at_80_columns(demo_db_path, tmp_path):
+    from ui_helpers import type_search
+
+    async def scenario():
+        app = make_app(demo_db_path, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await type_search(pilot, "date:2026-13-01")
+            message = app.query_error
+            assert message.startswith("bad date") and len(message) > 75
+            assert app.status.size.height >= 2  # wrapped onto a second line, not cut
+            shown = " ".join(app.status.render_line(y).text for y in range(app.status.size.height))
+            assert " ".join(shown.split()).endswith(" ".join(message.split()[-3:]))
+
+    run(scenario())

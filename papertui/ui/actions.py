@@ -28,6 +28,11 @@ class KeyAction:
     footer: bool = False
     palette: bool = False
     priority: bool = False
+    palette_title: str = ""  # the command palette's name for it, when `title` is too terse
+
+    @property
+    def command(self) -> str:
+        return self.palette_title or self.title
 
 
 ACTIONS: tuple[KeyAction, ...] = (
@@ -41,6 +46,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Every key and the search language",
         footer=True,
         palette=True,
+        palette_title="Keys and search help",
     ),
     KeyAction(
         "app.search",
@@ -50,6 +56,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Search (Enter: go to results, Esc: clear the search)",
         footer=True,
         palette=True,
+        palette_title="Search",
     ),
     KeyAction(
         "app.next_pane",
@@ -75,6 +82,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Mark read / unread",
         footer=True,
         palette=True,
+        palette_title="Mark read / unread",
     ),
     KeyAction(
         "app.toggle_bookmark",
@@ -84,6 +92,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Bookmark / remove bookmark",
         footer=True,
         palette=True,
+        palette_title="Bookmark / remove bookmark",
     ),
     KeyAction(
         "app.unread_only",
@@ -93,6 +102,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Show unread papers only (again: all)",
         footer=True,
         palette=True,
+        palette_title="Show unread only",
     ),
     KeyAction(
         "app.bookmarks_only",
@@ -100,8 +110,8 @@ ACTIONS: tuple[KeyAction, ...] = (
         "toggle_bookmarks_only",
         "Bookmarks",
         "Show bookmarked papers only (again: all)",
-        footer=True,
         palette=True,
+        palette_title="Show bookmarks only",
     ),
     KeyAction(
         "app.copy_link",
@@ -109,8 +119,8 @@ ACTIONS: tuple[KeyAction, ...] = (
         "copy_link",
         "Copy",
         "Copy the Hugging Face link",
-        footer=True,
         palette=True,
+        palette_title="Copy Hugging Face link",
     ),
     KeyAction(
         "app.copy_menu",
@@ -119,6 +129,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Copy…",
         "Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
         palette=True,
+        palette_title="Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
     ),
     KeyAction(
         "app.open_page",
@@ -126,18 +137,26 @@ ACTIONS: tuple[KeyAction, ...] = (
         "open_page",
         "Browser",
         "Open the Hugging Face page in the browser",
-        footer=True,
         palette=True,
+        palette_title="Open in browser",
     ),
-    KeyAction("app.open_pdf", "O", "open_pdf", "PDF", "Open the PDF in the browser", palette=True),
+    KeyAction(
+        "app.open_pdf",
+        "O",
+        "open_pdf",
+        "PDF",
+        "Open the PDF in the browser",
+        palette=True,
+        palette_title="Open PDF",
+    ),
     KeyAction(
         "app.previous",
         "left_square_bracket",
         "step(-1)",
         "Prev",
         "Previous day / week / month",
-        footer=True,
         palette=True,
+        palette_title="Previous day / week / month",
     ),
     KeyAction(
         "app.next",
@@ -145,8 +164,8 @@ ACTIONS: tuple[KeyAction, ...] = (
         "step(1)",
         "Next",
         "Next day / week / month",
-        footer=True,
         palette=True,
+        palette_title="Next day / week / month",
     ),
     KeyAction(
         "app.view",
@@ -156,6 +175,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Cycle the view: day, week, month, all papers",
         footer=True,
         palette=True,
+        palette_title="Cycle view: day, week, month, all",
     ),
     KeyAction(
         "app.sort",
@@ -163,8 +183,8 @@ ACTIONS: tuple[KeyAction, ...] = (
         "cycle_sort",
         "Sort",
         "Cycle the sort: most upvoted, newest, title",
-        footer=True,
         palette=True,
+        palette_title="Cycle sort: upvotes, newest, title",
     ),
     KeyAction(
         "app.sync",
@@ -174,6 +194,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Sync now: fetch the recent days that are missing or stale",
         footer=True,
         palette=True,
+        palette_title="Sync now",
     ),
     KeyAction("list.down", "j,down", "cursor_down", "Down", "Move down", "list"),
     KeyAction("list.up", "k,up", "cursor_up", "Up", "Move up", "list"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from textual import work
@@ -97,6 +98,8 @@ class PapertuiApp(App):
         self.keymap = KeyMap({})
         self.generation = 0  # of the list's query: answers to older ones are dropped
         self.where: Query | None = None
+        self._cache_empty_text = "No papers cached yet."
+        self._steps: list[int] = []  # `[`/`]` presses waiting for the day before them to land
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
@@ -170,7 +173,9 @@ class PapertuiApp(App):
 
     def _start_view(self, latest) -> None:
         self.set_empty_text(
-            "No papers cached yet." + ("" if self.service.offline else " Syncing the recent days…")
+            f"No papers cached yet. Offline ({self.offline_reason}): `papertui sync` fetches some."
+            if self.service.offline
+            else "No papers cached yet. Syncing the recent days…"
         )
         self._show_view(View(self.rq.view.kind, latest))
         if self.autosync:
@@ -179,8 +184,38 @@ class PapertuiApp(App):
                 self.set_interval(self.config.auto_sync_minutes * 60, self.syncer.auto)
 
     def set_empty_text(self, text: str) -> None:
-        self.paper_list.empty_text = text
-        self.paper_list.refresh()
+        """What the list says while the cache holds no papers at all."""
+        self._cache_empty_text = text
+        if not self.total:
+            self.paper_list.empty_text = self._empty_text()
+            self.paper_list.refresh()
+
+    def _empty_text(self) -> str:
+        """Why the list is empty: nothing cached, nothing matching, or a filter hiding it all."""
+        rq = self.rq
+        if rq.text.strip():
+            return (
+                f"Nothing matches “{rq.text.strip()}”. Esc clears the search; ? lists the language."
+            )
+        if rq.bookmarks_only:
+            return "No bookmarks yet: b bookmarks the highlighted paper; B shows every paper."
+        if rq.view.anchor is None or rq.view.kind == "all":
+            return self._cache_empty_text + (" (u shows read papers too)" if rq.unread_only else "")
+        if rq.unread_only:
+            return f"Nothing unread in {rq.view.label()}: u shows read papers too."
+        return f"No papers in {rq.view.label()}: [ and ] step to the days that have some."
+
+    def _full_dates(self) -> bool:
+        """Whether the list may span years: then its date column shows them."""
+        rq = self.rq
+        start, end = rq.view.bounds()
+        return bool(
+            rq.text.strip()
+            or rq.bookmarks_only
+            or start is None
+            or end is None
+            or start.year != end.year
+        )
 
     def go_to_latest(self) -> None:
         """Open the newest day with papers when the view has none yet (a first sync)."""
@@ -293,6 +328,8 @@ class PapertuiApp(App):
         self.where, self.total = snapshot.where, snapshot.total
         self._count_unread(self.generation, snapshot.where)
         cursor = message.keep_index if message.keep_id else 0
+        self.paper_list.empty_text = self._empty_text()
+        self.paper_list.full_dates = self._full_dates()
         self.paper_list.reset(self.generation, snapshot.total, snapshot.rows, cursor=cursor or 0)
         if snapshot.total == 0:
             self.detail.show_paper(None)
@@ -441,6 +478,8 @@ class PapertuiApp(App):
         self.rq = replace(self.rq, view=View(kind, self.rq.view.anchor))
 
     def action_step(self, direction: int) -> None:
+        """Previous/next day, week or month. Presses accumulate: three quick `[` go back three
+        days, each step taken from where the one before it lands."""
         view = self.rq.view
         if view.anchor is None or view.kind == "all":
             self.notify(
@@ -448,19 +487,31 @@ class PapertuiApp(App):
             )
             return
         if view.kind != "day":
-            self._show_view(view.step(direction))
+            if not view.can_step(direction):
+                self.notify("The calendar ends here.", timeout=2)
+            else:
+                self._show_view(view.step(direction))
             return
+        self._steps.append(direction)
+        if len(self._steps) == 1:
+            self._next_day_step(view.anchor)
 
-        def arrive(day) -> None:
+    def _next_day_step(self, anchor: date) -> None:
+        direction = self._steps[0]
+
+        def arrive(day: date | None) -> None:
+            self._steps.pop(0)
             if day is None:
+                self._steps.clear()
                 self.notify(
                     "No earlier day with papers." if direction < 0 else "This is the latest day.",
                     timeout=2,
                 )
-            else:
-                self._show_view(View("day", day))
+                return
+            self._show_view(View("day", day))
+            if self._steps:
+                self._next_day_step(day)
 
-        anchor = view.anchor
         self.background(lambda: self.service.adjacent_day(anchor, direction), arrive)
 
     def _show_view(self, view: View) -> None:
@@ -535,7 +586,7 @@ class PapertuiApp(App):
         for action in ACTIONS:
             if action.palette:
                 yield SystemCommand(
-                    action.title,
+                    action.command,
                     f"{action.help} ({self.keys_for(action.id)})",
                     lambda name=action.action: self.run_action(name),
                 )

@@ -117,7 +117,14 @@ class SyncController:
         host = self.host
         summary = message.summary
         if not host.total and (summary is None or not summary.ok):
-            host.set_empty_text("No papers yet: the sync failed (r retries).")
+            unreachable = summary is not None and all(r.unreachable for r in summary.failed)
+            host.set_empty_text(
+                "No papers cached yet: the server can't be reached. r tries again; "
+                "papertui --demo shows sample papers offline, --api-url picks another server."
+                if unreachable
+                else "No papers cached yet: the sync failed (r tries again; papertui --demo "
+                "shows sample papers offline)."
+            )
         if summary is None:
             host.sync_state = SyncState(False, f"sync failed: {message.error}", "status--error")
             host.notify(

@@ -63,6 +63,7 @@ class PaperList(ScrollView, can_focus=True):
         self._requested: set[int] = set()
         self._style_cache: dict[str, Style] | None = None
         self.empty_text = "No papers here."
+        self.full_dates = False  # the list may span years: show them in the date column
 
     # ---- data ---------------------------------------------------------------------------
 
@@ -175,7 +176,8 @@ class PaperList(ScrollView, can_focus=True):
         mark = styles["paper-list--bookmark"]
         upvotes = styles["paper-list--upvotes"]
         day_style = styles["paper-list--day"]
-        day = f" {row.day[5:] if row.day else '':>5} " if width >= 40 else " "
+        shown_day = (row.day or "") if self.full_dates else (row.day or "")[5:]
+        day = f" {shown_day:>{10 if self.full_dates else 5}} " if width >= 40 else " "
         head = [
             Segment(" ●" if not row.read else "  ", marker),
             Segment("★ " if row.bookmarked else "  ", mark),

@@ -26,20 +26,20 @@ class StatusLine(Widget):
     rq: reactive[ReaderQuery | None] = reactive(None)
     total: reactive[int | None] = reactive(None)  # None until the first query has answered
     unread = reactive(0)
-    query_error = reactive("")
+    query_error = reactive("", layout=True)  # an error may take two lines
     sync_state = reactive(SyncState())
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
     def render(self) -> Text:
-        """Error, view, sync state, counts: on a narrow terminal the sort is left out of the view,
-        and the counts (also in the list itself) are what the ellipsis cuts."""
+        """View, sync state, counts: on a narrow terminal the sort is left out of the view, and
+        the counts (also in the list itself) are what the ellipsis cuts. A search that can't be
+        understood shows only its message, wrapped, until it is fixed."""
         style = self.get_component_rich_style
+        if self.query_error:  # the whole message, on two lines if need be (80 columns)
+            return Text(f" ⚠ {self.query_error} ", style("status--error"))
         text = Text(no_wrap=True, overflow="ellipsis")
-        if self.query_error:
-            text.append(f" ⚠ {self.query_error} ", style("status--error"))
-            text.append("  ")
         if self.rq is not None:
             wide = self.size.width >= 100
             text.append(f" {self.rq.describe(with_sort=wide)} ", style("status--view"))
