@@ -9,6 +9,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -19,7 +20,8 @@ from .export import FORMATS, full_dict, summary_dict
 from .files import write_atomically
 from .links import paper_id_from
 from .paths import default_db_path
-from .service import NotCached, Offline, Service, SyncRequest
+from .plural import plural
+from .service import Found, NotCached, Offline, Service, SyncRequest
 from .sync import parse_day
 from .text import safe_json
 from .views import SORT_ORDER
@@ -42,7 +44,11 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit after the last word
+            return result
+        except BrokenPipeError:
+            _closed_pipe()
         except Offline as exc:
             _fail(f"{exc} (--offline was given)")
         except PapertuiError as exc:
@@ -59,6 +65,23 @@ class _Group(click.Group):
             _fail(
                 f"unexpected error: {type(exc).__name__}: {exc} (set PAPERTUI_DEBUG=1 for details)"
             )
+
+
+def _closed_pipe() -> NoReturn:
+    """Whoever read our output has gone (`papertui search | head`): stop quietly and successfully,
+    as `cat` does. Only the standard streams are pipes here (network errors are httpx's and
+    files are written whole), so a BrokenPipeError reaching the top is always this."""
+    _silence_stdout()
+    sys.exit(0)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so nothing later (the flush at exit included) can
+    fail on a closed pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _fail(message: str, code: int = EXIT_FAILED):
@@ -153,11 +176,14 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
     if cancel.is_set():
         stored, rest = len(summary.stored), len(summary.requested) - len(summary.stored)
         _fail(
-            f"interrupted: {stored} of {len(summary.requested)} days stored, "
+            f"interrupted: {stored} of {plural(len(summary.requested), 'day')} stored, "
             f"the other {rest} not synced",
             code=130,
         )
-    click.echo(summary.line() + ("" if summary.requested else " Use --force to refetch."))
+    try:
+        click.echo(summary.line() + ("" if summary.requested else " Use --force to refetch."))
+    except BrokenPipeError:  # nobody reads the summary; the failed days and the status still count
+        _silence_stdout()
     for failed in summary.failed:
         _echo_err(f"  {failed.day} failed: {failed.error}")
     if not summary.ok:
@@ -223,30 +249,40 @@ def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
 )
 @click.pass_obj
 def search(settings: Settings, query, limit, sort, as_json, remote):
-    """Search the cache with the query language (see README), e.g. 'diffusion is:unread'."""
-    from .output import row_line
+    """Search the cache with the query language (see README), e.g. 'diffusion is:unread'.
+
+    On a terminal a header labels the columns; piped, only the rows are printed. When more
+    papers match than --limit, stderr says how many.
+    """
+    from .output import row_header, row_line
 
     text = " ".join(query)
     if remote and not text.strip():
         raise PapertuiError("--remote needs words to search for")
+    found: Found | None = None
     with settings.service() as service:
         if remote:
             papers = service.search_remote(text, limit=limit)
         else:
-            papers = service.search(text, sort=sort, limit=limit)
+            found = service.search(text, sort=sort, limit=limit)
+            papers = found.papers
     if as_json:
         click.echo(safe_json([summary_dict(p) for p in papers]))
-        return
-    if not papers:
+    elif not papers:
         _echo_err(
             "No papers match."
             if text.strip() or remote
             else "The cache is empty: run `papertui sync`."
         )
-        return
-    width = None if sys.stdout.isatty() else 10_000  # piped: whole titles, for grep and friends
-    for paper in papers:
-        click.echo(row_line(paper, width))
+    else:
+        terminal = sys.stdout.isatty()
+        if terminal:
+            click.echo(row_header())
+        width = None if terminal else 10_000  # piped: whole titles, for grep and friends
+        for paper in papers:
+            click.echo(row_line(paper, width))
+    if found is not None and found.cut:
+        _echo_err(f"{len(found.papers):,} of {found.total:,} shown (--limit N for more)")
 
 
 def _paper_id(text: str) -> str:
@@ -283,40 +319,41 @@ def show(settings: Settings, paper_id, as_json):
 
 @cli.command()
 @click.argument("paper_ids", metavar="ID...", nargs=-1, required=True)
-@click.option("--read", "action", flag_value="read", help="Mark as read.")
-@click.option("--unread", "action", flag_value="unread", help="Mark as unread.")
-@click.option("--bookmark", "action", flag_value="bookmark", help="Bookmark.")
-@click.option("--unbookmark", "action", flag_value="unbookmark", help="Remove the bookmark.")
+@click.option("--read", is_flag=True, help="Mark as read.")
+@click.option("--unread", is_flag=True, help="Mark as unread.")
+@click.option("--bookmark", is_flag=True, help="Bookmark.")
+@click.option("--unbookmark", is_flag=True, help="Remove the bookmark.")
 @click.pass_obj
-def mark(settings: Settings, paper_ids, action):
-    """Mark papers read or unread, bookmarked or not."""
-    if action is None:
+def mark(settings: Settings, paper_ids, read, unread, bookmark, unbookmark):
+    """Mark papers read or unread, bookmarked or not: --read --bookmark does both at once."""
+    read_state = _one_of("--read", read, "--unread", unread)
+    bookmarked = _one_of("--bookmark", bookmark, "--unbookmark", unbookmark)
+    if read_state is None and bookmarked is None:
         raise PapertuiError("say what to do: --read, --unread, --bookmark or --unbookmark")
     ids = [_paper_id(i) for i in paper_ids]
     with settings.service() as service:
-        changes = {
-            "read": {"read": True},
-            "unread": {"read": False},
-            "bookmark": {"bookmarked": True},
-            "unbookmark": {"bookmarked": False},
-        }[action]
         try:
-            count = service.set_state(ids, **changes)
+            count = service.set_state(ids, read=read_state, bookmarked=bookmarked)
         except NotCached as exc:
             raise PapertuiError(f"{exc} (nothing was changed)") from None
-    done = {
-        "read": "read",
-        "unread": "unread",
-        "bookmark": "bookmarked",
-        "unbookmark": "not bookmarked",
-    }
-    click.echo(f"Marked {count} paper{'s' * (count != 1)} {done[action]}.")
+    done = [
+        {True: "read", False: "unread", None: ""}[read_state],
+        {True: "bookmarked", False: "not bookmarked", None: ""}[bookmarked],
+    ]
+    click.echo(f"Marked {plural(count, 'paper')} {' and '.join(d for d in done if d)}.")
+
+
+def _one_of(yes_flag: str, yes: bool, no_flag: str, no: bool) -> bool | None:
+    """True, False or None (neither) from a pair of opposite flags; both is refused."""
+    if yes and no:
+        raise PapertuiError(f"{yes_flag} and {no_flag} contradict each other (nothing was changed)")
+    return True if yes else False if no else None
 
 
 @cli.command("export")
 @click.option("--bookmarked", is_flag=True, help="Only bookmarked papers.")
 @click.option("--query", "-q", "query", help="Only papers matching this search.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option(
     "-o",
     "--output",
@@ -333,8 +370,7 @@ def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort):
         click.echo(exported.text, nl=False)
         return
     _write_atomically(output, exported.text)
-    count = exported.count
-    _echo_err(f"Exported {count} paper{'s' * (count != 1)} to {output}.")
+    _echo_err(f"Exported {plural(exported.count, 'paper')} to {output}.")
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -362,8 +398,9 @@ def import_cmd(settings: Settings, file: Path):
             raise PapertuiError(f"{exc}: papertui import - < {exc.path}") from None
     stats = report.stats
     click.echo(
-        f"Imported {report.imported} papers ({stats.new} new, {stats.updated} updated, "
-        f"{stats.unchanged} unchanged); {report.skipped} entries skipped."
+        f"Imported {plural(report.imported, 'paper')} ({stats.new:,} new, "
+        f"{stats.updated:,} updated, {stats.unchanged:,} unchanged); "
+        f"{plural(report.skipped, 'entry', 'entries')} skipped."
     )
     for error in report.errors[:10]:
         _echo_err(f"  skipped {error}")

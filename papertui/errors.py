@@ -33,6 +33,11 @@ class NotFound(ApiError):
     """The server says the thing asked for does not exist (404)."""
 
 
+class NotPublishedYet(ApiError):
+    """The server has no list for that day yet: it says the day is in the future (our UTC day
+    before its list opens, or a clock ahead of the server's). Not a failure: nothing to fetch."""
+
+
 class ImportFileError(PapertuiError):
     """An import file is missing, unreadable or not a papertui export."""
 

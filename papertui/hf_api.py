@@ -32,7 +32,7 @@ from tenacity import (
 )
 
 from . import __version__
-from .errors import ApiError, NotFound, Unreachable
+from .errors import ApiError, NotFound, NotPublishedYet, Unreachable
 from .models import Fetched, ParseResult, item_from_paper, parse_items, short_error
 from .netguard import (
     NO_STOP,
@@ -57,6 +57,7 @@ __all__ = [
     "Cancelled",
     "HfApi",
     "NotFound",
+    "NotPublishedYet",
     "OutOfTime",
     "RetryPolicy",
     "Stop",
@@ -345,9 +346,13 @@ class HfApi:
         if status >= 500:
             raise _Transient(f"{where} had a server error (HTTP {status})", status)
         if status >= 300:
-            message = _server_message(body) or f"HTTP {status}"
-            cls = NotFound if status == 404 else ApiError
-            raise cls(f"{where} refused the request: {message}", status)
+            message = _server_message(body)
+            cls: type[ApiError] = ApiError
+            if status == 404:
+                cls = NotFound
+            elif status == 400 and _says_in_the_future(message):
+                cls = NotPublishedYet
+            raise cls(f"{where} refused the request: {message or f'HTTP {status}'}", status)
         values = body.count(b",") + body.count(b"{") + body.count(b"[")
         if values > MAX_JSON_VALUES:
             raise ApiError(
@@ -470,6 +475,13 @@ def retry_after(headers: httpx.Headers) -> float:
 def _clamp_wait(digits: str) -> float:
     digits = digits.lstrip("0") or "0"
     return LATER if len(digits) > 6 else min(LATER, float(digits))
+
+
+def _says_in_the_future(message: str | None) -> bool:
+    """Whether a 400's message is the server's "Date cannot be in the future" (its answer for a
+    day whose list has not opened yet). The server gives no code for it, so this is the one
+    place papertui reads a server's message text; everything past here uses `NotPublishedYet`."""
+    return message is not None and "in the future" in message.lower()
 
 
 def _server_message(body: bytes) -> str | None:

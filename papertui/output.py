@@ -48,3 +48,8 @@ def paper_text(paper: StoredPaper, width: int | None = None) -> str:
     if paper.abstract:
         lines += ["", *wrap.wrap(clean(paper.abstract))]
     return terminal_safe("\n".join(lines))
+
+
+def row_header() -> str:
+    """The labels over `row_line`s on a terminal, with what the two marks mean."""
+    return f"{'up':>4}  {'day':<10}  {'id':<12} •★ title   (• unread, ★ bookmarked)"

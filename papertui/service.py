@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import export as exporting
 from . import sync as syncing
-from .errors import PapertuiError
+from .errors import NotFound, PapertuiError
 from .hf_api import HfApi
 from .models import ListRow, Origin, StoredPaper, UpsertStats
 from .query import EVERYTHING, Is, Query, all_of, parse_query
@@ -81,6 +81,19 @@ class Snapshot:
     rows: list[ListRow] = field(default_factory=list)
     where: Query | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search of the cache: the papers shown (at most the limit) and how many match in all."""
+
+    papers: list[StoredPaper]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        """Whether more papers match than are shown."""
+        return len(self.papers) < self.total
 
 
 @dataclass(frozen=True)
@@ -178,11 +191,13 @@ class Service:
         ids = [r.id for r in self.store.list_rows(where, sort, limit=limit)]
         return ids.index(paper_id) if paper_id in ids else None
 
-    def search(
-        self, text: str, *, sort: str = "upvotes", limit: int | None = 50
-    ) -> list[StoredPaper]:
-        """Papers of the cache matching search text (QueryError for text that makes no sense)."""
-        return self.store.papers(parse_query(text), sort=sort, limit=limit)
+    def search(self, text: str, *, sort: str = "upvotes", limit: int | None = 50) -> Found:
+        """Papers of the cache matching search text, and how many match in all (counted only
+        when the limit cut the list). QueryError for text that makes no sense."""
+        where = parse_query(text)
+        papers = self.store.papers(where, sort=sort, limit=limit)
+        cut = limit is not None and len(papers) >= limit
+        return Found(papers, self.store.count(where) if cut else len(papers))
 
     def paper(self, paper_id: str) -> StoredPaper | None:
         return self.store.paper(paper_id)
@@ -204,7 +219,10 @@ class Service:
         if self.offline:
             raise NotCached([paper_id])
         with self.api(f"fetching {paper_id}") as api:
-            fetched = api.paper(paper_id)
+            try:
+                fetched = api.paper(paper_id)
+            except NotFound:
+                raise NotFound(f"no paper {paper_id} on Hugging Face", 404) from None
         self.store.upsert([fetched], origin=Origin.PAPER)
         paper = self.store.paper(paper_id)
         if paper is None:  # pragma: no cover - the upsert just stored it
@@ -221,11 +239,12 @@ class Service:
         ids = [entry.item.paper.id for entry in found.entries]
         return [p for p in (self.store.paper(i) for i in ids) if p]
 
-    def plan_sync(self, request: SyncRequest, today: date | None = None) -> list[date]:
-        """The days of the request that need fetching (all of them with `force`)."""
+    def plan_sync(self, request: SyncRequest, today: date | None = None) -> syncing.SyncPlan:
+        """The days of the request, and those that need fetching (all of them with `force`)."""
         today = today or syncing.utc_today()
         wanted = request.days_wanted(today)
-        return syncing.select_days(self.store, wanted, today, force=request.force)
+        todo = syncing.select_days(self.store, wanted, today, force=request.force)
+        return syncing.SyncPlan(wanted=wanted, todo=todo)
 
     def sync(
         self,
@@ -243,12 +262,16 @@ class Service:
         seconds (default: ten minutes and a little per day).
         """
         api = self.api("syncing")
-        todo = self.plan_sync(request)
+        plan = self.plan_sync(request)
         if on_plan:
-            on_plan(todo)
+            on_plan(plan.todo)
         # A connection of its own: the sync writes from this thread while readers go on.
         with Store(self.db_path) as store, api:
-            return syncing.sync_days(store, api, todo, on_day=on_day, cancel=cancel, budget=budget)
+            summary = syncing.sync_days(
+                store, api, plan.todo, on_day=on_day, cancel=cancel, budget=budget
+            )
+        summary.up_to_date = plan.up_to_date
+        return summary
 
     # ---- the reader's own state ----------------------------------------------------------
 

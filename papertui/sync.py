@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
-from .errors import PapertuiError, Unreachable
+from .errors import NotPublishedYet, PapertuiError, Unreachable
 from .hf_api import HfApi
 from .models import DayRecord
 from .netguard import CANCELLED, Cancelled, Stop
+from .plural import plural
 from .store import Store, prepare_rows
 
 ARCHIVE_START = date(2023, 5, 4)
@@ -47,16 +48,33 @@ class DayResult:
     skipped: int = 0
     cancelled: bool = False  # not stored because the sync was cancelled (error: "cancelled")
     unreachable: bool = False  # the server could not be reached (the network may be down)
+    # The server has no list for the day yet (NotPublishedYet): not a failure, nothing stored,
+    # nothing recorded, so the next sync asks again.
+    not_published: bool = False
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class SyncPlan:
+    """The days a request names (`wanted`) and those of them that need fetching (`todo`)."""
+
+    wanted: list[date]
+    todo: list[date]
+
+    @property
+    def up_to_date(self) -> list[date]:
+        todo = set(self.todo)
+        return [d for d in self.wanted if d not in todo]
+
+
 @dataclass
 class SyncSummary:
     requested: list[date] = field(default_factory=list)
     results: list[DayResult] = field(default_factory=list)
+    up_to_date: list[date] = field(default_factory=list)  # wanted, but not fetched: no need
 
     @property
     def failed(self) -> list[DayResult]:
@@ -72,18 +90,28 @@ class SyncSummary:
 
     @property
     def stored(self) -> list[DayResult]:
-        return [r for r in self.results if r.ok]
+        return [r for r in self.results if r.ok and not r.not_published]
+
+    @property
+    def not_published(self) -> list[DayResult]:
+        return sorted((r for r in self.results if r.not_published), key=lambda r: r.day)
 
     def line(self) -> str:
-        done = [r for r in self.results if r.ok]
         if not self.requested:
             return "Nothing to sync: every requested day is up to date."
-        return (
-            f"Synced {len(done)} of {len(self.requested)} day{'s' * (len(self.requested) != 1)}: "
-            f"{sum(r.new for r in done)} papers new, {sum(r.updated for r in done)} updated, "
-            f"{sum(r.skipped for r in done)} items skipped, {len(self.failed)} "
-            f"day{'s' * (len(self.failed) != 1)} failed."
+        done = self.stored
+        line = (
+            f"Synced {len(done)} of {plural(len(self.requested), 'day')}: "
+            f"{plural(sum(r.new for r in done), 'paper')} new, "
+            f"{sum(r.updated for r in done):,} updated, "
+            f"{plural(sum(r.skipped for r in done), 'item')} skipped, "
+            f"{plural(len(self.failed), 'day')} failed"
         )
+        if self.up_to_date:
+            line += f"; {plural(len(self.up_to_date), 'day')} already up to date"
+        if self.not_published:
+            line += f"; {plural(len(self.not_published), 'day')} not published yet"
+        return line + "."
 
 
 def utc_today() -> date:
@@ -247,6 +275,8 @@ def sync_days(
             stats = store.write_rows(rows, day=day.isoformat(), skipped=skipped)
             result.count, result.skipped = len(rows), skipped
             result.new, result.updated = stats.new, stats.updated
+        except NotPublishedYet:
+            result.not_published = True
         except PapertuiError as exc:
             result.error = str(exc)
             result.cancelled = isinstance(exc, Cancelled)

@@ -160,8 +160,10 @@ class FakeApi:
             return self._json(h, 400, {"error": '"limit" must be less than or equal to 100'})
         if day is None:
             items = [i for d in sorted(self.days, reverse=True) for i in self.days[d]]
-        elif len(day) != 10 or day > self.today:
+        elif len(day) != 10:
             return self._json(h, 400, {"error": f"Invalid date: {day}"})
+        elif day > self.today:  # what huggingface.co answers for a day it has not reached
+            return self._json(h, 400, {"error": "Date cannot be in the future"})
         else:
             items = self.days.get(day, [])
         chunk = items[page * limit : (page + 1) * limit]

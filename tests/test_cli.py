@@ -63,7 +63,7 @@ def test_sync_failure_exits_nonzero_and_names_the_day(synced, fake_api):
         (["--offline", "sync"], "--offline"),
         (["search", "date:2026-99-99"], "bad date"),
         (["show", "../etc/passwd"], "not an arXiv id"),
-        (["show", "2605.99999"], "Paper not found"),
+        (["show", "2605.99999"], "no paper 2605.99999 on Hugging Face"),
         (["mark", "2605.05242"], "--read, --unread"),
         (["mark", "2605.99999", "--read"], "not in the cache"),
         (["import", "/no/such/file.json"], "no such file"),
@@ -91,7 +91,7 @@ def test_search_text_and_json(synced):
     assert set(rows[0]) >= {"id", "title", "day", "upvotes", "read", "bookmarked", "url"}
     assert rows[0]["url"] == "https://huggingface.co/papers/2605.05242"
     result = synced("search", "--sort", "date", "--limit", "2")
-    assert result.output.count("\n") == 2 and "2026-05-18" in result.output
+    assert result.stdout.count("\n") == 2 and "2026-05-18" in result.stdout
     result = synced("search", "-diffusion", "--limit", "500", "--json")
     assert all("diffusion" not in r["title"].lower() for r in json.loads(result.output))
 
@@ -334,14 +334,14 @@ def test_import_skips_items_with_extreme_dates_and_keeps_the_rest(run, tmp_path)
     raw_list.write_text(json.dumps([bad, good, old]))
     result = run("import", str(raw_list))
     assert result.exit_code == 0, result.output
-    assert "Imported 1 papers" in result.output and "2 entries skipped" in result.output
+    assert "Imported 1 paper " in result.output and "2 entries skipped" in result.output
     assert "out of range" in result.output and "unexpected" not in result.output
     export = tmp_path / "export.json"
     export.write_text(
         json.dumps({"papers": [{"raw": good, "day": "9999-12-31"}, {"raw": good, "day": None}]})
     )
     result = run("import", str(export))
-    assert result.exit_code == 0 and "1 entries skipped" in result.output
+    assert result.exit_code == 0 and "1 entry skipped" in result.output
     assert "9999-12-31" in result.output and "out of range" in result.output
     days = {r["day"] for r in json.loads(run("search", "--json", "--limit", "100").output)}
     assert "9999-12-31" not in days
@@ -374,7 +374,7 @@ def test_import_reads_capped_whatever_stat_says(run, tmp_path, monkeypatch):
 
     monkeypatch.setattr(exporting, "MAX_IMPORT_BYTES", 1_000_000)
     result = run("import", "-", input=json.dumps(day_08()[:1]))
-    assert result.exit_code == 0 and "Imported 1 papers" in result.output
+    assert result.exit_code == 0 and "Imported 1 paper " in result.output
 
 
 def test_import_refuses_devices_and_fifos_without_hanging(run, tmp_path):
@@ -456,3 +456,219 @@ def test_every_common_form_of_an_id_finds_the_cached_paper(synced, fake_api, for
 def test_other_links_are_not_ids(run, text):
     result = run("--offline", "show", text)
     assert result.exit_code == 1 and "is not an arXiv id or paper link" in result.output
+
+
+# ---- issue 10: mark, days not published yet, search output, closed pipes, wording ----------------
+
+
+def _states(run) -> dict[str, tuple[bool, bool]]:
+    rows = json.loads(run("search", "--json", "--limit", "500").stdout)
+    return {r["id"]: (r["read"], r["bookmarked"]) for r in rows}
+
+
+def test_mark_applies_every_compatible_flag_in_one_go(synced):
+    result = synced("mark", "2605.05242", "--bookmark", "--read")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Marked 1 paper read and bookmarked.\n"
+    assert _states(synced)["2605.05242"] == (True, True)
+    result = synced("mark", "2605.05242", "2605.13301", "--unbookmark", "--unread")
+    assert result.stdout == "Marked 2 papers unread and not bookmarked.\n"
+    states = _states(synced)
+    assert states["2605.05242"] == states["2605.13301"] == (False, False)
+
+
+@pytest.mark.parametrize(
+    "flags, named",
+    [
+        (["--read", "--unread"], "--read and --unread"),
+        (["--bookmark", "--unbookmark"], "--bookmark and --unbookmark"),
+        (["--read", "--bookmark", "--unbookmark"], "--bookmark and --unbookmark"),
+    ],
+)
+def test_mark_refuses_contradictory_flags_and_changes_nothing(synced, flags, named):
+    synced("mark", "2605.05242", "--bookmark")
+    before = _states(synced)
+    result = synced("mark", "2605.05242", "2605.13301", *flags)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"papertui: {named} contradict each other (nothing was changed)" in result.stderr
+    assert _states(synced) == before
+
+
+def test_a_day_not_published_yet_is_not_a_failure(run, today, fake_api, db_path):
+    fake_api.today = "2026-05-17"  # the server has not reached our UTC day yet
+    result = run("sync")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Synced 6 of 7 days: 40 papers new, 0 updated, 0 items skipped, 0 days failed; "
+        "1 day not published yet.\n"
+    )
+    assert result.stderr == ""
+    from papertui.store import Store
+
+    with Store(db_path) as store:
+        assert "2026-05-18" not in store.day_records()  # nothing says it was fetched
+    fake_api.today = "2026-05-18"
+    fake_api.requests.clear()
+    result = run("sync")
+    assert result.exit_code == 0 and "10 papers new" in result.stdout
+    assert "not published" not in result.output
+    assert "2026-05-18" in [r.query["date"] for r in fake_api.requests]
+
+
+def test_sync_reports_the_days_already_up_to_date(synced, fake_api):
+    fake_api.requests.clear()
+    result = synced("sync", "--from", "2026-05-08", "--to", "2026-05-18")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Synced 2 of 2 days: 0 papers new, 0 updated, 0 items skipped, 0 days failed; "
+        "9 days already up to date.\n"
+    )
+    assert len(fake_api.requests) == 2
+
+
+def test_count_messages_say_one_thing_or_many(run, today, fake_api, tmp_path):
+    from conftest import day_08
+
+    items = day_08()
+    items[1]["paper"]["upvotes"] = "many"
+    fake_api.add_day("2026-05-08", items)
+    result = run("sync", "--date", "2026-05-08")
+    assert result.stdout == (
+        "Synced 1 of 1 day: 36 papers new, 0 updated, 1 item skipped, 0 days failed.\n"
+    )
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(day_08()[:1]))
+    result = run("--db", str(tmp_path / "other.db"), "import", str(one))
+    assert result.stdout == (
+        "Imported 1 paper (1 new, 0 updated, 0 unchanged); 0 entries skipped.\n"
+    )
+    result = run("export", "-o", str(tmp_path / "out.json"), "--query", "author:zhuofeng")
+    assert result.stderr == f"Exported 1 paper to {tmp_path / 'out.json'}.\n"
+
+
+def test_plural_helper():
+    from papertui.plural import plural
+
+    assert [plural(n, "day") for n in (0, 1, 2)] == ["0 days", "1 day", "2 days"]
+    assert plural(1, "entry", "entries") == "1 entry" and plural(3, "entry", "entries") == (
+        "3 entries"
+    )
+    assert plural(1234, "paper") == "1,234 papers"
+
+
+def test_show_of_a_paper_hugging_face_does_not_have(run):
+    result = run("show", "2605.99999")
+    assert result.exit_code == 1
+    assert result.stderr == "papertui: no paper 2605.99999 on Hugging Face\n"
+
+
+def test_export_defaults_to_json(synced):
+    result = synced("export")
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.stdout)
+    assert len(exported["papers"]) == 87
+
+
+def test_search_says_when_it_shows_only_some_matches(synced):
+    result = synced("search", "--limit", "5")
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 5
+    assert result.stderr == "5 of 87 shown (--limit N for more)\n"
+    result = synced("search", "--json", "--limit", "3")
+    assert len(json.loads(result.stdout)) == 3
+    assert result.stderr == "3 of 87 shown (--limit N for more)\n"
+    for args in (["--limit", "87"], ["--limit", "500"], ["author:zhuofeng"]):
+        assert synced("search", *args).stderr == "", args
+
+
+def _cli_env(db_path, fake_api) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+    env.update(
+        PAPERTUI_DB=str(db_path),
+        PAPERTUI_API_URL=fake_api.url,
+        XDG_CONFIG_HOME=str(db_path.parent.parent / "config"),
+        COLUMNS="120",
+    )
+    return env
+
+
+@pytest.mark.slow
+def test_search_labels_its_columns_on_a_terminal_only(synced, db_path, fake_api):
+    import pty
+    import subprocess
+    import sys
+
+    main, child = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "papertui", "search", "--limit", "3"],
+            stdout=child,
+            stderr=subprocess.PIPE,
+            env=_cli_env(db_path, fake_api),
+            timeout=60,
+        )
+    finally:
+        os.close(child)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the terminal's other side is closed and drained
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(main)
+    lines = out.decode().splitlines()
+    assert proc.returncode == 0
+    assert len(lines) == 4
+    assert lines[0].split()[:3] == ["up", "day", "id"]
+    assert "• unread" in lines[0] and "★ bookmarked" in lines[0]
+    assert proc.stderr.decode() == "3 of 87 shown (--limit N for more)\n"
+    piped = synced("search", "--limit", "3").stdout.splitlines()
+    assert len(piped) == 3 and all(line.split()[0].isdigit() for line in piped)
+
+
+@pytest.mark.slow
+def test_a_closed_pipe_ends_every_printing_command_quietly(synced, db_path, fake_api, tmp_path):
+    backup = tmp_path / "backup.json"
+    assert synced("export", "-o", str(backup)).exit_code == 0
+    for args in (
+        ["search"],
+        ["search", "--json"],
+        ["show", "2605.05242"],
+        ["show", "--json", "2605.05242"],
+        ["export"],
+        ["export", "--format", "csv"],
+        ["mark", "2605.05242", "--read"],
+        ["import", str(backup)],
+        ["sync", "--date", "2026-05-08", "--force"],
+    ):
+        proc = _run_into_a_closed_pipe(args, _cli_env(db_path, fake_api))
+        assert (proc.returncode, proc.stderr.decode()) == (0, ""), args
+    # A sync that failed still says which day and why, and still exits 1.
+    fake_api.fail("2026-05-08", Fault("status", status=400, body=b'{"error": "nope"}'))
+    proc = _run_into_a_closed_pipe(
+        ["sync", "--date", "2026-05-08", "--force"], _cli_env(db_path, fake_api)
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.decode().startswith("  2026-05-08 failed: ")
+
+
+def _run_into_a_closed_pipe(args: list[str], env: dict[str, str]):
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already gone: every write is EPIPE
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "papertui", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)

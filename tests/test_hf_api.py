@@ -129,9 +129,24 @@ def test_persistent_5xx_gives_up_with_a_message(client, fake_api):
 def test_400_surfaces_the_server_message(client):
     from datetime import date
 
-    with pytest.raises(ApiError, match="Invalid date: 2026-05-19") as info:
+    with pytest.raises(ApiError, match="Date cannot be in the future") as info:
         client.daily(day=date(2026, 5, 19))
     assert info.value.status == 400
+
+
+def test_a_future_date_is_not_published_yet_not_an_error_like_others(client, fake_api):
+    from datetime import date
+
+    from papertui.errors import NotPublishedYet
+
+    with pytest.raises(NotPublishedYet) as info:
+        client.daily(day=date(2026, 5, 19))
+    assert isinstance(info.value, ApiError) and info.value.status == 400
+    for body in (b'{"error": "Invalid date: 2026-05-08"}', b"{}"):
+        fake_api.fail("2026-05-08", Fault("status", status=400, body=body))
+        with pytest.raises(ApiError) as other:
+            client.daily(day=date(2026, 5, 8))
+        assert not isinstance(other.value, NotPublishedYet)
 
 
 def test_404_paper(client):

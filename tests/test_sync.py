@@ -71,13 +71,7 @@ def test_wrong_types_are_skipped_and_counted(store, client, fake_api):
     assert summary.ok and summary.results[0].skipped == 1
     assert store.count() == 36
     assert store.day_records()["2026-05-08"].skipped == 1
-    assert "1 items skipped" in summary.line()
-
-
-def test_future_date_400_is_a_failed_day(store, client):
-    summary = sync.sync_days(store, client, [date(2026, 5, 19)])
-    assert "Invalid date" in summary.failed[0].error
-    assert store.day_records() == {}
+    assert "1 item skipped" in summary.line()
 
 
 def test_429_then_success(store, client, fake_api):
@@ -138,3 +132,22 @@ def test_a_few_days_in_flight_at_once(store, client, fake_api):
     summary = sync.sync_days(store, client, days)
     assert summary.ok
     assert fake_api.max_in_flight == sync.PARALLEL_DAYS
+
+
+def test_a_day_not_published_yet_is_neither_stored_nor_failed(store, client, fake_api):
+    summary = sync.sync_days(store, client, [date(2026, 5, 19), date(2026, 5, 18)])
+    assert summary.ok and summary.failed == []
+    (later,) = [r for r in summary.results if r.day == date(2026, 5, 19)]
+    assert later.not_published and later.ok and later.count == 0
+    assert [r.day for r in summary.stored] == [date(2026, 5, 18)]
+    assert [r.day for r in summary.not_published] == [date(2026, 5, 19)]
+    assert set(store.day_records()) == {"2026-05-18"}
+    assert summary.line().endswith("0 days failed; 1 day not published yet.")
+
+
+def test_any_other_400_is_still_a_failed_day(store, client, fake_api):
+    body = b'{"error": "Invalid date: 2026-05-18"}'
+    fake_api.fail("2026-05-18", Fault("status", status=400, body=body))
+    summary = sync.sync_days(store, client, [date(2026, 5, 18)])
+    assert [r.day for r in summary.failed] == [date(2026, 5, 18)]
+    assert not summary.results[0].not_published

@@ -127,6 +127,20 @@ def test_a_failing_day_is_reported_and_the_reader_keeps_working(tmp_path, fake_a
     run(scenario())
 
 
+def test_a_day_not_published_yet_is_not_reported_as_a_failure(tmp_path, fake_api, fast_network):
+    fake_api.today = "2026-05-17"  # the server has not reached our UTC day yet
+
+    async def scenario():
+        app = make_app(tmp_path / "n.db", tmp_path, offline=False, api_url=fake_api.url)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_for(pilot, lambda: not app.syncing and app.paper_list.total > 0)
+            status = str(app.status.render())
+            assert "synced" in status and "failed" not in status
+            assert not [n for n in app._notifications if n.severity == "error"]
+
+    run(scenario())
+
+
 @pytest.mark.slow
 def test_offline_mode_never_syncs(tmp_path, demo_db_path):
     async def scenario():
