@@ -227,8 +227,10 @@ def sync_days(
     `budget` (seconds; default `default_budget(len(days))`) bounds the whole sync: days not done
     when it runs out fail with a message saying so. Setting `cancel` stops it within about a
     second: days not stored by then are reported with the error "cancelled"; what was stored
-    stays. Fetches run in daemon threads, so one stuck in a socket read never keeps the process
-    alive; only this (the calling) thread writes to `store`.
+    stays. The first day whose server cannot be reached ends the round: the other days are
+    reported unreachable at once instead of each waiting out its own retries (a first run with
+    no network says "offline" in seconds). Fetches run in daemon threads, so one stuck in a
+    socket read never keeps the process alive; only this (the calling) thread writes to `store`.
     """
     summary = SyncSummary(requested=list(days))
     if not days:
@@ -261,7 +263,10 @@ def sync_days(
     for thread in threads:
         thread.start()
     pending = set(days)
-    while pending and not stop.cancelled and time.monotonic() < until + GRACE:
+    unreachable: str | None = None  # the first "cannot reach": the rest of the round is moot
+    while (
+        pending and unreachable is None and not stop.cancelled and time.monotonic() < until + GRACE
+    ):
         try:
             day, outcome = done.get(timeout=POLL)
         except queue.Empty:
@@ -281,11 +286,17 @@ def sync_days(
             result.error = str(exc)
             result.cancelled = isinstance(exc, Cancelled)
             result.unreachable = isinstance(exc, Unreachable)
+            if result.unreachable:
+                unreachable = str(exc)
+                _drain(todo)  # the fetchers stop after their current request
         except Exception as exc:  # a bug must not cost the other days their data
             result.error = f"unexpected {type(exc).__name__}: {exc}"
         _report(summary, result, on_day)
     for day in sorted(pending, reverse=True):
-        if stop.cancelled:
+        if unreachable is not None:
+            note = f"not fetched: the server could not be reached ({unreachable})"
+            _report(summary, DayResult(day, error=note, unreachable=True), on_day)
+        elif stop.cancelled:
             _report(summary, DayResult(day, error=CANCELLED, cancelled=True), on_day)
         else:
             _report(summary, DayResult(day, error=str(stop.out_of_time())), on_day)
@@ -294,6 +305,14 @@ def sync_days(
         for thread in threads:
             thread.join(max(0.0, end - time.monotonic()))
     return summary
+
+
+def _drain(todo: queue.SimpleQueue[date]) -> None:
+    while True:
+        try:
+            todo.get_nowait()
+        except queue.Empty:
+            return
 
 
 def _report(

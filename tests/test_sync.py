@@ -151,3 +151,29 @@ def test_any_other_400_is_still_a_failed_day(store, client, fake_api):
     summary = sync.sync_days(store, client, [date(2026, 5, 18)])
     assert [r.day for r in summary.failed] == [date(2026, 5, 18)]
     assert not summary.results[0].not_published
+
+
+def test_the_first_unreachable_day_ends_the_round(store):
+    """A first run with no network: one day's "cannot reach" stands for all of them, instead of
+    each of the seven waiting out its own retries before the reader can say "offline"."""
+    import socket
+    from datetime import date, timedelta
+
+    from conftest import FAST_RETRY
+
+    from papertui.hf_api import HfApi
+    from papertui.ratelimit import RateLimiter
+    from papertui.sync import sync_days
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    days = [date(2026, 5, 18) - timedelta(days=i) for i in range(7)]
+    with HfApi(
+        f"http://127.0.0.1:{port}", token="", retry=FAST_RETRY, limiter=RateLimiter(burst=1000)
+    ) as api:
+        summary = sync_days(store, api, days)
+    assert len(summary.failed) == 7 and all(r.unreachable for r in summary.failed)
+    not_tried = [r for r in summary.failed if r.error.startswith("not fetched")]
+    assert len(not_tried) >= 4  # at most three were in flight when the first one failed
+    assert store.day_records() == {}
