@@ -173,3 +173,25 @@ def test_a_search_error_is_shown_whole_at_80_columns(demo_db_path, tmp_path):
             assert " ".join(shown.split()).endswith(" ".join(message.split()[-3:]))
 
     run(scenario())
+
+
+def test_a_remapped_key_shows_in_the_footer_and_the_footer_fits(demo_db_path, tmp_path):
+    async def scenario():
+        app = make_app(demo_db_path, tmp_path, keymap={"app.toggle_bookmark": "x"})
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            keys = {
+                (k.key_display, k.description): k.region
+                for k in app.query("FooterKey")
+                if k.region.width
+            }
+            assert ("x", "Bookmark") in keys
+            assert all(region.right <= 120 for region in keys.values())
+            assert not any(display == "b" for display, _ in keys)
+            await pilot.press("enter")  # reading: the footer offers the way back
+            await pilot.press("tab")
+            await settle(pilot)
+            shown = {k.description for k in app.query("FooterKey") if k.region.width}
+            assert "Back" in shown
+
+    run(scenario())
