@@ -22,6 +22,7 @@ from . import sync as syncing
 from .errors import NotFound, PapertuiError
 from .hf_api import HfApi
 from .models import ListRow, Origin, StoredPaper, UpsertStats
+from .plural import plural
 from .query import EVERYTHING, Is, Query, all_of, parse_query
 from .store import Store
 from .views import ReaderQuery
@@ -94,6 +95,15 @@ class Found:
     def cut(self) -> bool:
         """Whether more papers match than are shown."""
         return len(self.papers) < self.total
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change to the reader's own state that can be undone: what each paper was before
+    (read, bookmarked; None where the change did not touch it)."""
+
+    what: str
+    before: dict[str, tuple[bool | None, bool | None]]
 
 
 @dataclass(frozen=True)
@@ -285,6 +295,58 @@ class Service:
         if missing:
             raise NotCached(missing)
         return state.set_state(paper_ids, read=read, bookmarked=bookmarked)
+
+    def mark_all_read(self, where: Query) -> Change:
+        """Mark every unread paper a query matches read, in one transaction; what it was before
+        comes back so the change can be undone."""
+        ids = self.store.ids(all_of(where, Is("unread")))
+        change = Change(f"{plural(len(ids), 'paper')} marked read", {i: (False, None) for i in ids})
+        if ids:
+            self._state_store().set_state(ids, read=True)
+        return change
+
+    def undo(self, change: Change) -> int:
+        """Put back what a change replaced (read and bookmarked, as they were)."""
+        state = self._state_store()
+        for read in (True, False):
+            ids = [i for i, (r, _) in change.before.items() if r is read]
+            if ids:
+                state.set_state(ids, read=read)
+        for mark in (True, False):
+            ids = [i for i, (_, b) in change.before.items() if b is mark]
+            if ids:
+                state.set_state(ids, bookmarked=mark)
+        return len(change.before)
+
+    def next_unread(
+        self, where: Query, sort: str, start: int, direction: int, limit: int = 20_000
+    ) -> int | None:
+        """The list position of the next (+1) or previous (-1) unread paper from `start` on,
+        looked for a window at a time (at most `limit` rows away)."""
+        window = 500
+        if direction > 0:
+            offset = start
+            while offset < start + limit:
+                rows = self.store.list_rows(where, sort, limit=window, offset=offset)
+                for index, row in enumerate(rows):
+                    if not row.read:
+                        return offset + index
+                if len(rows) < window:
+                    return None
+                offset += window
+            return None
+        end = start
+        while end >= 0 and start - end < limit:
+            offset = max(0, end - window + 1)
+            rows = self.store.list_rows(where, sort, limit=end - offset + 1, offset=offset)
+            for index in range(len(rows) - 1, -1, -1):
+                if not rows[index].read:
+                    return offset + index
+            end = offset - 1
+        return None
+
+    def day_with_unread(self, day: date, direction: int) -> date | None:
+        return _day(self.store.day_with_unread(day.isoformat(), direction))
 
     # ---- export and import ---------------------------------------------------------------
 

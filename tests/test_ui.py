@@ -300,15 +300,21 @@ def test_open_page_and_pdf(demo_db, tmp_path, monkeypatch):
             pid = app.paper_list.current.id
             await pilot.press("o")
             await settle(pilot)
-            await pilot.press("O")
+            await pilot.press("O")  # the open menu: p is the PDF
+            await settle(pilot)
+            assert type(app.screen).__name__ == "CopyMenu" and app.screen.verb == "Open"
+            await pilot.press("p")
+            await settle(pilot)
+            await pilot.press("O", "a")  # and a the arXiv abstract
             await settle(pilot)
             assert opened == [
                 f"https://huggingface.co/papers/{pid}",
                 f"https://arxiv.org/pdf/{pid}",
+                f"https://arxiv.org/abs/{pid}",
             ]
             app.links.open_link("thing", "javascript:alert(1)")
             await settle(pilot)
-            assert len(opened) == 2
+            assert len(opened) == 3
             assert any("only http(s)" in n.message for n in app._notifications)
 
     run(scenario())

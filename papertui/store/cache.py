@@ -358,6 +358,35 @@ class Store:
         return self._rows(sql, (day,))[0]["day"]
 
     @wrap_errors
+    def day_with_unread(self, day: str, direction: int) -> str | None:
+        """The nearest day before (-1) or after (+1) `day` that still has unread papers."""
+        agg, op = ("max", "<") if direction < 0 else ("min", ">")
+        sql = (
+            f"SELECT {agg}(p.day) AS day FROM papers p {_JOIN_USER} "
+            f"WHERE p.day {op} ? AND COALESCE(u.read, 0) = 0"
+        )
+        return self._rows(sql, (day,))[0]["day"]
+
+    @wrap_errors
+    def ids(self, query: Query = EVERYTHING, limit: int = 1_000_000) -> list[str]:
+        """The ids of the papers matching a query (for changes to a whole view)."""
+        where = compile_query(query)
+        sql = f"SELECT p.id FROM papers p {_JOIN_USER} WHERE {where.sql} LIMIT ?"
+        return [r["id"] for r in self._rows(sql, (*where.params, limit))]
+
+    @wrap_errors
+    def states(self, paper_ids: Sequence[str]) -> dict[str, tuple[bool, bool]]:
+        """(read, bookmarked) of each paper asked for that is cached."""
+        with self._lock:
+            rows = in_chunks(
+                self.conn,
+                "SELECT p.id, COALESCE(u.read, 0), COALESCE(u.bookmarked, 0) FROM papers p "
+                f"{_JOIN_USER} WHERE p.id IN ({{}})",
+                list(paper_ids),
+            )
+        return {paper_id: (bool(read), bool(mark)) for paper_id, read, mark in rows}
+
+    @wrap_errors
     def day_records(self) -> dict[str, DayRecord]:
         rows = self._rows("SELECT day, fetched_at, count, skipped, complete FROM days")
         return {

@@ -26,7 +26,7 @@ from ..config import Config, save_theme
 from ..errors import PapertuiError
 from ..models import ListRow
 from ..query import Query
-from ..service import Service
+from ..service import Change, Service
 from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, scoped
 from .linking import LinkController
@@ -100,6 +100,8 @@ class PapertuiApp(App):
         self.where: Query | None = None
         self._cache_empty_text = "No papers cached yet."
         self._steps: list[int] = []  # `[`/`]` presses waiting for the day before them to land
+        self._undo: Change | None = None  # the last read/bookmark change, for ctrl+z
+        self._land_on_unread = 0  # after `n` crossed to another day: its first (1) or last (-1)
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
@@ -330,6 +332,11 @@ class PapertuiApp(App):
         cursor = message.keep_index if message.keep_id else 0
         self.paper_list.empty_text = self._empty_text()
         self.paper_list.full_dates = self._full_dates()
+        if self._land_on_unread and snapshot.rows:
+            direction, self._land_on_unread = self._land_on_unread, 0
+            rows = snapshot.rows if direction > 0 else list(reversed(snapshot.rows))
+            first = next((i for i, r in enumerate(rows) if not r.read), 0)
+            cursor = first if direction > 0 else len(rows) - 1 - first
         self.paper_list.reset(self.generation, snapshot.total, snapshot.rows, cursor=cursor or 0)
         if snapshot.total == 0:
             self.detail.show_paper(None)
@@ -382,7 +389,7 @@ class PapertuiApp(App):
             self._set_state(message.row, read=True)
         if self.narrow:  # stacked panes are small: read the paper full screen (Esc returns)
             self.main_screen.maximize(self.detail, container=False)
-            self.detail.focus()
+        self.detail.focus()  # j/k scroll the paper, J/K go to the next one, Esc returns
 
     def on_paper_detail_back(self, _message: PaperDetail.Back) -> None:
         self.paper_list.focus()
@@ -441,6 +448,12 @@ class PapertuiApp(App):
         except PapertuiError as exc:
             self.notify(str(exc), title="Not saved", severity="error", timeout=8)
             return
+        before = (
+            row.read if read is not None else None,
+            row.bookmarked if bookmarked is not None else None,
+        )
+        what = "read" if read is not None else "bookmark"
+        self._undo = Change(f"the {what} change of {row.id}", {row.id: before})
         updated = replace(
             row,
             read=row.read if read is None else read,
@@ -464,6 +477,90 @@ class PapertuiApp(App):
         if row := self.current_row():
             self._set_state(row, bookmarked=not row.bookmarked)
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
+
+    def action_mark_all_read(self) -> None:
+        """Everything the list shows (the whole view or search, not only the rows on screen)."""
+        where = self.where
+        if where is None or not self.unread:
+            self.notify("Nothing unread here.", timeout=2)
+            return
+
+        def done(change: Change) -> None:
+            self._undo = change
+            self.notify(f"{change.what[0].upper()}{change.what[1:]}. ctrl+z undoes it.", timeout=4)
+            self.refresh_list()
+
+        self.background(lambda: self.service.mark_all_read(where), done)
+
+    def action_undo(self) -> None:
+        change, self._undo = self._undo, None
+        if change is None:
+            self.notify("Nothing to undo.", timeout=2)
+            return
+
+        def done(_count: int) -> None:
+            self.notify(f"Undone: {change.what}.", timeout=3)
+            self.refresh_list()
+            current = self.paper_list.current
+            if current is not None:
+                self._load_paper(current.id)
+
+        self.background(lambda: self.service.undo(change), done)
+
+    def action_next_unread(self, direction: int) -> None:
+        """The next (n) or previous (N) unread paper; in the day view, on to the next older
+        (or newer) day with unread papers when this one has none left."""
+        where, cursor = self.where, self.paper_list.cursor
+        if where is None:
+            return
+        index = cursor + direction
+        while 0 <= index < self.paper_list.total:
+            row = self.paper_list.row_at(index)
+            if row is None:
+                break  # not loaded here: ask the cache
+            if not row.read:
+                self.paper_list.move_to(index)
+                return
+            index += direction
+        else:
+            self._unread_elsewhere(direction)
+            return
+        sort, start = self.rq.sort, index
+
+        def found(position: int | None) -> None:
+            if position is None:
+                self._unread_elsewhere(direction)
+            else:
+                self.paper_list.move_to(position)
+
+        self.background(lambda: self.service.next_unread(where, sort, start, direction), found)
+
+    def _unread_elsewhere(self, direction: int) -> None:
+        view = self.rq.view
+        if view.kind != "day" or view.anchor is None or self.rq.text.strip():
+            self.notify("No more unread papers here.", timeout=2)
+            return
+        anchor = view.anchor
+
+        def arrive(day: date | None) -> None:
+            if day is None:
+                where = "older" if direction > 0 else "newer"
+                self.notify(f"No unread papers here or on {where} days.", timeout=3)
+                return
+            self._land_on_unread = direction
+            self._show_view(View("day", day))
+
+        # n reads on into the past (older days), N back towards today
+        self.background(lambda: self.service.day_with_unread(anchor, -direction), arrive)
+
+    def on_paper_detail_finished(self, _message: PaperDetail.Finished) -> None:
+        if row := self.paper_list.current:
+            if not row.read:
+                self._set_state(row, read=True)
+            self.action_next_unread(1)
+
+    def on_paper_detail_step(self, message: PaperDetail.Step) -> None:
+        self.paper_list.move_to(self.paper_list.cursor + message.direction)
 
     def action_toggle_unread_only(self) -> None:
         self.rq = replace(self.rq, unread_only=not self.rq.unread_only)
@@ -557,6 +654,9 @@ class PapertuiApp(App):
 
     def action_open_pdf(self) -> None:
         self.links.open_pdf()
+
+    def action_open_menu(self) -> None:
+        self.links.open_menu()
 
     # ---- help, palette, theme -----------------------------------------------------------
 

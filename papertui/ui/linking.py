@@ -89,6 +89,36 @@ class LinkController:
 
         self.host.push_screen(CopyMenu(paper.title, choices), chosen)
 
+    def open_menu(self) -> None:
+        if row := self.host.current_row():
+            self.host.background(lambda: self.host.service.paper(row.id), self._show_open_menu)
+
+    def _show_open_menu(self, paper: StoredPaper | None) -> None:
+        if paper is None:
+            return
+        choices = [
+            ("h", "Hugging Face page", hf_url(paper.id)),
+            ("a", "arXiv abstract", arxiv_abs_url(paper.id)),
+            ("p", "PDF", arxiv_pdf_url(paper.id)),
+        ]
+        for key, label, url in (
+            ("g", "GitHub repository", paper.github_repo),
+            ("w", "project page", paper.project_page),
+        ):
+            if url:  # a link that is not http(s) stays in the menu, to say why it is refused
+                choices.append((key, label, safe_url(url) or ""))
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice and not choice[1]:
+                self.host.notify(
+                    f"Refused to open the {choice[0]}: only http(s) links are opened.",
+                    severity="error",
+                )
+            elif choice:
+                self.open_link(*choice)
+
+        self.host.push_screen(CopyMenu(paper.title, choices, verb="Open"), chosen)
+
     def open_page(self) -> None:
         if row := self.host.current_row():
             self.open_link("Hugging Face page", hf_url(row.id))

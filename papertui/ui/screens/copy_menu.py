@@ -18,16 +18,17 @@ class CopyMenu(ModalScreen[tuple[str, str] | None]):
 
     BINDINGS = [Binding("escape,q", "dismiss_none", "Close", id="copy.close")]
 
-    def __init__(self, title: str, choices: list[tuple[str, str, str]]):
+    def __init__(self, title: str, choices: list[tuple[str, str, str]], verb: str = "Copy"):
         """choices: (key, label, text)."""
         super().__init__()
         self.paper_title = title
+        self.verb = verb  # the same menu opens links too (`O`)
         self.choices = choices
 
     def compose(self) -> ComposeResult:
         with Vertical(id="copy-box"):
             yield Static(
-                Text("Copy — " + self.paper_title, no_wrap=True, overflow="ellipsis"),
+                Text(f"{self.verb} — " + self.paper_title, no_wrap=True, overflow="ellipsis"),
                 id="copy-title",
             )
             yield OptionList(

@@ -27,6 +27,16 @@ class PaperDetail(VerticalScroll, can_focus=True):
     class Back(Message):
         """The reader is done with this paper (Esc): restore the layout, focus the list."""
 
+    class Finished(Message):
+        """Space at the end of the paper: mark it read and go on to the next unread one."""
+
+    class Step(Message):
+        """J / K while reading: the next or previous paper of the list."""
+
+        def __init__(self, direction: int):
+            super().__init__()
+            self.direction = direction
+
     COMPONENT_CLASSES = {
         "detail--title",
         "detail--label",
@@ -60,6 +70,15 @@ class PaperDetail(VerticalScroll, can_focus=True):
         )
         if changed and not keep_scroll:
             self.scroll_home(animate=False)
+
+    def action_page_or_next(self) -> None:
+        if self.scroll_y >= self.max_scroll_y:
+            self.post_message(self.Finished())
+        else:
+            self.scroll_page_down(animate=False)
+
+    def action_next_paper(self, direction: int) -> None:
+        self.post_message(self.Step(direction))
 
     def action_back(self) -> None:
         if self.screen.maximized is self:

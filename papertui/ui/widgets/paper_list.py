@@ -210,27 +210,28 @@ class PaperList(ScrollView, can_focus=True):
             self._need(new)
         self.post_message(self.Highlighted(row))
 
-    def _move(self, to: int) -> None:
+    def move_to(self, to: int) -> None:
+        """Put the cursor on a list position (clamped); its rows load if they are not here."""
         if self.total:
             self.cursor = max(0, min(to, self.total - 1))
 
     def action_cursor_down(self) -> None:
-        self._move(self.cursor + 1)
+        self.move_to(self.cursor + 1)
 
     def action_cursor_up(self) -> None:
-        self._move(self.cursor - 1)
+        self.move_to(self.cursor - 1)
 
     def action_first(self) -> None:
-        self._move(0)
+        self.move_to(0)
 
     def action_last(self) -> None:
-        self._move(self.total - 1)
+        self.move_to(self.total - 1)
 
     def action_page(self, direction: int) -> None:
-        self._move(self.cursor + direction * max(self.scrollable_content_region.height - 1, 1))
+        self.move_to(self.cursor + direction * max(self.scrollable_content_region.height - 1, 1))
 
     def action_half_page(self, direction: int) -> None:
-        self._move(self.cursor + direction * max(self.scrollable_content_region.height // 2, 1))
+        self.move_to(self.cursor + direction * max(self.scrollable_content_region.height // 2, 1))
 
     def action_select(self) -> None:
         if self.current is not None:

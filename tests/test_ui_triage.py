@@ -1,0 +1,108 @@
+"""The daily triage keys (issue 11): next/previous unread across days, mark all read with undo,
+reading in the detail pane (Enter, space, J/K), checked against the database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ui_helpers import make_app, run, settle, state
+
+from papertui.store import Store
+
+
+def unread_ids(db, day: str) -> set[str]:
+    with Store(db) as store:
+        return {p.id for p in store.papers() if p.day == day and not p.read}
+
+
+def test_mark_all_read_then_undo(demo_db_path, tmp_path):
+    db = demo_db_path
+    before = unread_ids(db, "2026-05-18")
+    assert len(before) == 10
+
+    async def scenario():
+        app = make_app(db, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("A")
+            await settle(pilot)
+            assert unread_ids(db, "2026-05-18") == set()
+            assert unread_ids(db, "2026-05-15")  # only the view was marked
+            assert app.unread == 0
+            assert any("10 papers marked read" in n.message for n in app._notifications)
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert unread_ids(db, "2026-05-18") == before
+            assert app.unread == 10
+            # a single change is undone too
+            pid = app.paper_list.current.id
+            await pilot.press("b")
+            assert state(db, pid) == (False, True)
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert state(db, pid) == (False, False)
+
+    run(scenario())
+
+
+def test_next_unread_skips_read_papers_and_crosses_into_older_days(demo_db_path, tmp_path):
+    db = demo_db_path
+
+    async def scenario():
+        app = make_app(db, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            first = app.paper_list.current.id
+            await pilot.press("m", "j", "m", "k")  # the first two read; back on the first
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            assert app.paper_list.cursor == 2 and not app.paper_list.current.read
+            await pilot.press("N")
+            await settle(pilot)
+            assert app.paper_list.cursor == 2  # nothing unread above: stays, says so
+            await pilot.press("G")
+            await settle(pilot)
+            await pilot.press("n")  # the last of 18 May: on to the newest older day, 15 May
+            for _ in range(4):
+                await settle(pilot)
+            assert app.rq.view.anchor == date(2026, 5, 15)
+            assert not app.paper_list.current.read
+            assert app.paper_list.current.id != first
+
+    run(scenario())
+
+
+def test_reading_in_the_detail_pane(demo_db_path, tmp_path):
+    db = demo_db_path
+
+    async def scenario():
+        app = make_app(db, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            first = app.paper_list.current.id
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.focused is app.detail and state(db, first)[0]
+            await pilot.press("J")
+            await settle(pilot)
+            assert app.paper_list.cursor == 1 and app.detail.paper.id != first
+            await pilot.press("K")
+            await settle(pilot)
+            assert app.detail.paper.id == first
+            await pilot.press("J")
+            await settle(pilot)
+            second = app.paper_list.current.id
+            for _ in range(30):  # space pages down; at the end: read, and on to the next unread
+                await pilot.press("space")
+                await settle(pilot, rounds=1)
+                if app.paper_list.current.id != second:
+                    break
+            await settle(pilot)
+            assert state(db, second)[0]
+            assert app.paper_list.current.id not in (first, second)
+            assert not app.paper_list.current.read
+            await pilot.press("escape")
+            assert app.focused is app.paper_list
+
+    run(scenario())
