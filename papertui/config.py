@@ -28,6 +28,7 @@ class Config(BaseModel):
     sync_days: int = Field(default=7, ge=1, le=90)
     auto_sync_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: only at start and on `r`
     keymap: dict[str, str] = Field(default_factory=dict)
+    restore_session: bool = True  # open where the reader was last time
 
 
 def load_config(path: Path | None = None) -> tuple[Config, str | None]:
@@ -68,6 +69,10 @@ def save_theme(theme: str, path: Path | None = None) -> None:
     except (tomlkit.exceptions.ParseError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
         raise ConfigNotSaved(f"config file {path} has an error ({first}); left as it is") from exc
-    document["theme"] = theme
+    if "theme" in document:
+        document["theme"] = theme
+        text = tomlkit.dumps(document)
+    else:  # first thing in the file, not under whatever comment ends the top-level keys
+        text = f"theme = {tomlkit.string(theme).as_string()}\n" + text
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, tomlkit.dumps(document))
+    write_atomically(path, text)

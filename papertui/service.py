@@ -25,7 +25,7 @@ from .models import ListRow, Origin, StoredPaper, UpsertStats
 from .plural import plural
 from .query import EVERYTHING, Is, Query, all_of, parse_query
 from .store import Store
-from .views import ReaderQuery
+from .views import ReaderQuery, Session
 
 EXPORT_FORMATS = exporting.FORMATS
 
@@ -347,6 +347,19 @@ class Service:
 
     def day_with_unread(self, day: date, direction: int) -> date | None:
         return _day(self.store.day_with_unread(day.isoformat(), direction))
+
+    def last_session(self) -> tuple[Session, int] | None:
+        """The reader's last session and how many papers arrived since it was saved."""
+        saved = self.store.reader_session()
+        if saved is None:
+            return None
+        session = Session.from_json(saved[0])
+        if session is None:
+            return None
+        return session, self.store.count_first_seen_after(saved[1])
+
+    def save_session(self, session: Session) -> None:
+        self._state_store().save_reader_session(session.to_json())
 
     # ---- export and import ---------------------------------------------------------------
 

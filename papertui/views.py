@@ -7,6 +7,7 @@ where the view, the unread/bookmark toggles and the search text become a single 
 from __future__ import annotations
 
 import calendar
+import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal, TypeVar
@@ -121,3 +122,46 @@ class ReaderQuery:
         ]
         sort = [f"sorted by {SORT_LABELS[self.sort]}"] if with_sort else []
         return " · ".join([scope, *flags, *sort])
+
+
+@dataclass(frozen=True)
+class Session:
+    """Where the reader was when it closed: it opens there again (`restore_session`)."""
+
+    query: ReaderQuery
+    paper_id: str | None = None
+
+    def to_json(self) -> str:
+        q = self.query
+        return json.dumps(
+            {
+                "view": q.view.kind,
+                "anchor": q.view.anchor.isoformat() if q.view.anchor else None,
+                "text": q.text,
+                "unread_only": q.unread_only,
+                "bookmarks_only": q.bookmarks_only,
+                "sort": q.sort,
+                "paper_id": self.paper_id,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str, sorts: tuple[str, ...] = SORT_ORDER) -> Session | None:
+        """The saved session, or None for anything that is not one (never an exception)."""
+        try:
+            data = json.loads(text)
+            kind = data["view"]
+            if kind not in VIEW_KINDS or data["sort"] not in sorts:
+                return None
+            anchor = date.fromisoformat(data["anchor"]) if data.get("anchor") else None
+            query = ReaderQuery(
+                View(kind, anchor),
+                text=str(data.get("text") or "")[:2000],
+                unread_only=bool(data.get("unread_only")),
+                bookmarks_only=bool(data.get("bookmarks_only")),
+                sort=data["sort"],
+            )
+            paper_id = data.get("paper_id")
+            return cls(query, paper_id if isinstance(paper_id, str) else None)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None

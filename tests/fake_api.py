@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass
 class Fault:
-    """One bad answer. kind: status | truncate | html | hang | huge | body | drip | drip-headers.
+    """One bad answer. kind: status | truncate | html | hang | huge | body | drip | drip-headers
+    | delay (the right answer, `seconds` late).
 
     drip: headers with no Content-Length, then `size` bytes of `body` (default `[`+spaces), one
     every `seconds`; drip-headers: the status line, then the headers one byte every `seconds`.
@@ -126,7 +127,11 @@ class FakeApi:
             key = "*"
         for k in (key, "*"):
             if self.faults.get(k):
-                return self._fault(h, self.faults[k].pop(0))
+                fault = self.faults[k].pop(0)
+                if fault.kind != "delay":
+                    return self._fault(h, fault)
+                time.sleep(fault.seconds)  # a slow but correct answer
+                break
         if parts.path == "/api/daily_papers":
             return self._daily(h, parts.path, query)
         if parts.path == "/api/papers/search":

@@ -34,7 +34,7 @@ def test_a_theme_is_added_to_a_file_without_one_and_a_missing_file_is_created(tm
     path = tmp_path / "config.toml"
     path.write_text("# just a comment\nsync_days = 3\n")
     save_theme("nord", path)
-    assert path.read_text().startswith("# just a comment\nsync_days = 3\n")
+    assert path.read_text() == 'theme = "nord"\n# just a comment\nsync_days = 3\n'
     assert load_config(path)[0].theme == "nord"
     fresh = tmp_path / "new" / "config.toml"
     save_theme("gruvbox", fresh)
@@ -53,3 +53,13 @@ def test_a_file_that_cannot_be_read_or_validated_is_never_written(tmp_path, brok
     with pytest.raises(ConfigNotSaved, match="left as it is"):
         save_theme("nord", path)
     assert path.read_bytes() == before
+
+
+def test_a_theme_goes_first_and_the_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('sync_days = 3\n\n# keys I like\n[keymap]\n"app.sync" = "R"\n')
+    path.chmod(0o644)
+    save_theme("nord", path)
+    assert path.read_text().startswith('theme = "nord"\nsync_days = 3\n\n# keys I like\n[keymap]')
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert load_config(path)[0].keymap == {"app.sync": "R"}

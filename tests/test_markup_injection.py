@@ -213,3 +213,13 @@ def test_the_reader_never_hands_built_strings_to_markup_parsing_apis():
                 if name in _SHOWS_MARKUP and _dynamic_str(node.args[0]):
                     offences.append(f"{path.name}:{node.lineno} {name}(…)")
     assert not offences, offences
+
+
+def test_a_keymap_that_makes_two_actions_share_a_key_is_reported(demo_db_path, tmp_path):
+    from papertui.ui.actions import KeyMap
+
+    keymap, problems = KeyMap.from_config({"app.sort": "j", "app.view": "m", "app.sync": "R"})
+    assert len(problems) == 2
+    assert "app.sort = 'j' is also the key of list.down" in problems[0]
+    assert "app.view = 'm' is also the key of app.toggle_read" in problems[1]
+    assert keymap.keys("app.sync") == ["R"]

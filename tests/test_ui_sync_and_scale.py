@@ -235,3 +235,18 @@ def test_100k_papers_list_opens_and_moves(tmp_path, cache_100k):
             print(f"100k smoke scenario took {time.monotonic() - started:.2f}s")
 
     run(scenario())
+
+
+def test_a_first_run_ends_on_the_newest_day_whatever_order_days_land_in(
+    tmp_path, fake_api, fast_network
+):
+    fake_api.fail("2026-05-18", Fault("delay", seconds=1.0))  # the newest day lands last
+
+    async def scenario():
+        app = make_app(tmp_path / "fresh.db", tmp_path, offline=False, api_url=fake_api.url)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_for(pilot, lambda: not app.syncing and app.paper_list.total > 0)
+            await settle(pilot)
+            assert app.rq.view.anchor == date(2026, 5, 18)
+
+    run(scenario())

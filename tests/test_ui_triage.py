@@ -106,3 +106,62 @@ def test_reading_in_the_detail_pane(demo_db_path, tmp_path):
             assert app.focused is app.paper_list
 
     run(scenario())
+
+
+def test_the_reader_opens_where_it_was_and_says_what_is_new(demo_db_path, tmp_path):
+    from conftest import day_08
+
+    from papertui.models import parse_items
+
+    db = demo_db_path
+
+    async def first_run():
+        app = make_app(db, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("v", "s", "u")  # week view, sorted newest first, unread only
+            await settle(pilot)
+            await pilot.press("j", "j", "j")
+            await settle(pilot)
+            where = (app.rq, app.paper_list.current.id)
+            await pilot.press("q")
+        return where
+
+    async def second_run(expected):
+        app = make_app(db, tmp_path)
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            for _ in range(3):
+                await settle(pilot)
+            assert (app.rq, app.paper_list.current.id) == expected
+            return [n.message for n in app._notifications]
+
+    import asyncio
+
+    where = asyncio.run(first_run())
+    import time
+
+    time.sleep(1.1)  # the session's time is kept to the second
+    with Store(db) as store:  # a paper arrives while the reader is closed
+        item = day_08()[0]
+        item["paper"]["id"] = "2605.99001"
+        store.upsert(parse_items([item]).entries, day="2026-05-18")
+    notices = asyncio.run(second_run(where))
+    assert "1 paper new since last time." in notices
+
+
+def test_restore_session_off_opens_on_the_latest_day(demo_db_path, tmp_path):
+    import asyncio
+
+    async def visit(**config):
+        app = make_app(demo_db_path, tmp_path, **config)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("left_square_bracket")
+            await settle(pilot)
+            anchor = app.rq.view.anchor
+            await pilot.press("q")
+        return anchor
+
+    assert asyncio.run(visit()) == date(2026, 5, 15)
+    assert asyncio.run(visit()) == date(2026, 5, 8)  # restored at 15 May, then one step back
+    assert asyncio.run(visit(restore_session=False)) == date(2026, 5, 15)  # from 18 May

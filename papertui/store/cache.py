@@ -387,6 +387,26 @@ class Store:
         return {paper_id: (bool(read), bool(mark)) for paper_id, read, mark in rows}
 
     @wrap_errors
+    def reader_session(self) -> tuple[str, str] | None:
+        """(state JSON, saved_at) of the reader's last session, if one was saved."""
+        rows = self._rows("SELECT state, saved_at FROM reader_session WHERE id = 1")
+        return (rows[0]["state"], rows[0]["saved_at"]) if rows else None
+
+    @wrap_errors
+    def save_reader_session(self, state: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO reader_session (id, state, saved_at) VALUES (1, ?, ?)",
+                (state, utc_now()),
+            )
+
+    @wrap_errors
+    def count_first_seen_after(self, stamp: str) -> int:
+        """Papers that reached the cache after `stamp` (an ISO UTC time)."""
+        sql = "SELECT count(*) AS n FROM papers WHERE first_seen_at > ?"
+        return self._rows(sql, (stamp,))[0]["n"]
+
+    @wrap_errors
     def day_records(self) -> dict[str, DayRecord]:
         rows = self._rows("SELECT day, fetched_at, count, skipped, complete FROM days")
         return {

@@ -129,6 +129,22 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migration
+def m002_reader_session(db: Database) -> None:
+    _run_script(
+        db,
+        """
+        -- Where the reader was when it closed (view, search, sort, filters, paper), as JSON: it
+        -- opens there next time. One row; the reader's own, so no sync ever touches it.
+        CREATE TABLE reader_session (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            state TEXT NOT NULL,
+            saved_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run statements one by one: `executescript` would COMMIT the migration's transaction."""
     statement = ""

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 Scope = Literal["app", "list", "detail", "search", "help", "copy"]
+SCOPES: tuple[Scope, ...] = ("app", "list", "detail", "search")
 
 
 @dataclass(frozen=True)
@@ -360,7 +361,28 @@ class KeyMap:
                 )
             else:
                 usable[binding_id] = keys
-        return cls(usable), problems
+        result = cls(usable)
+        return result, problems + result.conflicts()
+
+    def conflicts(self) -> list[str]:
+        """A remapped key that another action of the same place (or of the whole reader) also
+        answers to: one of the two would never run, so say which."""
+        found = []
+        for action_id in self.remapped:
+            action = BY_ID[action_id]
+            scopes = {action.scope, "app"} if action.scope != "app" else set(SCOPES)
+            for other in ACTIONS:
+                if other.id == action_id or other.scope not in scopes:
+                    continue
+                shared = set(self.keys(action_id)) & set(self.keys(other.id))
+                if shared:
+                    key = sorted(shared)[0]
+                    found.append(
+                        f"keymap: {action_id} = {key!r} is also the key of {other.id}; "
+                        "one of them will not work (map that one to another key)"
+                    )
+                    break
+        return found
 
     def keys(self, action_id: str) -> list[str]:
         keys = self.remapped.get(action_id) or BY_ID[action_id].keys

@@ -25,9 +25,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..config import Config, save_theme
 from ..errors import PapertuiError
 from ..models import ListRow
+from ..plural import plural
 from ..query import Query
 from ..service import Change, Service
-from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, View, next_in
+from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, scoped
 from .linking import LinkController
 from .literal import literal, plain
@@ -100,6 +101,8 @@ class PapertuiApp(App):
         self.where: Query | None = None
         self._cache_empty_text = "No papers cached yet."
         self._steps: list[int] = []  # `[`/`]` presses waiting for the day before them to land
+        self._restore_id: str | None = None
+        self._follow_latest = False  # a start with nothing cached: show the newest day as it lands
         self._undo: Change | None = None  # the last read/bookmark change, for ctrl+z
         self._land_on_unread = 0  # after `n` crossed to another day: its first (1) or last (-1)
         self._search_timer: Timer | None = None
@@ -171,15 +174,39 @@ class PapertuiApp(App):
         self._layout_for(self.size.width)
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=8)
-        self.background(self.service.latest_day, self._start_view)
+        restore = self.config.restore_session
+        self.background(
+            lambda: (
+                self.service.latest_day(),
+                self.service.last_session() if restore else None,
+            ),
+            self._start_view,
+        )
 
-    def _start_view(self, latest) -> None:
+    def _start_view(self, opening) -> None:
+        latest, last = opening
         self.set_empty_text(
             f"No papers cached yet. Offline ({self.offline_reason}): `papertui sync` fetches some."
             if self.service.offline
             else "No papers cached yet. Syncing the recent days…"
         )
-        self._show_view(View(self.rq.view.kind, latest))
+        if last is not None and latest is not None:
+            session, new = last
+            rq = session.query
+            if rq.view.kind != "all" and rq.view.anchor is None:
+                rq = replace(rq, view=View(rq.view.kind, latest))
+            self._restore_id = session.paper_id
+            if rq.text:
+                self.search_bar.value = rq.text
+            if rq != self.rq:
+                self.rq = rq  # watch_rq runs the query, landing on the session's paper
+            else:
+                self.refresh_list()
+            if new:
+                self.notify(f"{plural(new, 'paper')} new since last time.", timeout=6)
+        else:
+            self._follow_latest = latest is None
+            self._show_view(View(self.rq.view.kind, latest))
         if self.autosync:
             self.syncer.start()
             if self.config.auto_sync_minutes:
@@ -193,19 +220,31 @@ class PapertuiApp(App):
             self.paper_list.refresh()
 
     def _empty_text(self) -> str:
-        """Why the list is empty: nothing cached, nothing matching, or a filter hiding it all."""
-        rq = self.rq
+        """Why the list is empty: nothing cached, nothing matching, or a filter hiding it all;
+        the keys it names are the keys as mapped."""
+        rq, key = self.rq, self.keys_for
         if rq.text.strip():
             return (
-                f"Nothing matches “{rq.text.strip()}”. Esc clears the search; ? lists the language."
+                f"Nothing matches “{rq.text.strip()}”. Esc in the search bar clears it; "
+                f"{key('app.help')} lists the search language."
             )
+        if rq.view.anchor is None:
+            return self._cache_empty_text
         if rq.bookmarks_only:
-            return "No bookmarks yet: b bookmarks the highlighted paper; B shows every paper."
-        if rq.view.anchor is None or rq.view.kind == "all":
-            return self._cache_empty_text + (" (u shows read papers too)" if rq.unread_only else "")
+            if rq.unread_only:
+                return f"No unread bookmarks: {key('app.unread_only')} shows read ones too."
+            return (
+                f"No bookmarks yet: {key('app.toggle_bookmark')} bookmarks the highlighted "
+                f"paper; {key('app.bookmarks_only')} shows every paper."
+            )
         if rq.unread_only:
-            return f"Nothing unread in {rq.view.label()}: u shows read papers too."
-        return f"No papers in {rq.view.label()}: [ and ] step to the days that have some."
+            return f"Nothing unread in {rq.view.label()}: {key('app.unread_only')} shows all."
+        if rq.view.kind == "all":
+            return self._cache_empty_text
+        return (
+            f"No papers in {rq.view.label()}. {key('app.previous')} / {key('app.next')} step "
+            f"to other {rq.view.kind}s; {key('app.view')} changes the view."
+        )
 
     def _full_dates(self) -> bool:
         """Whether the list may span years: then its date column shows them."""
@@ -220,10 +259,15 @@ class PapertuiApp(App):
         )
 
     def go_to_latest(self) -> None:
-        """Open the newest day with papers when the view has none yet (a first sync)."""
+        """Open the newest day with papers while the reader follows it: from a start with an
+        empty cache until the reader moves elsewhere (a first sync stores days in whatever
+        order they arrive; the newest must win, not the first to land)."""
+        if self.rq.view.anchor is not None and not self._follow_latest:
+            self.refresh_list()
+            return
 
         def arrive(latest) -> None:
-            if latest is not None and self.rq.view.anchor is None:
+            if latest is not None and (self.rq.view.anchor is None or self._follow_latest):
                 self._show_view(View(self.rq.view.kind, latest))
             else:
                 self.refresh_list()
@@ -295,9 +339,22 @@ class PapertuiApp(App):
         """Re-run the current query; the cursor stays on the same paper when it is still there."""
         self.generation += 1
         current = self.paper_list.current if keep_current else None
-        self._load_query(
-            self.generation, self.rq, current.id if current else None, self.paper_list.cursor
-        )
+        keep_id = current.id if current else None
+        if self._restore_id is not None:  # the paper the last session was on
+            keep_id, self._restore_id = self._restore_id, None
+        self._load_query(self.generation, self.rq, keep_id, self.paper_list.cursor)
+
+    def _save_session(self) -> None:
+        """Where the reader is, for the next start (see `restore_session`)."""
+        current = self.paper_list.current
+        try:
+            self.service.save_session(Session(self.rq, current.id if current else None))
+        except PapertuiError:
+            pass  # a read-only or busy cache: the next start opens on the latest day
+
+    async def action_quit(self) -> None:
+        self._save_session()
+        self.exit()
 
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _load_query(
@@ -510,6 +567,7 @@ class PapertuiApp(App):
     def action_next_unread(self, direction: int) -> None:
         """The next (n) or previous (N) unread paper; in the day view, on to the next older
         (or newer) day with unread papers when this one has none left."""
+        self._follow_latest = False
         where, cursor = self.where, self.paper_list.cursor
         if where is None:
             return
@@ -571,12 +629,14 @@ class PapertuiApp(App):
     # ---- views --------------------------------------------------------------------------
 
     def action_cycle_view(self) -> None:
+        self._follow_latest = False
         kind = next_in(VIEW_KINDS, self.rq.view.kind)
         self.rq = replace(self.rq, view=View(kind, self.rq.view.anchor))
 
     def action_step(self, direction: int) -> None:
         """Previous/next day, week or month. Presses accumulate: three quick `[` go back three
         days, each step taken from where the one before it lands."""
+        self._follow_latest = False
         view = self.rq.view
         if view.anchor is None or view.kind == "all":
             self.notify(

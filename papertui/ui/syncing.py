@@ -108,10 +108,7 @@ class SyncController:
             self._show_new_papers()
 
     def _show_new_papers(self) -> None:
-        if self.host.rq.view.anchor is None:
-            self.host.go_to_latest()
-        else:
-            self.host.refresh_list()
+        self.host.go_to_latest()  # moves only while the reader follows the newest day
 
     def on_done(self, message: SyncDone) -> None:
         host = self.host
@@ -135,18 +132,19 @@ class SyncController:
             new = sum(r.new for r in summary.results)
             text = f"✓ synced {datetime.now():%H:%M}" + (f" · {new} new" if new else "")
             host.sync_state = SyncState(False, text)
-            if host.rq.view.anchor is None:
-                host.go_to_latest()
+            host.go_to_latest()
             return
         failed = [r for r in summary.failed if not r.cancelled]
         if not failed:  # only cancelled days: the reader is closing, or a sync was stopped
             host.sync_state = SyncState(False, "sync stopped")
             return
         if all(r.unreachable for r in failed):
-            host.sync_state = SyncState(False, "offline · showing cached papers", "status--offline")
+            cached = bool(host.total) or host.rq.view.anchor is not None
+            what = "showing cached papers" if cached else "nothing cached yet"
+            host.sync_state = SyncState(False, f"offline · {what}", "status--offline")
             host.notify(
                 failed[0].error or "",
-                title="No network: showing cached papers",
+                title=f"No network: {what}",
                 severity="warning",
                 timeout=6,
             )

@@ -7,6 +7,8 @@ jumping cost the same at 100 rows or 100,000.
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -128,12 +130,11 @@ class PaperList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         index = round(self.scroll_offset.y) + y
         base = self.rich_style
-        if self.total == 0:
-            if y == 0:
+        if self.total == 0:  # why it is empty, wrapped to the pane: every word of it shows
+            lines = textwrap.wrap(self.empty_text, max(width - 2, 10))
+            if y < len(lines):
                 style = self._styles()["paper-list--placeholder"]
-                return Strip([Segment(f" {self.empty_text}", style)]).adjust_cell_length(
-                    width, base
-                )
+                return Strip([Segment(f" {lines[y]}", style)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         if index >= self.total:
             return Strip.blank(width, base)
