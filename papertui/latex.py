@@ -82,7 +82,7 @@ _SUPER_MACROS = {
 }
 _SUBSCRIPTS = str.maketrans("0123456789+-=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _SUB_OK = frozenset("0123456789+-=()aeijklmnoprstuvx")
-_SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(\\[A-Za-z]+|[0-9A-Za-z*]))")
+_SCRIPT = re.compile(r"(?<!\\)([\^_])(?:\{([^{}]*)\}|(\\[A-Za-z]+|[0-9A-Za-z*]))")
 
 _ESCAPE = re.compile(r"\\(?:([A-Za-z]+)\*?|.)", re.DOTALL)
 _ARGS = re.compile(r"(?:\s*\{[^{}]*\})*")
@@ -93,11 +93,16 @@ def has_latex(text: str) -> bool:
     return bool(_MARKERS.search(text))
 
 
-@lru_cache(maxsize=16_384)
 def to_unicode(text: str) -> str:
     """`text` with its LaTeX shown as Unicode, or `text` itself where that cannot be done well."""
     if not text or not _MARKERS.search(text):
-        return text
+        return text  # the fast path, uncached: most titles have no LaTeX at all
+    return _converted(text)
+
+
+# Only texts with LaTeX are cached: a screenful of list rows is ~50 titles, an abstract ~2 KB.
+@lru_cache(maxsize=4096)
+def _converted(text: str) -> str:
     if len(text) > MAX_CHARS or _PRIVATE.search(text):
         return text
     return "\n\n".join(_paragraph(part) for part in text.split("\n\n"))
