@@ -126,7 +126,6 @@ def _paragraph(source: str) -> str:
     result = " ".join(strip_controls(converted).split())
     if _lost_text(source, result):
         return source
-    # Keep the paragraph's own leading/trailing space shape (titles are already stripped).
     return result
 
 
