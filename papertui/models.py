@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .text import clean, clean_optional, strip_controls
+from .text import clean, clean_optional, clean_paragraphs, strip_controls
 
 # arXiv ids: new style (2605.05242, optionally vN) and old style (cs/0112017). Anything else is
 # refused, because ids end up in URLs, file names and SQL parameters.
@@ -291,7 +291,8 @@ def paper_columns(item: DailyItem) -> dict[str, Any]:
     return {
         "id": paper.id,
         "title": clean(item.title) or clean(paper.title) or paper.id,
-        "abstract": clean(item.summary) or clean(paper.summary),
+        # Paragraph breaks of the abstract stay ("\n\n"); everything else is one line.
+        "abstract": clean_paragraphs(item.summary) or clean_paragraphs(paper.summary),
         "authors": authors,
         "organization": org.display if org else None,
         "published_at": published.isoformat() if published else None,

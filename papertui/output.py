@@ -6,8 +6,9 @@ import shutil
 import textwrap
 
 from .facts import paper_facts
+from .latex import shown, shown_paragraphs
 from .models import ListRow, StoredPaper
-from .text import clean, strip_controls
+from .text import strip_controls
 
 
 def terminal_safe(text: str) -> str:
@@ -18,7 +19,7 @@ def row_line(row: ListRow | StoredPaper, width: int | None = None) -> str:
     width = width or shutil.get_terminal_size((100, 24)).columns
     marks = ("•" if not row.read else " ") + ("★" if row.bookmarked else " ")
     head = f"{row.upvotes:>4}  {row.day or '----------'}  {row.id:<12} {marks} "
-    title = clean(row.title)
+    title = shown(row.title)
     room = max(width - len(head), 10)
     if len(title) > room:
         title = title[: room - 1] + "…"
@@ -28,7 +29,7 @@ def row_line(row: ListRow | StoredPaper, width: int | None = None) -> str:
 def paper_text(paper: StoredPaper, width: int | None = None) -> str:
     width = min(width or shutil.get_terminal_size((100, 24)).columns, 100)
     wrap = textwrap.TextWrapper(width=width)
-    lines = [*wrap.wrap(clean(paper.title)), ""]
+    lines = [*wrap.wrap(shown(paper.title)), ""]
     lines.append(
         f"Read: {'yes' if paper.read else 'no'}   Bookmarked: {'yes' if paper.bookmarked else 'no'}"
     )
@@ -42,11 +43,11 @@ def paper_text(paper: StoredPaper, width: int | None = None) -> str:
             break_long_words=not fact.link,
         )
     if paper.ai_summary:
-        lines += ["", *wrap.wrap("AI summary: " + clean(paper.ai_summary))]
+        lines += ["", *wrap.wrap("AI summary: " + shown(paper.ai_summary))]
     if paper.ai_keywords:
         lines += wrap.wrap("Keywords: " + ", ".join(paper.ai_keywords))
-    if paper.abstract:
-        lines += ["", *wrap.wrap(clean(paper.abstract))]
+    for paragraph in shown_paragraphs(paper.abstract):  # a blank line between paragraphs
+        lines += ["", *wrap.wrap(paragraph)]
     return terminal_safe("\n".join(lines))
 
 

@@ -78,6 +78,25 @@ def clean(text: object) -> str:
     return " ".join(strip_controls(text).split())
 
 
+# A paragraph break: a blank line (two or more line breaks, blank-looking lines between them).
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+def clean_paragraphs(text: object) -> str:
+    """Like `clean`, but a blank line between paragraphs stays, as one "\\n\\n".
+
+    Single line breaks (arXiv's hard wraps) and other whitespace fold to one space, as in
+    `clean`; so text without a blank line comes out exactly as `clean` makes it.
+    """
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = (clean(part) for part in _PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(part for part in paragraphs if part)
+
+
 def clean_optional(text: object) -> str | None:
     cleaned = clean(text)
     return cleaned or None

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...latex import shown
+
 REFUSED = "  (refused: not an http(s) link)"
 
 
@@ -28,7 +30,9 @@ class CopyMenu(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="copy-box"):
             yield Static(
-                Text(f"{self.verb} — " + self.paper_title, no_wrap=True, overflow="ellipsis"),
+                Text(
+                    f"{self.verb} — " + shown(self.paper_title), no_wrap=True, overflow="ellipsis"
+                ),
                 id="copy-title",
             )
             yield OptionList(

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...facts import paper_facts
+from ...latex import shown, shown_paragraphs
 from ...models import StoredPaper
 from ...text import strip_controls
 from ..actions import bindings
@@ -95,7 +96,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
             self._style("detail--link"),
         )
         section = self._style("detail--section")
-        head = Text(_literal(paper.title) + "\n", self._style("detail--title"))
+        head = Text(shown(paper.title) + "\n", self._style("detail--title"))
         state = ["● unread"] if not paper.read else []
         if paper.bookmarked:
             state.append("★ bookmarked")
@@ -114,10 +115,11 @@ class PaperDetail(VerticalScroll, can_focus=True):
         tail = Text()
         if paper.ai_summary:
             tail.append("\nAI summary\n", section)
-            tail.append(_literal(paper.ai_summary) + "\n")
+            tail.append(shown(paper.ai_summary) + "\n")
         if paper.ai_keywords:
             tail.append("\nKeywords\n", section)
             tail.append(_literal(", ".join(paper.ai_keywords)) + "\n", muted)
         tail.append("\nAbstract\n", section)
-        tail.append(_literal(paper.abstract) or "(no abstract)", None if paper.abstract else muted)
+        abstract = "\n\n".join(shown_paragraphs(paper.abstract))  # paragraphs, a blank line apart
+        tail.append(abstract or "(no abstract)", None if abstract else muted)
         return Group(head, fields, tail)

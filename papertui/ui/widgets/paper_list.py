@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...latex import shown
 from ...models import ListRow
 from ..actions import bindings
 
@@ -186,9 +187,9 @@ class PaperList(ScrollView, can_focus=True):
         ]
         used = sum(cell_len(s.text) for s in head) + cell_len(day)
         room = max(width - used, 1)
-        title = (
-            row.title if cell_len(row.title) <= room else set_cell_size(row.title, room - 1) + "…"
-        )
+        title = shown(row.title)  # LaTeX as Unicode: cached, and untouched without LaTeX
+        if cell_len(title) > room:
+            title = set_cell_size(title, room - 1) + "…"
         segments = [*head, Segment(set_cell_size(title, room), text_style), Segment(day, day_style)]
         return Strip(segments).adjust_cell_length(width, self.rich_style)
 
