@@ -167,7 +167,7 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
         end=parse_day(end) if end is not None else None,
         week=week,
         month=month,
-        recent=days if days is not None else load_config()[0].sync_days,
+        recent=days if days is not None else _config().sync_days,
         force=force,
     )
     cancel = threading.Event()
@@ -208,6 +208,14 @@ def _first_ctrl_c_cancels(cancel: threading.Event):
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _config():
+    """The user's settings; a config file that could not be used is said on stderr."""
+    config, warning = load_config()
+    if warning:
+        _echo_err(f"papertui: {warning}")
+    return config
 
 
 def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):

@@ -32,7 +32,10 @@ class Config(BaseModel):
 
 
 def load_config(path: Path | None = None) -> tuple[Config, str | None]:
-    """The settings, and a warning to show when the file could not be used."""
+    """The settings, and a warning to show when the file could not be used (whole or in part).
+
+    A setting with a bad value is left out and named; the others still apply, so one typo
+    does not cost the user their keymap and theme."""
     path = path or config_path()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -43,9 +46,19 @@ def load_config(path: Path | None = None) -> tuple[Config, str | None]:
     try:
         return Config.model_validate(data), None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        return Config(), f"config file {path} ignored: {where}: {first['msg']}"
+        problems = [
+            f"{'.'.join(str(x) for x in error['loc'])}: {error['msg']}" for error in exc.errors()
+        ]
+        bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+        kept = {key: value for key, value in data.items() if key not in bad}
+        try:
+            config = Config.model_validate(kept)
+        except ValidationError:
+            config = Config()
+        return config, (
+            f"config file {path}: {'; '.join(problems)[:400]} "
+            f"(those settings ignored, defaults used for them)"
+        )
 
 
 class ConfigNotSaved(PapertuiError):

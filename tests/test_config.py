@@ -63,3 +63,29 @@ def test_a_theme_goes_first_and_the_file_keeps_its_permissions(tmp_path):
     assert path.read_text().startswith('theme = "nord"\nsync_days = 3\n\n# keys I like\n[keymap]')
     assert path.stat().st_mode & 0o777 == 0o644
     assert load_config(path)[0].keymap == {"app.sync": "R"}
+
+
+def test_one_bad_value_costs_only_that_setting_and_every_problem_is_named(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'theme = "nord"\nsort = "bogus"\nsync_days = "lots"\n[keymap]\n"app.toggle_bookmark" = "x"\n'
+    )
+    config, warning = load_config(path)
+    assert config.theme == "nord" and config.keymap == {"app.toggle_bookmark": "x"}
+    assert config.sort == "upvotes" and config.sync_days == 7  # the defaults, for those two
+    assert "sort:" in warning and "sync_days:" in warning and "ignored" in warning
+
+
+def test_the_cli_says_when_the_config_file_cannot_be_used(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from papertui.cli import cli
+
+    config_dir = tmp_path / "cfg" / "papertui"
+    config_dir.mkdir(parents=True)
+    (config_dir / "config.toml").write_text("sync_days = [\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "c.db"), "--offline", "sync"], catch_exceptions=False
+    )
+    assert "config file" in result.output and "ignored" in result.output

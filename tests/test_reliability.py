@@ -26,6 +26,7 @@ from papertui.hf_api import HfApi
 from papertui.models import parse_items
 from papertui.ratelimit import RateLimiter
 from papertui.store import Store
+from papertui.store.schema import MIGRATION_NAMES
 
 ROOT = Path(__file__).parent.parent
 
@@ -255,9 +256,8 @@ def test_processes_opening_a_new_cache_at_once_all_succeed(tmp_path):
         assert integrity(Path(path)) == "ok"
         con = sqlite3.connect(path)
         try:
-            assert con.execute("SELECT name FROM _sqlite_migrations").fetchall() == [
-                ("m001_initial",)
-            ]
+            names = [n for (n,) in con.execute("SELECT name FROM _sqlite_migrations")]
+            assert names == MIGRATION_NAMES  # each applied exactly once
             assert con.execute("SELECT count(*) FROM user_state WHERE read = 1").fetchone() == (
                 workers,
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from ui_helpers import make_app, run, settle
 
+pytestmark = pytest.mark.slow  # reader pilot scenarios: a few seconds each
+
 
 @pytest.mark.parametrize("popup", ["question_mark", "Y"], ids=["help", "copy menu"])
 def test_resizing_under_a_popup_lays_out_the_reader_for_the_new_size(demo_db_path, tmp_path, popup):

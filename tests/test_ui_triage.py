@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from ui_helpers import make_app, run, settle, state
 
 from papertui.store import Store
+
+pytestmark = pytest.mark.slow  # reader pilot scenarios: a few seconds each
 
 
 def unread_ids(db, day: str) -> set[str]:
