@@ -130,7 +130,7 @@ def m001_initial(db: Database) -> None:
 
 
 @migration
-def m002_reader_session(db: Database) -> None:
+def m003_reader_session(db: Database) -> None:
     _run_script(
         db,
         """
