@@ -353,6 +353,15 @@ def _term(term: _Term) -> Query | None:
     return Not(node) if term.negate else node
 
 
+def has_words(query: Query) -> bool:
+    """Whether the query looks for words (not only leaves them out): what relevance ranks by."""
+    if isinstance(query, Words):
+        return True
+    if isinstance(query, And | Or):
+        return any(has_words(t) for t in query.terms)
+    return False
+
+
 def day_range(start: date | None, end: date | None) -> Query:
     """A view over the Daily Papers days from start to end (either may be open)."""
     if start is None and end is None:

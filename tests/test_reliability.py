@@ -256,7 +256,8 @@ def test_processes_opening_a_new_cache_at_once_all_succeed(tmp_path):
         con = sqlite3.connect(path)
         try:
             assert con.execute("SELECT name FROM _sqlite_migrations").fetchall() == [
-                ("m001_initial",)
+                ("m001_initial",),
+                ("m002_fts_column_sizes",),
             ]
             assert con.execute("SELECT count(*) FROM user_state WHERE read = 1").fetchone() == (
                 workers,

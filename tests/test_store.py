@@ -18,7 +18,7 @@ def put_day(store, day, items, **kw):
 def test_schema_uses_wal_and_records_migrations(store, db_path):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     applied = [m.name for m in migrations.applied(store.db)]
-    assert applied == ["m001_initial"]
+    assert applied == ["m001_initial", "m002_fts_column_sizes"]
     tables = set(store.db.table_names())
     assert {"papers", "day_papers", "days", "user_state", "papers_fts"} <= tables
 
@@ -27,7 +27,7 @@ def test_migrations_are_idempotent(db_path):
     Store(db_path).close()
     with Store(db_path) as again:
         rows = again.conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
-        assert rows == 1 and migrations.pending(again.db) == []
+        assert rows == 2 and migrations.pending(again.db) == []
 
 
 def test_indexes_cover_sorts_and_filters(store):

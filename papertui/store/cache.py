@@ -44,7 +44,7 @@ from .rows import (
     utc_now,
 )
 from .schema import MIGRATION_NAMES, migrations
-from .search import SORTS, compile_query
+from .search import SORTS, compile_query, ordered
 
 BUSY_TIMEOUT_MS = 30_000
 # Bulk writes commit in batches so another process's write (a key press, `papertui mark`) waits
@@ -290,14 +290,14 @@ class Store:
     def list_rows(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int = 100, offset: int = 0
     ) -> list[ListRow]:
-        where = compile_query(query)
+        rows_of = ordered(compile_query(query), _sort(sort))
         sql = (
             "SELECT p.id, p.title, p.day, p.upvotes, p.num_comments, "
             "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked "
-            f"FROM papers p {_JOIN_USER} WHERE {where.sql} ORDER BY {SORTS[sort]} "
+            f"FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} ORDER BY {rows_of.order} "
             "LIMIT ? OFFSET ?"
         )
-        rows = self._rows(sql, (*where.params, max(limit, 0), max(offset, 0)))
+        rows = self._rows(sql, (*rows_of.params, max(limit, 0), max(offset, 0)))
         return [
             ListRow(
                 r["id"],
@@ -315,12 +315,12 @@ class Store:
     def papers(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
-        where = compile_query(query)
+        rows_of = ordered(compile_query(query), _sort(sort))
         sql = (
-            f"SELECT {_SELECT_FULL} FROM papers p {_JOIN_USER} WHERE {where.sql} "
-            f"ORDER BY {SORTS[sort]} LIMIT ?"
+            f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
+            f"ORDER BY {rows_of.order} LIMIT ?"
         )
-        rows = self._rows(sql, (*where.params, -1 if limit is None else limit))
+        rows = self._rows(sql, (*rows_of.params, -1 if limit is None else limit))
         return [stored_paper(r) for r in rows]
 
     @wrap_errors
@@ -527,6 +527,12 @@ ON CONFLICT(paper_id) DO UPDATE SET
     updated_at = excluded.updated_at
 WHERE excluded.updated_at > user_state.updated_at
 """
+
+
+def _sort(sort: str) -> str:
+    if sort not in SORTS:
+        raise StoreError(f"unknown sort order {sort!r}: use {', '.join(SORTS)}")
+    return sort
 
 
 def _refuse_what_is_not_ours(path: Path) -> None:

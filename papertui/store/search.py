@@ -7,11 +7,28 @@ from dataclasses import dataclass
 from ..query import And, Days, Is, Not, Or, Query, Upvotes, Words
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
+# Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
 SORTS = {
+    "relevance": "p.day DESC, p.upvotes DESC, p.id DESC",
     "upvotes": "p.upvotes DESC, p.day DESC, p.id DESC",
     "date": "p.day DESC, p.upvotes DESC, p.id DESC",
     "title": "p.title COLLATE NOCASE, p.id",
 }
+# bm25() weights in the index's column order: title, abstract, authors, AI keywords, AI summary,
+# organization. A word in the title counts most, then in the AI keywords or summary, then in the
+# abstract, then among the authors; the organization barely.
+RANK_WEIGHTS = {
+    "title": 10.0,
+    "abstract": 2.0,
+    "authors": 1.0,
+    "ai_keywords": 5.0,
+    "ai_summary": 5.0,
+    "organization": 0.5,
+}
+_RANKED = (
+    "(SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
+    "WHERE papers_fts MATCH ?) r JOIN papers p ON p.pk = r.pk"
+).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
 
 
 @dataclass(frozen=True)
@@ -143,3 +160,29 @@ def _condition(query: Query) -> Where:
         parts += [_condition(t) for t, e in zip(query.terms, expressions, strict=True) if e is None]
         return _join(parts, "OR")
     raise TypeError(f"not a query: {query!r}")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Ordered:
+    """`SELECT … FROM {source} LEFT JOIN user_state u … WHERE {where} ORDER BY {order}`, with the
+    source's parameters, then the condition's."""
+
+    source: str
+    where: str
+    params: tuple
+    order: str
+
+
+def ordered(where: Where, sort: str) -> Ordered:
+    """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
+    the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
+    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable."""
+    if sort == "relevance" and where.rank is not None:
+        condition = Where("1") if where.match is not None else where  # the join already matches
+        return Ordered(
+            _RANKED,
+            condition.sql,
+            (where.rank, *condition.params),
+            "r.score, " + SORTS["relevance"],
+        )
+    return Ordered("papers p", where.sql, where.params, SORTS[sort])
