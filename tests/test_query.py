@@ -305,3 +305,14 @@ def test_text_alternatives_are_one_full_text_lookup():
     mixed = compile_query(parse_query("(diffusion OR author:lecun OR is:read) video"))
     assert mixed.sql.count("MATCH") == 2 and mixed.match is None
     assert compile_query(parse_query("-(survey OR review)")).sql.count("MATCH") == 1
+
+
+def test_the_help_screen_and_readme_document_or_parentheses_and_relevance():
+    from pathlib import Path
+
+    from papertui.ui.screens.help import QUERY_HELP
+
+    shown = " ".join(f"{a} {b}" for a, b in QUERY_HELP)
+    assert " OR " in shown and "(diffusion OR flow)" in shown and "relevance" in shown
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "(diffusion OR flow) video -survey" in readme and "sorted by relevance" in readme

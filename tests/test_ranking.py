@@ -175,3 +175,18 @@ def test_cli_search_sorts_by_relevance_when_there_are_words(tmp_path, monkeypatc
     assert search("--sort", "upvotes", "zephyr") == best_first[::-1]
     assert search("--sort", "relevance") == best_first[::-1]  # no words: newest, then upvotes
     assert search() == best_first[::-1]  # no words: most upvoted by default
+
+
+@pytest.mark.parametrize(
+    "text", ["diffusion", "model", "agentic search", "(video OR image) -survey"]
+)
+def test_the_fast_first_windows_match_ranking_every_match(demo_db_path, monkeypatch, text):
+    from papertui.store import cache
+
+    with Store(demo_db_path) as store:
+        where = parse_query(text)
+        fast = [ids(store.list_rows(where, "relevance", 10, start)) for start in (0, 10, 20)]
+        first = ids(store.papers(where, "relevance", limit=25))
+        monkeypatch.setattr(cache, "FIRST_WINDOWS", 0)  # every match ranked in SQL
+        assert fast == [ids(store.list_rows(where, "relevance", 10, s)) for s in (0, 10, 20)]
+        assert first == ids(store.papers(where, "relevance", limit=25)) and first

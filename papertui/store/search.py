@@ -25,6 +25,12 @@ RANK_WEIGHTS = {
     "ai_summary": 5.0,
     "organization": 0.5,
 }
+# The best matches by score alone, straight from the index (no join, a bounded sorter).
+TOP_RANKED = (
+    "SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
+    "WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
+).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
+FIRST_WINDOWS = 2_000  # how deep into a words-only relevance list the fast plan reaches
 _RANKED = (
     "(SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
     "WHERE papers_fts MATCH ?) r JOIN papers p ON p.pk = r.pk"
