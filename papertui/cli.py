@@ -24,7 +24,7 @@ from .plural import plural
 from .service import Found, NotCached, Offline, Service, SyncRequest
 from .sync import parse_day
 from .text import safe_json
-from .views import SORT_ORDER
+from .views import SEARCH_SORT_ORDER, SORT_ORDER
 
 EXIT_FAILED = 1
 
@@ -248,7 +248,11 @@ def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, type=click.UNPROCESSED)
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
-@click.option("--sort", type=click.Choice(list(SORT_ORDER)), default="upvotes", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(list(SEARCH_SORT_ORDER)),
+    help="Default: relevance when the query has words, upvotes otherwise.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option(
     "--remote",

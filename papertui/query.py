@@ -2,11 +2,13 @@
 
     diffusion "world model" -survey author:lecun org:meta title:agent
     is:unread is:bookmarked date:2026-05-08 date:2026-05-01..2026-05-31 upvotes:>50
+    (diffusion OR flow) video -(survey OR review)
 
-Terms combine with AND; `-` negates any term; the empty query matches every paper. A text term
-keeps only the words of what was typed (letters and digits), so no user text can become FTS5 or
-SQL syntax. Parsing is total: any string yields a `Query` or raises `QueryError` with a message
-for the user, never another exception.
+Terms side by side combine with AND; `OR` (in capitals) between terms binds looser than that, so
+`a b OR c` is `(a b) OR c`; parentheses group and nest; `-` negates any term or group; the empty
+query matches every paper. A text term keeps only the words of what was typed (letters and
+digits), so no user text can become FTS5 or SQL syntax. Parsing is total: any string yields a
+`Query` or raises `QueryError` with a message for the user, never another exception.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Literal, TypeAlias
 from .errors import QueryError
 
 TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title"}
-FILTER_KEYS = sorted([*TEXT_FIELDS, "is", "date", "upvotes"])
+SHOWN_KEYS = ("author", "org", "title", "is", "date", "upvotes")  # in the order help lists them
+FILTER_KEYS = sorted(SHOWN_KEYS)
 State = Literal["read", "unread", "bookmarked"]
 IS_VALUES: dict[str, State] = {
     "read": "read",
@@ -38,6 +41,7 @@ _UPVOTES = re.compile(r"^(>=|<=|>|<|=)?(\d{1,9})(?:\.\.(\d{1,9}))?$")
 MAX_QUERY_LENGTH = 2000
 PREFIX_MIN = 3
 MAX_TERMS = 32
+MAX_DEPTH = 8  # nested parentheses
 
 
 # ---- the syntax tree ---------------------------------------------------------------------
@@ -109,12 +113,25 @@ class _Term:
     open_end: bool  # the last token, still being typed: match it as a prefix
 
 
-def _tokens(text: str) -> list[_Term]:
-    terms: list[_Term] = []
+# The tokens that are grammar, not terms: "(" or "-(" opens a group (negated), ")" closes one,
+# "OR" joins the terms either side of it.
+_Token: TypeAlias = _Term | Literal["(", "-(", ")", "OR"]
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
     i, n = 0, len(text)
     while i < n:
         if text[i].isspace():
             i += 1
+            continue
+        if text[i] in "()":
+            tokens.append(text[i])  # type: ignore[arg-type]
+            i += 1
+            continue
+        if text.startswith("-(", i):
+            tokens.append("-(")
+            i += 2
             continue
         negate = text[i] == "-" and i + 1 < n and not text[i + 1].isspace()
         if negate:
@@ -124,26 +141,48 @@ def _tokens(text: str) -> list[_Term]:
         if match and match.group(1).lower() in FILTER_KEYS:
             key = match.group(1).lower()
             i = match.end()
-        elif match:
-            _suggest(match.group(1))
+            if text.startswith("(", i):
+                raise QueryError(
+                    f"{key}: takes one value, not a group: write "
+                    f"({key}:a OR {key}:b) instead of {key}:(a OR b)"
+                )
+        elif match and not text.startswith("//", match.end()):  # a URL's scheme is a word
+            _unknown_filter(match.group(1))
         quoted = i < n and text[i] == '"'
         if quoted:
             end = text.find('"', i + 1)
             end = n if end < 0 else end
             value, i = text[i + 1 : end], end + 1
         else:
-            end = i
-            while end < n and not text[end].isspace():
-                end += 1
+            end = _word_end(text, i)
             value, i = text[i:end], end
-        terms.append(_Term(key, value, negate, quoted, open_end=not quoted and i >= n))
-    return terms
+        if not quoted and not negate and key is None and value == "OR":
+            tokens.append("OR")
+            continue
+        tokens.append(_Term(key, value, negate, quoted, open_end=not quoted and i >= n))
+    return tokens
 
 
-def _suggest(key: str) -> None:
+def _word_end(text: str, i: int) -> int:
+    """The end of an unquoted value: whitespace, or a `)` that closes a group rather than one
+    opened inside the value itself (`f(x)` stays one value, `(a b)` ends `b` at its `)`)."""
+    inner = 0
+    while i < len(text) and not text[i].isspace():
+        if text[i] == "(":
+            inner += 1
+        elif text[i] == ")":
+            if not inner:
+                break
+            inner -= 1
+        i += 1
+    return i
+
+
+def _unknown_filter(key: str) -> None:
     close = difflib.get_close_matches(key.lower(), FILTER_KEYS, n=1, cutoff=0.75)
     if close:
         raise QueryError(f"unknown filter '{key}:' - did you mean '{close[0]}:'?")
+    raise QueryError(f"unknown filter '{key}:' (filters: {' '.join(k + ':' for k in SHOWN_KEYS)})")
 
 
 def _words(term: _Term) -> Words | None:
@@ -167,10 +206,11 @@ def _date_range(value: str) -> tuple[str | None, str | None]:
             raise QueryError(
                 "date: needs a day, e.g. date:2026-05-08 or date:2026-05-01..2026-05-31"
             )
-        return (
-            _bound(start, first=True) if start else None,
-            _bound(end, first=False) if end else None,
-        )
+        low = _bound(start, first=True) if start else None
+        high = _bound(end, first=False) if end else None
+        if low and high and low > high:
+            raise QueryError(f"date:{value[:40]} runs backwards: write date:{end}..{start}")
+        return low, high
     return _bound(value, first=True), _bound(value, first=False)
 
 
@@ -203,6 +243,8 @@ def _upvotes(value: str) -> Upvotes:
     if high is not None:
         if op:
             raise QueryError("upvotes: a range like 10..50 takes no comparison sign")
+        if low > int(high):
+            raise QueryError(f"upvotes:{low}..{high} runs backwards: write upvotes:{high}..{low}")
         return Upvotes(low, int(high))
     return {
         None: Upvotes(low, low),
@@ -220,31 +262,104 @@ def parse_query(text: str) -> Query:
         raise QueryError("the query must be text")
     if len(text) > MAX_QUERY_LENGTH:
         raise QueryError(f"the query is too long (over {MAX_QUERY_LENGTH} characters)")
-    text = text.replace("\x00", " ")
-    terms = _tokens(text)
-    if len(terms) > MAX_TERMS:
+    tokens = _tokens(text.replace("\x00", " "))
+    if sum(isinstance(t, _Term) for t in tokens) > MAX_TERMS:
         raise QueryError(f"too many terms (over {MAX_TERMS})")
-    parsed: list[Query] = []
-    for term in terms:
-        node: Query
-        if term.key in (None, *TEXT_FIELDS):
-            words = _words(term)
-            if words is None:
-                if term.key:
-                    raise QueryError(f"{term.key}: needs a word after it, e.g. {term.key}:smith")
+    return _Parser(tokens).parse()
+
+
+class _Parser:
+    """Recursive descent over the tokens:
+
+    query := terms ("OR" terms)*
+    terms := (term | "(" query ")" | "-(" query ")")*
+    """
+
+    def __init__(self, tokens: list[_Token]):
+        self.tokens = tokens
+        self.at = 0
+        self.depth = 0
+
+    def parse(self) -> Query:
+        query = self._either()
+        if self.at < len(self.tokens):  # only a ")" stops `_either` early
+            raise QueryError("unbalanced parentheses: a ')' closes nothing")
+        return EVERYTHING if query is None else query
+
+    def _peek(self) -> _Token | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def _either(self) -> Query | None:
+        """Terms joined by OR; None when there are no terms (a lone `-` or `""` is none)."""
+        alternatives = [self._all()]
+        while self._peek() == "OR":
+            self.at += 1
+            alternatives.append(self._all())
+        if len(alternatives) == 1:
+            return alternatives[0]
+        if any(a is None for a in alternatives):
+            raise QueryError("OR needs a term on each side, e.g. diffusion OR flow")
+        flat: list[Query] = []
+        for alternative in alternatives:
+            assert alternative is not None
+            flat.extend(alternative.terms if isinstance(alternative, Or) else (alternative,))
+        return Or(tuple(flat))
+
+    def _all(self) -> Query | None:
+        """Terms side by side, up to an OR, a ")" or the end; None when there are none."""
+        terms: list[Query] = []
+        while (token := self._peek()) is not None and token not in ("OR", ")"):
+            self.at += 1
+            if isinstance(token, _Term):
+                node = _term(token)
+                if node is not None:
+                    terms.append(node)
                 continue
-            node = words
-        elif term.key == "is":
-            state = IS_VALUES.get(term.value.lower())
-            if state is None:
-                raise QueryError("is: takes read, unread or bookmarked")
-            node = Is(state)
-        elif term.key == "date":
-            node = Days(*_date_range(term.value))
-        else:
-            node = _upvotes(term.value)
-        parsed.append(Not(node) if term.negate else node)
-    return all_of(*parsed)
+            terms.append(self._group(negate=token == "-("))
+        return all_of(*terms) if terms else None
+
+    def _group(self, negate: bool) -> Query:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"too many nested parentheses (over {MAX_DEPTH})")
+        inner = self._either()
+        if self._peek() != ")":
+            raise QueryError("unbalanced parentheses: a '(' is never closed")
+        self.at += 1
+        self.depth -= 1
+        if inner is None:
+            raise QueryError("empty parentheses: put terms inside, e.g. (diffusion OR flow)")
+        return Not(inner) if negate else inner
+
+
+def _term(term: _Term) -> Query | None:
+    node: Query
+    if term.key in (None, *TEXT_FIELDS):
+        words = _words(term)
+        if words is None:
+            if term.key:
+                raise QueryError(f"{term.key}: needs a word after it, e.g. {term.key}:smith")
+            return None
+        node = words
+    elif term.key == "is":
+        state = IS_VALUES.get(term.value.lower())
+        if state is None:
+            raise QueryError("is: takes read, unread or bookmarked")
+        node = Is(state)
+    elif term.key == "date":
+        node = Days(*_date_range(term.value))
+    else:
+        node = _upvotes(term.value)
+    return Not(node) if term.negate else node
+
+
+def has_words(query: Query) -> bool:
+    """Whether the query looks for words (not only leaves them out): what relevance ranks by."""
+    if isinstance(query, Words):
+        return True
+    if isinstance(query, And | Or):
+        return any(has_words(t) for t in query.terms)
+    return False
 
 
 def day_range(start: date | None, end: date | None) -> Query:

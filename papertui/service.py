@@ -23,7 +23,7 @@ from .errors import NotFound, PapertuiError
 from .hf_api import HfApi
 from .models import ListRow, Origin, StoredPaper, UpsertStats
 from .plural import plural
-from .query import EVERYTHING, Is, Query, all_of, parse_query
+from .query import EVERYTHING, Is, Query, all_of, has_words, parse_query
 from .store import Store
 from .views import ReaderQuery, Session
 
@@ -186,7 +186,7 @@ class Service:
             return Snapshot(error=str(exc))
         return Snapshot(
             total=self.store.count(where),
-            rows=self.store.list_rows(where, query.sort, limit=window),
+            rows=self.store.list_rows(where, query.order, limit=window),
             where=where,
         )
 
@@ -201,10 +201,13 @@ class Service:
         ids = [r.id for r in self.store.list_rows(where, sort, limit=limit)]
         return ids.index(paper_id) if paper_id in ids else None
 
-    def search(self, text: str, *, sort: str = "upvotes", limit: int | None = 50) -> Found:
+    def search(self, text: str, *, sort: str | None = None, limit: int | None = 50) -> Found:
         """Papers of the cache matching search text, and how many match in all (counted only
-        when the limit cut the list). QueryError for text that makes no sense."""
+        when the limit cut the list). QueryError for text that makes no sense. Without a sort,
+        by relevance when the text looks for words, most upvoted otherwise."""
         where = parse_query(text)
+        if sort is None:
+            sort = "relevance" if has_words(where) else "upvotes"
         papers = self.store.papers(where, sort=sort, limit=limit)
         cut = limit is not None and len(papers) >= limit
         return Found(papers, self.store.count(where) if cut else len(papers))

@@ -12,13 +12,20 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal, TypeVar
 
-from .query import EVERYTHING, Is, Query, all_of, day_range, parse_query
+from .errors import QueryError
+from .query import EVERYTHING, Is, Query, all_of, day_range, has_words, parse_query
 
 T = TypeVar("T")
 ViewKind = Literal["day", "week", "month", "all"]
 VIEW_KINDS: tuple[ViewKind, ...] = ("day", "week", "month", "all")
-SORT_ORDER = ("upvotes", "date", "title")
-SORT_LABELS = {"upvotes": "most upvoted", "date": "newest", "title": "title"}
+SORT_ORDER = ("upvotes", "date", "title")  # browsing (and the config's `sort`)
+SEARCH_SORT_ORDER = ("relevance", *SORT_ORDER)  # while the search has words; relevance first
+SORT_LABELS = {
+    "relevance": "relevance",
+    "upvotes": "most upvoted",
+    "date": "newest",
+    "title": "title",
+}
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,31 @@ class ReaderQuery:
     text: str = ""
     unread_only: bool = False
     bookmarks_only: bool = False
-    sort: str = "upvotes"
+    sort: str = "upvotes"  # the order while browsing (no words searched for)
+    search_sort: str = "relevance"  # the order while the search has words
+
+    @property
+    def has_words(self) -> bool:
+        """Whether the search looks for words, so relevance can rank them. Text that can't be
+        parsed (yet) keeps the search's order: the list keeps its rows until it parses."""
+        if not self.text.strip():
+            return False
+        try:
+            return has_words(parse_query(self.text))
+        except QueryError:
+            return True
+
+    @property
+    def order(self) -> str:
+        """The sort order the list is in now."""
+        return self.search_sort if self.has_words else self.sort
+
+    def next_sort(self) -> ReaderQuery:
+        """The next order (`s`): relevance, upvotes, newest, title while searching for words;
+        upvotes, newest, title otherwise. Each is remembered apart."""
+        if self.has_words:
+            return replace(self, search_sort=next_in(SEARCH_SORT_ORDER, self.search_sort))
+        return replace(self, sort=next_in(SORT_ORDER, self.sort))
 
     def filter(self) -> Query:
         """The combined query; raises QueryError for search text that can't be understood.
@@ -120,7 +151,7 @@ class ReaderQuery:
             )
             if on
         ]
-        sort = [f"sorted by {SORT_LABELS[self.sort]}"] if with_sort else []
+        sort = [f"sorted by {SORT_LABELS[self.order]}"] if with_sort else []
         return " · ".join([scope, *flags, *sort])
 
 
@@ -141,6 +172,7 @@ class Session:
                 "unread_only": q.unread_only,
                 "bookmarks_only": q.bookmarks_only,
                 "sort": q.sort,
+                "search_sort": q.search_sort,
                 "paper_id": self.paper_id,
             }
         )
@@ -160,6 +192,9 @@ class Session:
                 unread_only=bool(data.get("unread_only")),
                 bookmarks_only=bool(data.get("bookmarks_only")),
                 sort=data["sort"],
+                search_sort=data.get("search_sort")
+                if data.get("search_sort") in SEARCH_SORT_ORDER
+                else "relevance",
             )
             paper_id = data.get("paper_id")
             return cls(query, paper_id if isinstance(paper_id, str) else None)

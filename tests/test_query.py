@@ -101,6 +101,21 @@ def test_field_values_are_whole_words_once_typed(filled):
         ("author:", "needs a word"),
         ("auther:smith", "did you mean 'author:'"),
         ("x" * 5000, "too long"),
+        ("foo:bar", r"unknown filter 'foo:' \(filters: author: org: title: is: date: upvotes:\)"),
+        ("diffusion -foo:bar", "unknown filter 'foo:'"),
+        ("upvotes:50..10", r"upvotes:50\.\.10 runs backwards: write upvotes:10\.\.50"),
+        ("date:2026-05-31..2026-05-01", "runs backwards: write date:2026-05-01..2026-05-31"),
+        ("date:2026-06..2026-05", "runs backwards"),
+        ("(diffusion OR flow", r"unbalanced parentheses: a '\(' is never closed"),
+        ("diffusion OR flow)", r"unbalanced parentheses: a '\)' closes nothing"),
+        ("a (b (c OR d)", "never closed"),
+        ("-(a OR b", "never closed"),
+        ("()", "empty parentheses"),
+        ("diffusion OR", "OR needs a term on each side"),
+        ("OR diffusion", "OR needs a term on each side"),
+        ("a OR OR b", "OR needs a term on each side"),
+        ("title:(a OR b)", r"write \(title:a OR title:b\)"),
+        ("(" * 9 + "a" + ")" * 9, "too many nested parentheses"),
     ],
 )
 def test_bad_queries_give_clear_messages(filled, text, message):
@@ -148,6 +163,7 @@ def test_syntax_like_input_is_safe(filled, text):
 
 QUERY_CHARS = st.sampled_from(
     list("abc xyz:-\"*()^.{}'\\é日\x00\t")
+    + ["(", ")", "-(", "OR", " OR ", "or"]
     + [
         "author:",
         "is:",
@@ -226,3 +242,77 @@ def test_or_and_not_trees_compile_to_the_same_sets_as_their_parts(filled):
     assert filled.count(Or((Words(("agentic",), None, True), Upvotes(20, None)))) == len(
         agentic | many
     )
+
+
+def test_or_and_parentheses_parse_to_the_tree():
+    from papertui.query import And, Not, Or, Words
+
+    def w(word, prefix=True):
+        return Words((word,), None, prefix)
+
+    assert parse_query("(diffusion OR flow) video -survey") == And(
+        (Or((w("diffusion"), w("flow"))), w("video"), Not(w("survey")))
+    )
+    assert parse_query("a OR b") == Or((w("a", False), w("b", False)))
+    # OR binds looser than the implicit AND
+    assert parse_query("agent search OR video") == Or((And((w("agent"), w("search"))), w("video")))
+    assert parse_query("a OR b OR c") == Or((w("a", False), w("b", False), w("c", False)))
+    assert parse_query("-(survey OR review)") == Not(Or((w("survey"), w("review"))))
+    assert parse_query("((agent OR robot) (video OR image)) OR -(x OR yy)") == Or(
+        (
+            And((Or((w("agent"), w("robot"))), Or((w("video"), w("image"))))),
+            Not(Or((w("x", False), w("yy", False)))),
+        )
+    )
+    assert parse_query("(video)") == w("video")
+    # lowercase `or` is a word, and so is an OR that is quoted
+    assert parse_query("agent or robot") == And((w("agent"), w("or", False), w("robot")))
+    assert parse_query('agent "OR" robot') == And((w("agent"), Words(("OR",)), w("robot")))
+
+
+def test_urls_and_times_stay_words():
+    from papertui.query import And, Words
+
+    assert parse_query("http://example.com/x") == Words(("http", "example", "com", "x"))
+    assert parse_query("10:30 talk") == And((Words(("10", "30")), Words(("talk",), None, True)))
+    assert parse_query("f(x) loss") == And((Words(("f", "x")), Words(("loss",), None, True)))
+
+
+def test_or_and_parentheses_find_the_right_papers(filled):
+    agentic, video, survey = ids(filled, "agentic"), ids(filled, "video"), ids(filled, "survey")
+    diffusion, read = ids(filled, "diffusion"), ids(filled, "is:read")
+    every = ids(filled, "")
+    assert agentic and video and survey and diffusion and agentic != video  # not vacuous
+    assert ids(filled, "agentic OR video") == agentic | video
+    assert ids(filled, "(agentic OR video) -survey") == (agentic | video) - survey
+    assert ids(filled, "(agentic OR video) diffusion") == (agentic | video) & diffusion
+    assert ids(filled, "-(agentic OR video)") == every - agentic - video
+    assert ids(filled, "agentic OR is:read") == agentic | read
+    assert ids(filled, "(agentic -survey) OR (video -(diffusion OR survey))") == (
+        agentic - survey
+    ) | (video - diffusion - survey)
+    assert ids(filled, "agentic or video") == ids(filled, "agentic") & ids(filled, "or video")
+    assert filled.count(parse_query("agentic OR video")) == len(agentic | video)
+
+
+def test_text_alternatives_are_one_full_text_lookup():
+    """FTS parts inside OR stay one index lookup (and a words-only OR is counted in the index)."""
+    from papertui.store.search import compile_query
+
+    where = compile_query(parse_query("(diffusion OR flow) video -survey"))
+    assert where.sql.count("MATCH") == 1
+    assert where.match == '("diffusion"* OR "flow"*) AND "video"* NOT "survey"*'
+    mixed = compile_query(parse_query("(diffusion OR author:lecun OR is:read) video"))
+    assert mixed.sql.count("MATCH") == 2 and mixed.match is None
+    assert compile_query(parse_query("-(survey OR review)")).sql.count("MATCH") == 1
+
+
+def test_the_help_screen_and_readme_document_or_parentheses_and_relevance():
+    from pathlib import Path
+
+    from papertui.ui.screens.help import QUERY_HELP
+
+    shown = " ".join(f"{a} {b}" for a, b in QUERY_HELP)
+    assert " OR " in shown and "(diffusion OR flow)" in shown and "relevance" in shown
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "(diffusion OR flow) video -survey" in readme and "sorted by relevance" in readme

@@ -44,7 +44,7 @@ from .rows import (
     utc_now,
 )
 from .schema import MIGRATION_NAMES, migrations
-from .search import SORTS, compile_query
+from .search import FIRST_WINDOWS, SORTS, TOP_RANKED, Where, compile_query, ordered
 
 BUSY_TIMEOUT_MS = 30_000
 # Bulk writes commit in batches so another process's write (a key press, `papertui mark`) waits
@@ -291,13 +291,19 @@ class Store:
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int = 100, offset: int = 0
     ) -> list[ListRow]:
         where = compile_query(query)
-        sql = (
-            "SELECT p.id, p.title, p.day, p.upvotes, p.num_comments, "
-            "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked "
-            f"FROM papers p {_JOIN_USER} WHERE {where.sql} ORDER BY {SORTS[sort]} "
-            "LIMIT ? OFFSET ?"
+        columns = (
+            "p.id, p.title, p.day, p.upvotes, p.num_comments, "
+            "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked"
         )
-        rows = self._rows(sql, (*where.params, max(limit, 0), max(offset, 0)))
+        limit, offset = max(limit, 0), max(offset, 0)
+        rows = self._first_ranked(where, _sort(sort), columns, limit, offset)
+        if rows is None:
+            rows_of = ordered(where, sort)
+            sql = (
+                f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
+                f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
+            )
+            rows = self._rows(sql, (*rows_of.params, limit, offset))
         return [
             ListRow(
                 r["id"],
@@ -316,12 +322,50 @@ class Store:
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
         where = compile_query(query)
-        sql = (
-            f"SELECT {_SELECT_FULL} FROM papers p {_JOIN_USER} WHERE {where.sql} "
-            f"ORDER BY {SORTS[sort]} LIMIT ?"
-        )
-        rows = self._rows(sql, (*where.params, -1 if limit is None else limit))
+        rows = None
+        if limit is not None:
+            rows = self._first_ranked(where, _sort(sort), _SELECT_FULL, max(limit, 0), 0)
+        if rows is None:
+            rows_of = ordered(where, _sort(sort))
+            sql = (
+                f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
+                f"ORDER BY {rows_of.order} LIMIT ?"
+            )
+            rows = self._rows(sql, (*rows_of.params, -1 if limit is None else limit))
         return [stored_paper(r) for r in rows]
+
+    def _first_ranked(
+        self, where: Where, sort: str, columns: str, limit: int, offset: int
+    ) -> list[dict[str, Any]] | None:
+        """A window near the top of a words-only relevance list, without ranking every match:
+        the index's best `offset + limit` by score alone (one bounded pass, no join), then
+        those papers ordered with the tie-breaks. Exact when no tie of scores straddles the
+        cut (checked with one row more); None when this plan does not apply or is not exact,
+        and the caller ranks every match instead (bench at 100k, a word in 90,911 papers:
+        85 ms for the first 200 instead of 300)."""
+        wanted = offset + limit
+        if sort != "relevance" or where.match is None or not 0 < wanted <= FIRST_WINDOWS:
+            return None
+        with self._lock:
+            best = self.conn.execute(TOP_RANKED, (where.match, wanted + 1)).fetchall()
+        if len(best) > wanted and best[wanted][1] == best[wanted - 1][1]:
+            return None
+        scores = dict(best[:wanted])
+        rows: list[dict[str, Any]] = []
+        pks = list(scores)
+        for start in range(0, len(pks), 500):
+            chunk = pks[start : start + 500]
+            rows += self._rows(
+                f"SELECT {columns}, p.pk AS _pk FROM papers p {_JOIN_USER} "
+                f"WHERE p.pk IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        # The relevance order, key by key from the last (Python's sort is stable).
+        rows.sort(key=lambda r: r["id"], reverse=True)
+        rows.sort(key=lambda r: r["upvotes"], reverse=True)
+        rows.sort(key=lambda r: r["day"] or "", reverse=True)
+        rows.sort(key=lambda r: scores[r["_pk"]])
+        return rows[offset:wanted]
 
     @wrap_errors
     def unread_count(self, query: Query = EVERYTHING) -> int:
@@ -576,6 +620,12 @@ ON CONFLICT(paper_id) DO UPDATE SET
     updated_at = excluded.updated_at
 WHERE excluded.updated_at > user_state.updated_at
 """
+
+
+def _sort(sort: str) -> str:
+    if sort not in SORTS:
+        raise StoreError(f"unknown sort order {sort!r}: use {', '.join(SORTS)}")
+    return sort
 
 
 def _refuse_what_is_not_ours(path: Path) -> None:

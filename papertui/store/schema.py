@@ -130,6 +130,26 @@ def m001_initial(db: Database) -> None:
 
 
 @migration
+def m002_fts_column_sizes(db: Database) -> None:
+    """Rebuild the full-text index with per-row column sizes (columnsize=1): bm25() ranks by
+    relevance with them; without them FTS5 re-tokenizes every matching paper to rank it (bench
+    at 100k: 976 -> 84 ms for the best 200 of 90,911 papers matching a common word). The index is
+    derived from `papers`, so it is rebuilt from there; user state is not touched."""
+    _run_script(
+        db,
+        """
+        DROP TABLE papers_fts;
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, abstract, authors, ai_keywords, ai_summary, organization,
+            content = 'papers', content_rowid = 'pk',
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
+        );
+        INSERT INTO papers_fts (papers_fts) VALUES ('rebuild');
+        """,
+    )
+
+
+@migration
 def m003_reader_session(db: Database) -> None:
     _run_script(
         db,

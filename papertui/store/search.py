@@ -7,11 +7,34 @@ from dataclasses import dataclass
 from ..query import And, Days, Is, Not, Or, Query, Upvotes, Words
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
+# Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
 SORTS = {
+    "relevance": "p.day DESC, p.upvotes DESC, p.id DESC",
     "upvotes": "p.upvotes DESC, p.day DESC, p.id DESC",
     "date": "p.day DESC, p.upvotes DESC, p.id DESC",
     "title": "p.title COLLATE NOCASE, p.id",
 }
+# bm25() weights in the index's column order: title, abstract, authors, AI keywords, AI summary,
+# organization. A word in the title counts most, then in the AI keywords or summary, then in the
+# abstract, then among the authors; the organization barely.
+RANK_WEIGHTS = {
+    "title": 10.0,
+    "abstract": 2.0,
+    "authors": 1.0,
+    "ai_keywords": 5.0,
+    "ai_summary": 5.0,
+    "organization": 0.5,
+}
+# The best matches by score alone, straight from the index (no join, a bounded sorter).
+TOP_RANKED = (
+    "SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
+    "WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
+).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
+FIRST_WINDOWS = 2_000  # how deep into a words-only relevance list the fast plan reaches
+_RANKED = (
+    "(SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
+    "WHERE papers_fts MATCH ?) r JOIN papers p ON p.pk = r.pk"
+).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,7 @@ class Where:
     params: tuple = ()
     match: str | None = None
     uses_user: bool = False
+    rank: str | None = None  # the full-text expression whose bm25 ranks by relevance
 
 
 # The unary + keeps SQLite from driving the query off the match list: with it the plan walks
@@ -45,32 +69,60 @@ def fts_phrase(words: Words) -> str:
     return f"{words.field} : {phrase}" if words.field else phrase
 
 
+def fts_expression(query: Query) -> str | None:
+    """The query as one FTS5 expression when it is made of words alone: phrases joined by AND,
+    OR and NOT, every conjunction with a word to find (FTS5 has no "every paper NOT x").
+    None when it is not (it has a filter such as is:read, or a conjunction of negations only)."""
+    if isinstance(query, Words):
+        return fts_phrase(query)
+    if isinstance(query, Or):
+        alternatives = [fts_expression(t) for t in query.terms]
+        if not alternatives or None in alternatives:
+            return None
+        return "(" + " OR ".join(a for a in alternatives if a) + ")"
+    if isinstance(query, And):
+        found = [fts_expression(t) for t in query.terms if not isinstance(t, Not)]
+        without = [fts_expression(t.term) for t in query.terms if isinstance(t, Not)]
+        if not found or None in found or None in without:
+            return None
+        return (
+            "(("
+            + " AND ".join(f for f in found if f)
+            + ")"
+            + "".join(f" NOT {w}" for w in without)
+            + ")"
+        )
+    return None
+
+
 def compile_query(query: Query) -> Where:
-    """The SQL for a query. Top-level words and negated words become one FTS5 expression (one
-    index lookup); everything else is a condition of its own."""
+    """The SQL for a query. Top-level text terms (words, and OR groups of words) and negated
+    ones become one FTS5 expression (one index lookup); everything else is a condition of its
+    own, and the text alternatives of a mixed OR one lookup of their own."""
     terms = query.terms if isinstance(query, And) else (query,)
-    positive = [t for t in terms if isinstance(t, Words)]
-    negative = [t.term for t in terms if isinstance(t, Not) and isinstance(t.term, Words)]
-    rest = [
-        t
-        for t in terms
-        if not isinstance(t, Words) and not (isinstance(t, Not) and isinstance(t.term, Words))
-    ]
+    positive: list[str] = []
+    negative: list[str] = []
+    rest: list[Query] = []
+    for term in terms:
+        if isinstance(term, Not) and (expression := fts_expression(term.term)) is not None:
+            negative.append(expression)
+        elif not isinstance(term, Not) and (expression := fts_expression(term)) is not None:
+            positive.append(expression)
+        else:
+            rest.append(term)
     parts: list[Where] = []
     match = None
     if positive:
-        match = " AND ".join(fts_phrase(w) for w in positive) + "".join(
-            f" NOT {fts_phrase(w)}" for w in negative
-        )
+        match = " AND ".join(positive) + "".join(f" NOT {n}" for n in negative)
         parts.append(Where(_FTS, (match,)))
     elif negative:
-        parts.append(Where(f"NOT ({_FTS})", (" OR ".join(fts_phrase(w) for w in negative),)))
+        parts.append(Where(f"NOT ({_FTS})", (" OR ".join(negative),)))
     parts.extend(_condition(t) for t in rest)
     if not parts:
         return Where("1")
     combined = _join(parts, "AND")
     only_match = match if len(parts) == 1 and positive else None
-    return Where(combined.sql, combined.params, only_match, combined.uses_user)
+    return Where(combined.sql, combined.params, only_match, combined.uses_user, rank=match)
 
 
 def _join(parts: list[Where], op: str) -> Where:
@@ -108,5 +160,35 @@ def _condition(query: Query) -> Where:
     if isinstance(query, Or):
         if not query.terms:
             return Where("0")
-        return _join([_condition(t) for t in query.terms], "OR")
+        expressions = [fts_expression(t) for t in query.terms]
+        text = [e for e in expressions if e is not None]
+        parts = [Where(_FTS, (" OR ".join(text),))] if text else []
+        parts += [_condition(t) for t, e in zip(query.terms, expressions, strict=True) if e is None]
+        return _join(parts, "OR")
     raise TypeError(f"not a query: {query!r}")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Ordered:
+    """`SELECT … FROM {source} LEFT JOIN user_state u … WHERE {where} ORDER BY {order}`, with the
+    source's parameters, then the condition's."""
+
+    source: str
+    where: str
+    params: tuple
+    order: str
+
+
+def ordered(where: Where, sort: str) -> Ordered:
+    """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
+    the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
+    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable."""
+    if sort == "relevance" and where.rank is not None:
+        condition = Where("1") if where.match is not None else where  # the join already matches
+        return Ordered(
+            _RANKED,
+            condition.sql,
+            (where.rank, *condition.params),
+            "r.score, " + SORTS["relevance"],
+        )
+    return Ordered("papers p", where.sql, where.params, SORTS[sort])

@@ -28,7 +28,7 @@ from ..models import ListRow
 from ..plural import plural
 from ..query import Query
 from ..service import Change, Service
-from ..views import SORT_ORDER, VIEW_KINDS, ReaderQuery, Session, View, next_in
+from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, scoped
 from .linking import LinkController
 from .literal import literal, plain
@@ -367,7 +367,7 @@ class PapertuiApp(App):
             index = (
                 ids.index(keep_id)
                 if keep_id in ids
-                else self.service.index_of(snapshot.where, rq.sort, keep_id)
+                else self.service.index_of(snapshot.where, rq.order, keep_id)
             )
         self.post_message(
             QueryDone(generation, snapshot, keep_id, index if index is not None else cursor)
@@ -410,7 +410,7 @@ class PapertuiApp(App):
     def on_paper_list_need_rows(self, message: PaperList.NeedRows) -> None:
         if self.where is None:
             return
-        self._load_rows(message.generation, self.where, self.rq.sort, message.start, message.count)
+        self._load_rows(message.generation, self.where, self.rq.order, message.start, message.count)
 
     @work(thread=True, exit_on_error=False)
     def _load_rows(self, generation: int, where: Query, sort: str, start: int, count: int) -> None:
@@ -679,7 +679,7 @@ class PapertuiApp(App):
             self.rq = wanted
 
     def action_cycle_sort(self) -> None:
-        self.rq = replace(self.rq, sort=next_in(SORT_ORDER, self.rq.sort))
+        self.rq = self.rq.next_sort()
 
     # ---- syncing and links (controllers; the app routes keys and messages to them) -----------
 

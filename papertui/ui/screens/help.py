@@ -18,6 +18,9 @@ QUERY_HELP = [
     ("is:unread is:read is:bookmarked", "your reading state"),
     ("date:2026-05-08  date:2026-05  date:A..B", "Daily Papers day or range"),
     ("upvotes:>50  upvotes:10..50", "upvote count"),
+    ("a OR b", "either (OR in capitals; it binds looser than the space: a b OR c = (a b) OR c)"),
+    ("(diffusion OR flow) video", "parentheses group terms; -(a OR b) leaves both out"),
+    ("s while searching", "sort: relevance (title counts most), upvotes, newest, title"),
 ]
 
 
