@@ -56,7 +56,10 @@ def main(db: str, spawned: float) -> None:
             self.exit()
 
     app = create_app(
-        Path(db), offline=True, config=Config(default_view="all"), config_path=Path(os.devnull)
+        Path(db),
+        offline=True,
+        config=Config(default_view="all", restore_session=False),
+        config_path=Path(os.devnull),
     )
     app.__class__ = Timed
     app.run(headless=True, size=(120, 36))

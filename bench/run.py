@@ -94,7 +94,10 @@ async def ui_measures(db: Path, tmp: Path, rounds: int) -> dict[str, list[float]
     from textual import events
 
     app = create_app(
-        db, offline=True, config=Config(default_view="all"), config_path=tmp / "c.toml"
+        db,
+        offline=True,
+        config=Config(default_view="all", restore_session=False),
+        config_path=tmp / "c.toml",
     )
     results: dict[str, list[float]] = {k: [] for k in ("down", "pagedown", "end", "open", "search")}
     frames: list[float] = []
@@ -148,6 +151,8 @@ async def ui_measures(db: Path, tmp: Path, rounds: int) -> dict[str, list[float]
                 await pilot.press("m")
                 await until(lambda: not app.detail.paper.read)
             results["open"].append(await key("enter", lambda: app.detail.paper.read))
+            await pilot.press("escape")  # Enter moved into the detail pane: back to the list
+            await until(lambda: app.focused is lst)
         search = app.query_one("#search")
         for _ in range(max(1, rounds // 4)):
             for _, text in QUERIES:
