@@ -56,68 +56,52 @@ class LinkController:
             self.copy_text("Hugging Face link", hf_url(row.id))
 
     def copy_menu(self) -> None:
-        if row := self.host.current_row():
-            self.host.background(lambda: self.host.service.paper(row.id), self._show_copy_menu)
-
-    def _show_copy_menu(self, paper: StoredPaper | None) -> None:
-        if paper is None:
-            return
-        choices = [
-            ("h", "Hugging Face link", hf_url(paper.id)),
-            ("a", "arXiv abstract link", arxiv_abs_url(paper.id)),
-            ("p", "PDF link", arxiv_pdf_url(paper.id)),
-        ]
-        for key, label, url in (
-            ("g", "GitHub link", paper.github_repo),
-            ("w", "project page link", paper.project_page),
-        ):
-            if url:  # a link that is not http(s) stays in the menu, to say why it is refused
-                choices.append((key, label, safe_url(url) or ""))
-        choices += [
-            ("b", "BibTeX entry", bibtex_entry(paper)),
-            ("m", "Markdown link", markdown_link(paper)),
-        ]
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            if choice and not choice[1]:
-                self.host.notify(
-                    f"Refused to copy the {choice[0]}: only http(s) links are copied.",
-                    severity="error",
-                )
-            elif choice:
-                self.copy_text(*choice)
-
-        self.host.push_screen(CopyMenu(paper.title, choices), chosen)
+        self._menu("Copy")
 
     def open_menu(self) -> None:
-        if row := self.host.current_row():
-            self.host.background(lambda: self.host.service.paper(row.id), self._show_open_menu)
+        self._menu("Open")
 
-    def _show_open_menu(self, paper: StoredPaper | None) -> None:
+    def _menu(self, verb: str) -> None:
+        """The copy (`Y`) or open (`O`) menu of the highlighted paper's links."""
+        if row := self.host.current_row():
+            self.host.background(
+                lambda: self.host.service.paper(row.id), lambda p: self._show_menu(verb, p)
+            )
+
+    def _show_menu(self, verb: str, paper: StoredPaper | None) -> None:
         if paper is None:
             return
+        copying = verb == "Copy"
+        noun = " link" if copying else ""
         choices = [
-            ("h", "Hugging Face page", hf_url(paper.id)),
-            ("a", "arXiv abstract", arxiv_abs_url(paper.id)),
-            ("p", "PDF", arxiv_pdf_url(paper.id)),
+            ("h", "Hugging Face" + (" link" if copying else " page"), hf_url(paper.id)),
+            ("a", "arXiv abstract" + noun, arxiv_abs_url(paper.id)),
+            ("p", "PDF" + noun, arxiv_pdf_url(paper.id)),
         ]
         for key, label, url in (
-            ("g", "GitHub repository", paper.github_repo),
-            ("w", "project page", paper.project_page),
+            ("g", "GitHub" + (" link" if copying else " repository"), paper.github_repo),
+            ("w", "project page" + noun, paper.project_page),
         ):
             if url:  # a link that is not http(s) stays in the menu, to say why it is refused
                 choices.append((key, label, safe_url(url) or ""))
+        if copying:
+            choices += [
+                ("b", "BibTeX entry", bibtex_entry(paper)),
+                ("m", "Markdown link", markdown_link(paper)),
+            ]
+        act = self.copy_text if copying else self.open_link
+        done = "copied" if copying else "opened"
 
         def chosen(choice: tuple[str, str] | None) -> None:
             if choice and not choice[1]:
                 self.host.notify(
-                    f"Refused to open the {choice[0]}: only http(s) links are opened.",
+                    f"Refused to {verb.lower()} the {choice[0]}: only http(s) links are {done}.",
                     severity="error",
                 )
             elif choice:
-                self.open_link(*choice)
+                act(*choice)
 
-        self.host.push_screen(CopyMenu(paper.title, choices, verb="Open"), chosen)
+        self.host.push_screen(CopyMenu(paper.title, choices, verb=verb), chosen)
 
     def open_page(self) -> None:
         if row := self.host.current_row():
