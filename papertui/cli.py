@@ -378,6 +378,9 @@ def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort):
     """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
     with settings.service() as service:
         exported = service.export(fmt, query=query, bookmarked=bookmarked, sort=sort)
+    if exported.count == 0:  # still written (an empty export is valid), but never silently
+        what = "bookmarked papers" if bookmarked and not query else "papers"
+        _echo_err(f"No {what} match: the export is empty.")
     if output is None:
         click.echo(exported.text, nl=False)
         return

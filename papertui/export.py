@@ -289,7 +289,10 @@ def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
     elif isinstance(data, list):
         entries = data
     else:
-        raise ImportFileError(f"{path} is not a papertui export (no 'papers' list)")
+        raise ImportFileError(
+            f"{path} is not a papertui export (no 'papers' list) nor a saved daily papers list "
+            "(a JSON list of items); a single paper's JSON can't be imported"
+        )
     if not isinstance(entries, list):
         raise ImportFileError(f"{path} is not a papertui export ('papers' is not a list)")
     result = ImportResult()

@@ -672,3 +672,17 @@ def _run_into_a_closed_pipe(args: list[str], env: dict[str, str]):
         )
     finally:
         os.close(write_end)
+
+
+def test_an_empty_export_says_so(run, tmp_path):
+    result = run("--offline", "export", "--bookmarked", "-o", str(tmp_path / "b.json"))
+    assert result.exit_code == 0
+    assert "No bookmarked papers match: the export is empty." in result.output
+    assert json.loads((tmp_path / "b.json").read_text())["papers"] == []
+
+
+def test_importing_a_single_papers_json_says_what_is_accepted(run, tmp_path):
+    single = tmp_path / "paper.json"
+    single.write_text(json.dumps({"id": "2605.05242", "title": "x"}))
+    result = run("import", str(single))
+    assert result.exit_code == 1 and "saved daily papers list" in result.output
