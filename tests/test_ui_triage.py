@@ -168,3 +168,46 @@ def test_restore_session_off_opens_on_the_latest_day(demo_db_path, tmp_path):
     assert asyncio.run(visit()) == date(2026, 5, 15)
     assert asyncio.run(visit()) == date(2026, 5, 8)  # restored at 15 May, then one step back
     assert asyncio.run(visit(restore_session=False)) == date(2026, 5, 15)  # from 18 May
+
+
+def test_the_searched_words_are_marked_in_titles_and_the_paper(demo_db_path, tmp_path):
+    from ui_helpers import type_search
+
+    async def scenario():
+        app = make_app(demo_db_path, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await type_search(pilot, "memory -survey")
+            marked = [
+                seg.text
+                for y in range(5)
+                for seg in app.paper_list.render_line(y)
+                if seg.style is not None and seg.style.underline
+            ]
+            assert marked and all(m.lower().startswith("memory") for m in marked)
+            await settle(pilot)
+            shown = app.detail.render_paper(app.detail.paper)
+            head, _facts, tail = shown.renderables
+            found = [
+                text.plain[s.start : s.end]
+                for text in (head, tail)
+                for s in text.spans
+                if "underline" in str(s.style)
+            ]
+            assert found and all(f.lower().startswith("memory") for f in found)
+            await pilot.press("escape")  # browsing again: nothing marked
+            await settle(pilot)
+            assert app.paper_list.highlight is None
+
+    run(scenario())
+
+
+def test_the_highlight_pattern_follows_the_query_tree():
+    from papertui.highlight import match_pattern, spans
+    from papertui.query import parse_query
+
+    pattern = match_pattern(parse_query('diffusion "world model" -survey org:meta'))
+    text = "Diffusion models as World Models, a survey at Meta"
+    found = [text[a:b] for a, b in spans(text, pattern)]
+    assert found == ["Diffusion", "World"]  # the quoted phrase's words are exact: not "Models"
+    assert match_pattern(parse_query("-survey is:unread")) is None

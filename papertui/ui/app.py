@@ -24,9 +24,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..config import Config, save_theme
 from ..errors import PapertuiError
+from ..highlight import match_pattern
 from ..models import ListRow
 from ..plural import plural
-from ..query import Query
+from ..query import Query, parse_query
 from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, scoped
@@ -246,6 +247,18 @@ class PapertuiApp(App):
             f"to other {rq.view.kind}s; {key('app.view')} changes the view."
         )
 
+    def _set_highlight(self) -> None:
+        """Mark the search's words in the list and the detail pane (none while browsing)."""
+        try:
+            pattern = match_pattern(parse_query(self.rq.text)) if self.rq.text.strip() else None
+        except PapertuiError:
+            pattern = None
+        if pattern != self.paper_list.highlight:
+            self.paper_list.highlight = self.detail.highlight = pattern
+            self.paper_list.refresh()
+            if self.detail.paper is not None:
+                self.detail.show_paper(self.detail.paper, keep_scroll=True)
+
     def _full_dates(self) -> bool:
         """Whether the list may span years: then its date column shows them."""
         rq = self.rq
@@ -389,6 +402,7 @@ class PapertuiApp(App):
         cursor = message.keep_index if message.keep_id else 0
         self.paper_list.empty_text = self._empty_text()
         self.paper_list.full_dates = self._full_dates()
+        self._set_highlight()
         if self._land_on_unread and snapshot.rows:
             direction, self._land_on_unread = self._land_on_unread, 0
             rows = snapshot.rows if direction > 0 else list(reversed(snapshot.rows))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -44,12 +46,14 @@ class PaperDetail(VerticalScroll, can_focus=True):
         "detail--muted",
         "detail--link",
         "detail--section",
+        "detail--match",
     }
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.paper: StoredPaper | None = None
         self.placeholder = "Select a paper to read it here."
+        self.highlight: re.Pattern[str] | None = None  # the words a search looks for
 
     def compose(self):
         yield Static(id="detail-body")
@@ -108,9 +112,8 @@ class PaperDetail(VerticalScroll, can_focus=True):
         fields.add_column()
 
         for fact in paper_facts(paper):
-            fields.add_row(
-                Text(fact.label), Text(_literal(fact.value), style=link if fact.link else "")
-            )
+            value = Text(_literal(fact.value), style=link if fact.link else "")
+            fields.add_row(Text(fact.label), value if fact.link else self._marked(value))
 
         tail = Text()
         if paper.ai_summary:
@@ -122,4 +125,10 @@ class PaperDetail(VerticalScroll, can_focus=True):
         tail.append("\nAbstract\n", section)
         abstract = "\n\n".join(shown_paragraphs(paper.abstract))  # paragraphs, a blank line apart
         tail.append(abstract or "(no abstract)", None if abstract else muted)
-        return Group(head, fields, tail)
+        return Group(self._marked(head), fields, self._marked(tail))
+
+    def _marked(self, text: Text) -> Text:
+        """The search's words marked where they occur in `text`."""
+        if self.highlight is not None:
+            text.highlight_regex(self.highlight, self._style("detail--match"))
+        return text

@@ -7,6 +7,7 @@ jumping cost the same at 100 rows or 100,000.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from rich.cells import cell_len, set_cell_size
@@ -18,6 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...highlight import spans
 from ...latex import shown
 from ...models import ListRow
 from ..actions import bindings
@@ -37,6 +39,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--upvotes",
         "paper-list--day",
         "paper-list--placeholder",
+        "paper-list--match",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -67,6 +70,7 @@ class PaperList(ScrollView, can_focus=True):
         self._style_cache: dict[str, Style] | None = None
         self.empty_text = "No papers here."
         self.full_dates = False  # the list may span years: show them in the date column
+        self.highlight: re.Pattern[str] | None = None  # the words a search looks for
 
     # ---- data ---------------------------------------------------------------------------
 
@@ -190,7 +194,15 @@ class PaperList(ScrollView, can_focus=True):
         title = shown(row.title)  # LaTeX as Unicode: cached, and untouched without LaTeX
         if cell_len(title) > room:
             title = set_cell_size(title, room - 1) + "…"
-        segments = [*head, Segment(set_cell_size(title, room), text_style), Segment(day, day_style)]
+        title = set_cell_size(title, room)
+        match_style = text_style + styles["paper-list--match"]
+        body: list[Segment] = []
+        last = 0
+        for start, end in spans(title, self.highlight):  # the search's words, marked
+            body += [Segment(title[last:start], text_style), Segment(title[start:end], match_style)]
+            last = end
+        body.append(Segment(title[last:], text_style))
+        segments = [*head, *body, Segment(day, day_style)]
         return Strip(segments).adjust_cell_length(width, self.rich_style)
 
     def refresh_line(self, index: int) -> None:
