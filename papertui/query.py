@@ -92,7 +92,14 @@ class Or:
     terms: tuple[Query, ...]
 
 
-Query: TypeAlias = Words | Is | Days | Upvotes | Not | And | Or
+@dataclass(frozen=True)
+class PaperIds:
+    """These papers by arXiv id (a search that is an id or a paper link goes to that paper)."""
+
+    ids: tuple[str, ...]
+
+
+Query: TypeAlias = Words | Is | Days | Upvotes | PaperIds | Not | And | Or
 EVERYTHING: Query = And(())
 
 

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from typing import Literal, TypeVar
 
 from .errors import QueryError
-from .query import EVERYTHING, Is, Query, all_of, day_range, has_words, parse_query
+from .links import paper_id_from
+from .query import EVERYTHING, Is, PaperIds, Query, all_of, day_range, has_words, parse_query
 
 T = TypeVar("T")
 ViewKind = Literal["day", "week", "month", "all"]
@@ -96,10 +97,15 @@ class ReaderQuery:
     search_sort: str = "relevance"  # the order while the search has words
 
     @property
+    def paper_id(self) -> str | None:
+        """The paper the search names, when it is an arXiv id or a paper link and nothing else."""
+        return paper_id_from(self.text) if self.text.strip() else None
+
+    @property
     def has_words(self) -> bool:
         """Whether the search looks for words, so relevance can rank them. Text that can't be
         parsed (yet) keeps the search's order: the list keeps its rows until it parses."""
-        if not self.text.strip():
+        if not self.text.strip() or self.paper_id is not None:
             return False
         try:
             return has_words(parse_query(self.text))
@@ -125,7 +131,9 @@ class ReaderQuery:
         people expect from a search box (use `date:` to narrow it). So do bookmarks.
         """
         where = EVERYTHING
-        if self.text.strip():
+        if self.paper_id is not None:
+            where = PaperIds((self.paper_id,))
+        elif self.text.strip():
             where = parse_query(self.text)
         elif not self.bookmarks_only:  # your bookmarks are a reading list, not a day's news
             where = day_range(*self.view.bounds())

@@ -316,3 +316,15 @@ def test_the_help_screen_and_readme_document_or_parentheses_and_relevance():
     assert " OR " in shown and "(diffusion OR flow)" in shown and "relevance" in shown
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert "(diffusion OR flow) video -survey" in readme and "sorted by relevance" in readme
+
+
+def test_a_search_that_names_a_paper_finds_that_paper(filled):
+    from papertui.query import PaperIds
+    from papertui.views import ReaderQuery, View
+
+    first = day_08()[0]["paper"]["id"]
+    assert [p.id for p in filled.papers(PaperIds((first,)))] == [first]
+    assert filled.count(PaperIds(())) == 0
+    rq = ReaderQuery(View("day", None), text=f"https://arxiv.org/pdf/{first}v3.pdf")
+    assert rq.paper_id == first and not rq.has_words
+    assert [p.id for p in filled.papers(rq.filter())] == [first]

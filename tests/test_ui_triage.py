@@ -211,3 +211,46 @@ def test_the_highlight_pattern_follows_the_query_tree():
     found = [text[a:b] for a, b in spans(text, pattern)]
     assert found == ["Diffusion", "World"]  # the quoted phrase's words are exact: not "Models"
     assert match_pattern(parse_query("-survey is:unread")) is None
+
+
+def test_a_search_that_is_a_paper_link_goes_to_that_paper(demo_db_path, tmp_path):
+    from ui_helpers import type_search
+
+    async def scenario():
+        app = make_app(demo_db_path, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await type_search(pilot, "arxiv.org/abs/2605.05242v2")
+            assert app.paper_list.total == 1
+            assert app.paper_list.current.id == "2605.05242"
+
+    run(scenario())
+
+
+def test_a_paper_link_not_cached_is_fetched_when_online(tmp_path, fake_api, monkeypatch):
+    from datetime import date as day
+
+    from conftest import FAST_RETRY
+    from ui_helpers import type_search
+
+    import papertui.hf_api as hf
+    import papertui.sync as sync
+
+    monkeypatch.setattr(hf, "RetryPolicy", lambda: FAST_RETRY)
+    monkeypatch.setattr(sync, "utc_today", lambda: day(2026, 5, 18))
+
+    async def scenario():
+        app = make_app(
+            tmp_path / "c.db", tmp_path, offline=False, api_url=fake_api.url, auto_sync_minutes=0
+        )
+        app.autosync = False
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await type_search(pilot, "https://huggingface.co/papers/2605.05242")
+            for _ in range(20):
+                await settle(pilot, rounds=1)
+                if app.paper_list.total:
+                    break
+            assert app.paper_list.current.id == "2605.05242"
+
+    run(scenario())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..query import And, Days, Is, Not, Or, Query, Upvotes, Words
+from ..query import And, Days, Is, Not, Or, PaperIds, Query, Upvotes, Words
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
 # Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
@@ -138,6 +138,10 @@ def _join(parts: list[Where], op: str) -> Where:
 def _condition(query: Query) -> Where:
     if isinstance(query, Words):
         return Where(_FTS, (fts_phrase(query),))
+    if isinstance(query, PaperIds):
+        if not query.ids:
+            return Where("0")
+        return Where(f"p.id IN ({', '.join('?' * len(query.ids))})", tuple(query.ids))
     if isinstance(query, Is):
         return Where(_IS[query.state], uses_user=True)
     if isinstance(query, Days):

@@ -478,6 +478,28 @@ class PapertuiApp(App):
     def _search(self, text: str) -> None:
         if text != self.rq.text:
             self.rq = replace(self.rq, text=text)
+            if self.rq.paper_id is not None and not self.service.offline:
+                self._fetch_named_paper(self.rq.paper_id)
+
+    def _fetch_named_paper(self, paper_id: str) -> None:
+        """A search that names a paper not cached yet: fetch it, then show it."""
+
+        def fetch() -> str | None:
+            if self.service.paper(paper_id) is not None:
+                return None
+            try:
+                self.service.paper_or_fetch(paper_id)
+            except PapertuiError as exc:
+                return str(exc)
+            return None
+
+        def fetched(error: str | None) -> None:
+            if error:
+                self.notify(error, title=f"Could not fetch {paper_id}", severity="warning")
+            elif self.rq.paper_id == paper_id:
+                self.refresh_list(keep_current=False)
+
+        self.background(fetch, fetched)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
