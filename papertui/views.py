@@ -10,6 +10,7 @@ import calendar
 import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Literal, TypeVar
 
 from .errors import QueryError
@@ -96,21 +97,46 @@ class ReaderQuery:
     sort: str = "upvotes"  # the order while browsing (no words searched for)
     search_sort: str = "relevance"  # the order while the search has words
 
-    @property
+    @cached_property
     def paper_id(self) -> str | None:
         """The paper the search names, when it is an arXiv id or a paper link and nothing else."""
         return paper_id_from(self.text) if self.text.strip() else None
+
+    @cached_property
+    def _parsed(self) -> Query | QueryError | None:
+        """The search text parsed once per query (the list, the sort, the highlight all ask):
+        None without text, the QueryError when it can't be understood."""
+        if not self.text.strip():
+            return None
+        try:
+            return parse_query(self.text)
+        except QueryError as exc:
+            return exc
+
+    @property
+    def search(self) -> Query | None:
+        """The search's tree (None without text, or while it can't be parsed)."""
+        parsed = self._parsed
+        return None if isinstance(parsed, QueryError) else parsed
 
     @property
     def has_words(self) -> bool:
         """Whether the search looks for words, so relevance can rank them. Text that can't be
         parsed (yet) keeps the search's order: the list keeps its rows until it parses."""
-        if not self.text.strip() or self.paper_id is not None:
+        if self._parsed is None or self.paper_id is not None:
             return False
-        try:
-            return has_words(parse_query(self.text))
-        except QueryError:
-            return True
+        return isinstance(self._parsed, QueryError) or has_words(self._parsed)
+
+    def may_span_years(self) -> bool:
+        """Whether the list may hold papers of more than one year (its dates then show them)."""
+        start, end = self.view.bounds()
+        return bool(
+            self.text.strip()
+            or self.bookmarks_only
+            or start is None
+            or end is None
+            or start.year != end.year
+        )
 
     @property
     def order(self) -> str:
@@ -133,8 +159,10 @@ class ReaderQuery:
         where = EVERYTHING
         if self.paper_id is not None:
             where = PaperIds((self.paper_id,))
-        elif self.text.strip():
-            where = parse_query(self.text)
+        elif isinstance(self._parsed, QueryError):
+            raise QueryError(str(self._parsed))  # a fresh one: the cached one keeps its traceback
+        elif self._parsed is not None:
+            where = self._parsed
         elif not self.bookmarks_only:  # your bookmarks are a reading list, not a day's news
             where = day_range(*self.view.bounds())
         if self.unread_only:

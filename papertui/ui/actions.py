@@ -7,7 +7,7 @@ as the user has them mapped (see `KeyMap`), never as hard-coded text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -392,3 +392,16 @@ class KeyMap:
 def scoped(scopes: Iterable[Scope]) -> list[KeyAction]:
     wanted = set(scopes)
     return [a for a in ACTIONS if a.scope in wanted]
+
+
+def key_help(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Every reader key (`keys_for(action_id)`: as mapped), one row per meaning: keys of equal
+    meaning merged."""
+    merged: dict[str, list[str]] = {}
+    for action in scoped(("app", "list", "detail", "search")):
+        keys = merged.setdefault(action.help, [])
+        for shown in keys_for(action.id).split(" / "):
+            if shown not in keys:
+                keys.append(shown)
+    rows = [(" / ".join(keys), text) for text, keys in merged.items()]
+    return [*rows, ("ctrl+p", "Command palette: every action above, and the theme picker")]

@@ -27,10 +27,11 @@ from ..errors import PapertuiError
 from ..highlight import match_pattern
 from ..models import ListRow
 from ..plural import plural
-from ..query import Query, parse_query
+from ..query import Query
 from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
-from .actions import ACTIONS, KeyMap, bindings, scoped
+from .actions import ACTIONS, KeyMap, bindings, key_help
+from .empty import empty_list_text
 from .linking import LinkController
 from .literal import literal, plain
 from .messages import (
@@ -47,6 +48,7 @@ from .resources import stylesheet
 from .screens.help import HelpScreen
 from .state import SyncState
 from .syncing import SyncController
+from .triage import Triage
 from .widgets.detail import PaperDetail
 from .widgets.paper_list import BLOCK, PaperList
 from .widgets.search_bar import SearchBar
@@ -104,12 +106,11 @@ class PapertuiApp(App):
         self._steps: list[int] = []  # `[`/`]` presses waiting for the day before them to land
         self._restore_id: str | None = None
         self._follow_latest = False  # a start with nothing cached: show the newest day as it lands
-        self._undo: Change | None = None  # the last read/bookmark change, for ctrl+z
-        self._land_on_unread = 0  # after `n` crossed to another day: its first (1) or last (-1)
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
         self.links = LinkController(self)
+        self.triage = Triage(self)
 
     def notify(
         self,
@@ -199,15 +200,12 @@ class PapertuiApp(App):
             self._restore_id = session.paper_id
             if rq.text:
                 self.search_bar.value = rq.text
-            if rq != self.rq:
-                self.rq = rq  # watch_rq runs the query, landing on the session's paper
-            else:
-                self.refresh_list()
+            self._ask(rq)  # the query runs, landing on the session's paper
             if new:
                 self.notify(f"{plural(new, 'paper')} new since last time.", timeout=6)
         else:
             self._follow_latest = latest is None
-            self._show_view(View(self.rq.view.kind, latest))
+            self.show_view(View(self.rq.view.kind, latest))
         if self.autosync:
             self.syncer.start()
             if self.config.auto_sync_minutes:
@@ -221,55 +219,17 @@ class PapertuiApp(App):
             self.paper_list.refresh()
 
     def _empty_text(self) -> str:
-        """Why the list is empty: nothing cached, nothing matching, or a filter hiding it all;
-        the keys it names are the keys as mapped."""
-        rq, key = self.rq, self.keys_for
-        if rq.text.strip():
-            return (
-                f"Nothing matches “{rq.text.strip()}”. Esc in the search bar clears it; "
-                f"{key('app.help')} lists the search language."
-            )
-        if rq.view.anchor is None:
-            return self._cache_empty_text
-        if rq.bookmarks_only:
-            if rq.unread_only:
-                return f"No unread bookmarks: {key('app.unread_only')} shows read ones too."
-            return (
-                f"No bookmarks yet: {key('app.toggle_bookmark')} bookmarks the highlighted "
-                f"paper; {key('app.bookmarks_only')} shows every paper."
-            )
-        if rq.unread_only:
-            return f"Nothing unread in {rq.view.label()}: {key('app.unread_only')} shows all."
-        if rq.view.kind == "all":
-            return self._cache_empty_text
-        return (
-            f"No papers in {rq.view.label()}. {key('app.previous')} / {key('app.next')} step "
-            f"to other {rq.view.kind}s; {key('app.view')} changes the view."
-        )
+        return empty_list_text(self.rq, self._cache_empty_text, self.keys_for)
 
     def _set_highlight(self) -> None:
         """Mark the search's words in the list and the detail pane (none while browsing)."""
-        try:
-            pattern = match_pattern(parse_query(self.rq.text)) if self.rq.text.strip() else None
-        except PapertuiError:
-            pattern = None
+        search = self.rq.search
+        pattern = match_pattern(search) if search is not None else None
         if pattern != self.paper_list.highlight:
             self.paper_list.highlight = self.detail.highlight = pattern
             self.paper_list.refresh()
             if self.detail.paper is not None:
                 self.detail.show_paper(self.detail.paper, keep_scroll=True)
-
-    def _full_dates(self) -> bool:
-        """Whether the list may span years: then its date column shows them."""
-        rq = self.rq
-        start, end = rq.view.bounds()
-        return bool(
-            rq.text.strip()
-            or rq.bookmarks_only
-            or start is None
-            or end is None
-            or start.year != end.year
-        )
 
     def go_to_latest(self) -> None:
         """Open the newest day with papers while the reader follows it: from a start with an
@@ -281,7 +241,7 @@ class PapertuiApp(App):
 
         def arrive(latest) -> None:
             if latest is not None and (self.rq.view.anchor is None or self._follow_latest):
-                self._show_view(View(self.rq.view.kind, latest))
+                self.show_view(View(self.rq.view.kind, latest))
             else:
                 self.refresh_list()
 
@@ -401,10 +361,10 @@ class PapertuiApp(App):
         self._count_unread(self.generation, snapshot.where)
         cursor = message.keep_index if message.keep_id else 0
         self.paper_list.empty_text = self._empty_text()
-        self.paper_list.full_dates = self._full_dates()
+        self.paper_list.full_dates = self.rq.may_span_years()
         self._set_highlight()
-        if self._land_on_unread and snapshot.rows:
-            direction, self._land_on_unread = self._land_on_unread, 0
+        if self.triage.land_on_unread and snapshot.rows:
+            direction, self.triage.land_on_unread = self.triage.land_on_unread, 0
             rows = snapshot.rows if direction > 0 else list(reversed(snapshot.rows))
             first = next((i for i, r in enumerate(rows) if not r.read), 0)
             cursor = first if direction > 0 else len(rows) - 1 - first
@@ -546,7 +506,7 @@ class PapertuiApp(App):
             row.bookmarked if bookmarked is not None else None,
         )
         what = "read" if read is not None else "bookmark"
-        self._undo = Change(f"the {what} change of {row.id}", {row.id: before})
+        self.triage.last_change = Change(f"the {what} change of {row.id}", {row.id: before})
         updated = replace(
             row,
             read=row.read if read is None else read,
@@ -572,80 +532,19 @@ class PapertuiApp(App):
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
 
     def action_mark_all_read(self) -> None:
-        """Everything the list shows (the whole view or search, not only the rows on screen)."""
-        where = self.where
-        if where is None or not self.unread:
-            self.notify("Nothing unread here.", timeout=2)
-            return
-
-        def done(change: Change) -> None:
-            self._undo = change
-            self.notify(f"{change.what[0].upper()}{change.what[1:]}. ctrl+z undoes it.", timeout=4)
-            self.refresh_list()
-
-        self.background(lambda: self.service.mark_all_read(where), done)
+        self.triage.mark_all_read()
 
     def action_undo(self) -> None:
-        change, self._undo = self._undo, None
-        if change is None:
-            self.notify("Nothing to undo.", timeout=2)
-            return
-
-        def done(_count: int) -> None:
-            self.notify(f"Undone: {change.what}.", timeout=3)
-            self.refresh_list()
-            current = self.paper_list.current
-            if current is not None:
-                self._load_paper(current.id)
-
-        self.background(lambda: self.service.undo(change), done)
+        self.triage.undo()
 
     def action_next_unread(self, direction: int) -> None:
-        """The next (n) or previous (N) unread paper; in the day view, on to the next older
-        (or newer) day with unread papers when this one has none left."""
         self._follow_latest = False
-        where, cursor = self.where, self.paper_list.cursor
-        if where is None:
-            return
-        index = cursor + direction
-        while 0 <= index < self.paper_list.total:
-            row = self.paper_list.row_at(index)
-            if row is None:
-                break  # not loaded here: ask the cache
-            if not row.read:
-                self.paper_list.move_to(index)
-                return
-            index += direction
-        else:
-            self._unread_elsewhere(direction)
-            return
-        sort, start = self.rq.sort, index
+        self.triage.next_unread(direction)
 
-        def found(position: int | None) -> None:
-            if position is None:
-                self._unread_elsewhere(direction)
-            else:
-                self.paper_list.move_to(position)
-
-        self.background(lambda: self.service.next_unread(where, sort, start, direction), found)
-
-    def _unread_elsewhere(self, direction: int) -> None:
-        view = self.rq.view
-        if view.kind != "day" or view.anchor is None or self.rq.text.strip():
-            self.notify("No more unread papers here.", timeout=2)
-            return
-        anchor = view.anchor
-
-        def arrive(day: date | None) -> None:
-            if day is None:
-                where = "older" if direction > 0 else "newer"
-                self.notify(f"No unread papers here or on {where} days.", timeout=3)
-                return
-            self._land_on_unread = direction
-            self._show_view(View("day", day))
-
-        # n reads on into the past (older days), N back towards today
-        self.background(lambda: self.service.day_with_unread(anchor, -direction), arrive)
+    def reload_paper(self) -> None:
+        """Read the highlighted paper again (its state changed underneath)."""
+        if (current := self.paper_list.current) is not None:
+            self._load_paper(current.id)
 
     def on_paper_detail_finished(self, _message: PaperDetail.Finished) -> None:
         if row := self.paper_list.current:
@@ -683,7 +582,7 @@ class PapertuiApp(App):
             if not view.can_step(direction):
                 self.notify("The calendar ends here.", timeout=2)
             else:
-                self._show_view(view.step(direction))
+                self.show_view(view.step(direction))
             return
         self._steps.append(direction)
         if len(self._steps) == 1:
@@ -701,18 +600,22 @@ class PapertuiApp(App):
                     timeout=2,
                 )
                 return
-            self._show_view(View("day", day))
+            self.show_view(View("day", day))
             if self._steps:
                 self._next_day_step(day)
 
         self.background(lambda: self.service.adjacent_day(anchor, direction), arrive)
 
-    def _show_view(self, view: View) -> None:
-        wanted = replace(self.rq, view=view)
-        if wanted == self.rq:
+    def show_view(self, view: View) -> None:
+        self._ask(replace(self.rq, view=view))
+
+    def _ask(self, rq: ReaderQuery) -> None:
+        """Show `rq`: through `watch_rq` when it differs, else by running the same query again
+        (a reactive does not fire for an equal value)."""
+        if rq == self.rq:
             self.refresh_list()
         else:
-            self.rq = wanted
+            self.rq = rq
 
     def action_cycle_sort(self) -> None:
         self.rq = self.rq.next_sort()
@@ -768,14 +671,7 @@ class PapertuiApp(App):
 
     def key_help(self) -> list[tuple[str, str]]:
         """Every reader key as mapped now, one row per meaning (keys of equal meaning merged)."""
-        merged: dict[str, list[str]] = {}
-        for action in scoped(("app", "list", "detail", "search")):
-            keys = merged.setdefault(action.help, [])
-            for shown in self.keys_for(action.id).split(" / "):
-                if shown not in keys:
-                    keys.append(shown)
-        rows = [(" / ".join(keys), text) for text, keys in merged.items()]
-        return [*rows, ("ctrl+p", "Command palette: every action above, and the theme picker")]
+        return key_help(self.keys_for)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
