@@ -140,10 +140,7 @@ class Service:
     @property
     def store(self) -> Store:
         """The cache, opened on first use: a file that can't be imported never creates one."""
-        with self._lock:
-            if self._store is None:
-                self._store = Store(self.db_path)
-            return self._store
+        return self._opened("_store")
 
     def open(self) -> Service:
         """Open the cache now, so a cache that can't be opened fails before anything is shown."""
@@ -151,10 +148,16 @@ class Service:
         return self
 
     def _state_store(self) -> Store:
+        """A second connection for the reader's state writes (see the module's note)."""
+        return self._opened("_state")
+
+    def _opened(self, name: str) -> Store:
         with self._lock:
-            if self._state is None:
-                self._state = Store(self.db_path)
-            return self._state
+            store = getattr(self, name)
+            if store is None:
+                store = Store(self.db_path)
+                setattr(self, name, store)
+            return store
 
     def close(self) -> None:
         with self._lock:

@@ -7,9 +7,7 @@ timeout instead of failing with "database is locked".
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,6 +31,7 @@ from ..models import (
 )
 from ..query import EVERYTHING, Query
 from .errors import describe_sqlite_error, is_busy, wrap_errors
+from .files import create_private, refuse_what_is_not_ours
 from .rows import (
     in_chunks,
     load_raw,
@@ -67,8 +66,8 @@ class Store:
             if isinstance(self.path, Path):
                 if self.path.is_dir():
                     raise StoreError(f"the cache path {self.path} is a directory, not a file")
-                _refuse_what_is_not_ours(self.path)  # read-only: never writes to such a file
-                _create_private(self.path)
+                refuse_what_is_not_ours(self.path)  # read-only: never writes to such a file
+                create_private(self.path)
             self.conn = sqlite3.connect(
                 str(self.path),
                 timeout=BUSY_TIMEOUT_MS / 1000,
@@ -626,75 +625,3 @@ def _sort(sort: str) -> str:
     if sort not in SORTS:
         raise StoreError(f"unknown sort order {sort!r}: use {', '.join(SORTS)}")
     return sort
-
-
-def _refuse_what_is_not_ours(path: Path) -> None:
-    """Look at an existing file through a read-only connection before papertui opens it for
-    writing: a device or pipe, or another program's SQLite file, is refused untouched. (A
-    read-write connection, even one that only reads, folds another program's write-ahead log
-    into its database when it closes.)"""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return
-    if not stat.S_ISREG(info.st_mode):
-        raise StoreError(
-            f"{path} is not a regular file (a device, pipe or socket); choose another cache path"
-        )
-    if info.st_size == 0:
-        return
-    try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return  # unreadable: the read-write open says why, in the usual words
-    try:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-                "AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name"
-            )
-        ]
-        marked = (
-            conn.execute("PRAGMA application_id").fetchone()[0]
-            or conn.execute("PRAGMA user_version").fetchone()[0]
-        )
-        ours = migrations.migrations_table in tables and bool(
-            conn.execute(f"SELECT 1 FROM [{migrations.migrations_table}] LIMIT 1").fetchone()
-        )
-    except sqlite3.Error:
-        return  # not a database, or damaged: the read-write open reports it without writing
-    finally:
-        conn.close()
-    if tables and not ours:
-        shown = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
-        raise StoreError(
-            f"{path} is not a papertui cache (it holds other tables: {shown}); "
-            "it was left untouched: choose another cache path"
-        )
-    if not tables and marked:
-        raise StoreError(
-            f"{path} is another program's SQLite file (it carries an application id or a "
-            "version); it was left untouched: choose another cache path"
-        )
-
-
-def _create_private(path: Path) -> None:
-    """Create the cache's missing folders (0700) and the file itself (0600) before SQLite does, so
-    a new cache is readable by its owner only, like a mail or password store; SQLite gives the
-    -wal and -shm files the mode of the database file. What already exists keeps its mode."""
-    missing = []
-    parent = path.parent
-    while not parent.exists() and parent.parent != parent:
-        missing.append(parent)
-        parent = parent.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
