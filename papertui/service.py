@@ -24,6 +24,8 @@ from .hf_api import HfApi
 from .models import ListRow, Origin, StoredPaper, UpsertStats
 from .plural import plural
 from .query import EVERYTHING, Is, Query, all_of, has_words, parse_query
+from .ratelimit import RateLimiter, pages_limiter
+from .service_texts import FullTexts
 from .store import Store
 from .views import ReaderQuery, Session
 
@@ -120,7 +122,9 @@ class ImportReport:
     errors: list[str]
 
 
-class Service:
+class Service(FullTexts):
+    """Every use case of both faces; the full-text ones are in `service_texts.FullTexts`."""
+
     def __init__(
         self,
         db_path: Path,
@@ -128,11 +132,15 @@ class Service:
         api_url: str | None = None,
         offline: bool = False,
         api_factory: Callable[[str | None], HfApi] = HfApi,
+        page_limiter: RateLimiter | None = None,
     ):
+        """`page_limiter`: the "pages" rate-limit bucket every full-text fetch of this service
+        shares (the reader fetches from several workers; the limit is per IP)."""
         self.db_path = db_path
         self.api_url = api_url
         self.offline = offline
         self._api_factory = api_factory
+        self.page_limiter = page_limiter or pages_limiter()
         self._store: Store | None = None
         self._state: Store | None = None
         self._lock = threading.Lock()
@@ -217,6 +225,13 @@ class Service:
 
     def paper(self, paper_id: str) -> StoredPaper | None:
         return self.store.paper(paper_id)
+
+    def paper_ids(self, *, query: str | None = None, bookmarked: bool = False) -> list[str]:
+        """The ids of the cached papers matching search text and/or bookmarked, newest first."""
+        where = parse_query(query) if query else EVERYTHING
+        if bookmarked:
+            where = all_of(where, Is("bookmarked"))
+        return [p.id for p in self.store.list_rows(where, "date", limit=1_000_000)]
 
     def latest_day(self) -> date | None:
         day = self.store.latest_day()
