@@ -343,6 +343,8 @@ def fetch(settings: Settings, paper_ids, bookmarked, query, force):
     ids = [_paper_id(i) for i in paper_ids]
     if not (ids or bookmarked or query is not None):
         raise PapertuiError("say which papers: IDs, --bookmarked or --query Q")
+    if query is not None and not query.strip():
+        raise PapertuiError("--query needs search text")
     cancel = threading.Event()
     with settings.service() as service, _first_ctrl_c_cancels(cancel):
         if bookmarked or query is not None:
@@ -468,11 +470,18 @@ def _one_of(yes_flag: str, yes: bool, no_flag: str, no: bool) -> bool | None:
     help="File to write (default: stdout).",
 )
 @click.option("--sort", type=click.Choice(list(SORT_ORDER)), default="date", show_default=True)
+@click.option(
+    "--with-text", is_flag=True, help="Markdown only: each paper's cached full text under it."
+)
 @click.pass_obj
-def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort):
+def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort, with_text):
     """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+    if with_text and fmt != "markdown":
+        raise PapertuiError("--with-text works only with --format markdown")
     with settings.service() as service:
-        exported = service.export(fmt, query=query, bookmarked=bookmarked, sort=sort)
+        exported = service.export(
+            fmt, query=query, bookmarked=bookmarked, sort=sort, with_text=with_text
+        )
     if exported.count == 0:  # still written (an empty export is valid), but never silently
         what = "bookmarked papers" if bookmarked and not query else "papers"
         _echo_err(f"No {what} match: the export is empty.")

@@ -385,9 +385,19 @@ class Service(FullTexts):
     # ---- export and import ---------------------------------------------------------------
 
     def export(
-        self, fmt: str, *, query: str | None = None, bookmarked: bool = False, sort: str = "date"
+        self,
+        fmt: str,
+        *,
+        query: str | None = None,
+        bookmarked: bool = False,
+        sort: str = "date",
+        with_text: bool = False,
     ) -> Export:
-        """Papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+        """Papers as JSON (re-importable), BibTeX, Markdown or CSV; Markdown `with_text` has
+        each paper's cached full text under it (full texts are cache data: JSON never has
+        them, nor the reading positions)."""
+        if with_text and fmt != "markdown":
+            raise PapertuiError("full texts can only be included in the Markdown export")
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
@@ -399,7 +409,8 @@ class Service(FullTexts):
         elif fmt == "bibtex":
             text = exporting.to_bibtex(papers)
         elif fmt == "markdown":
-            text = exporting.to_markdown(papers)
+            texts = self.store.full_texts([p.id for p in papers]) if with_text else None
+            text = exporting.to_markdown(papers, texts)
         elif fmt == "csv":
             text = exporting.to_csv(papers)
         else:

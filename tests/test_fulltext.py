@@ -95,9 +95,7 @@ def test_full_texts_use_their_own_rate_limit_bucket(texts):
             return super().acquire(sleep)
 
     api_bucket, pages_bucket = Counting(), Counting()
-    with HfApi(
-        texts.url, retry=FAST_RETRY, limiter=api_bucket, page_limiter=pages_bucket
-    ) as api:
+    with HfApi(texts.url, retry=FAST_RETRY, limiter=api_bucket, page_limiter=pages_bucket) as api:
         api.full_text(PAPER_ID)
         api.full_text(FALLBACK_ID)
         api.paper(PAPER_ID)
@@ -179,9 +177,7 @@ def test_a_huge_text_is_refused_at_the_cap(client, texts):
 
 def test_a_text_cut_short_mid_body_is_an_error_after_retries(client, texts):
     cut = paper_markdown().encode()[:5000]
-    texts.fail(
-        f"text:{PAPER_ID}", *[Fault("truncate", body=cut, content_type="text/markdown")] * 4
-    )
+    texts.fail(f"text:{PAPER_ID}", *[Fault("truncate", body=cut, content_type="text/markdown")] * 4)
     with pytest.raises(ApiError, match="broke off the response .*gave up after 4 tries"):
         client.full_text(PAPER_ID)
 
@@ -350,9 +346,7 @@ def test_a_bad_refetch_keeps_the_text_cached_before(cached, texts, fault):
         assert service.full_text(PAPER_ID) == before
 
 
-def test_a_forced_refetch_replaces_the_text_and_a_fallback_never_replaces_the_paper(
-    cached, texts
-):
+def test_a_forced_refetch_replaces_the_text_and_a_fallback_never_replaces_the_paper(cached, texts):
     with make_service(cached, texts) as service:
         service.fetch_full_text(PAPER_ID)
         texts.texts[PAPER_ID] = paper_markdown().replace("SU-01", "SU-02")
@@ -418,8 +412,7 @@ def test_missing_texts_of_bookmarks_include_old_fallbacks(cached, texts):
         assert service.missing_full_texts_of_bookmarks() == ["2605.15963"]
         with service.store._lock:  # the fallback was fetched 8 days ago: due for another try
             service.store.conn.execute(
-                "UPDATE full_texts SET fetched_at = '2000-01-01T00:00:00+00:00' "
-                "WHERE paper_id = ?",
+                "UPDATE full_texts SET fetched_at = '2000-01-01T00:00:00+00:00' WHERE paper_id = ?",
                 (FALLBACK_ID,),
             )
         assert sorted(service.missing_full_texts_of_bookmarks()) == [FALLBACK_ID, "2605.15963"]
