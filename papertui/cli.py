@@ -336,7 +336,8 @@ def _paper_id(text: str) -> str:
 def fetch(settings: Settings, paper_ids, bookmarked, query, force):
     """Download papers' full texts into the cache, to read offline and search with text:.
 
-    IDs take every form `show` does. Texts already cached are skipped unless --force. Prints
+    IDs take every form `show` does; --bookmarked and --query add papers (both: the bookmarked
+    ones matching the query). Texts already cached are skipped unless --force. Prints
     one summary line; exits non-zero when any text failed (a paper Hugging Face has not
     indexed is counted, not a failure). ctrl+c stops at once, keeping the texts stored.
     """
@@ -357,7 +358,7 @@ def fetch(settings: Settings, paper_ids, bookmarked, query, force):
     if cancel.is_set():
         _fail(
             f"interrupted: {len(summary.fetched)} of {plural(len(summary.requested), 'full text')}"
-            " stored",
+            f" stored, {len(summary.not_fetched)} not fetched",
             code=130,
         )
     try:

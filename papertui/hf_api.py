@@ -355,7 +355,8 @@ class HfApi:
         headers: dict[str, str] | None = None,
         what: str = "the response",
     ) -> tuple[httpx.Response, bytes]:
-        """One GET with retries: the response (2xx, or 304) and its body, decoded and capped.
+        """One GET with retries: the response (2xx, or 304 to an If-None-Match) and its body,
+        decoded and capped.
         `limiter`: the rate-limit bucket (default: the API's); `what` names the body in the
         "too large" message."""
         stop = stop or NO_STOP
@@ -418,7 +419,8 @@ class HfApi:
             raise _Transient(f"rate limited by {where}", 429, wait=wait)
         if status >= 500:
             raise _Transient(f"{where} had a server error (HTTP {status})", status)
-        if status >= 300 and status != 304:
+        asked_if_changed = bool(request.headers and "If-None-Match" in request.headers)
+        if status >= 300 and not (status == 304 and asked_if_changed):
             message = _server_message(body)
             cls: type[ApiError] = ApiError
             if status == 404:

@@ -489,3 +489,27 @@ def test_the_migration_upgrades_the_first_schema_and_keeps_user_state(tmp_path):
         assert store.ids(parse_query("text:quixotic")) == [paper_id]
         after = store.conn.execute("SELECT * FROM user_state ORDER BY paper_id").fetchall()
     assert after == before and before
+
+
+# ---- export -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "# T\n\n## 1 A\n\n#### deep\n\n###### six",
+            "### T\n\n#### 1 A\n\n###### deep\n\n###### six",
+        ),
+        ("Title\n=====\n\nSub\n---\n", "### Title\n\n#### Sub"),
+        ("# T\n\n```\n# not a heading\n", "### T\n\n```\n# not a heading\n```"),
+        ("# T\n\n~~~~python\ncode", "### T\n\n~~~~python\ncode\n~~~~"),
+        ("# T\n\n<!-- never closed\n\nrest", "### T\n\n<!-- never closed\n\nrest\n-->"),
+        ("# T\n\n```\nclosed\n```\n", "### T\n\n```\nclosed\n```"),
+    ],
+    ids=["atx", "setext", "open fence", "open tilde fence", "open comment", "closed fence"],
+)
+def test_an_embedded_text_cannot_swallow_the_rest_of_the_export(text, expected):
+    from papertui.export import embedded_markdown
+
+    assert embedded_markdown(text) == expected

@@ -216,7 +216,7 @@ def test_ctrl_c_during_fetch_exits_130_keeping_stored_texts(tmp_path, fake_api):
     print(f"ctrl+c to exit: {elapsed:.2f} s")
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    assert err.strip() == "papertui: interrupted: 1 of 2 full texts stored"
+    assert err.strip() == "papertui: interrupted: 1 of 2 full texts stored, 1 not fetched"
     con = sqlite3.connect(db)
     try:
         assert [r[0] for r in con.execute("SELECT paper_id FROM full_texts")] == [PAPER_ID]

@@ -140,7 +140,7 @@ class SyncController:
         host = self.host
         if summary.fetched:
             count = plural(len(summary.fetched), "full text")
-            host.notify(f"{count} of bookmarked papers saved for reading offline.", timeout=3)
+            host.notify(f"Saved {count} for reading offline.", timeout=3)
         problems = [r for r in summary.failed if not r.unreachable]
         if problems:
             host.notify(
