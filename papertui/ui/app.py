@@ -32,6 +32,7 @@ from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
+from .layout import Layout
 from .linking import LinkController
 from .literal import literal, plain
 from .messages import (
@@ -55,7 +56,6 @@ from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
-NARROW_WIDTH = 100
 DETAIL_DELAY = 0.04
 
 
@@ -111,6 +111,7 @@ class PapertuiApp(App):
         self.syncer = SyncController(self)
         self.links = LinkController(self)
         self.triage = Triage(self)
+        self.layout = Layout(self)
 
     def notify(
         self,
@@ -173,7 +174,7 @@ class PapertuiApp(App):
             self.set_keymap(dict(self.keymap.remapped))
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.paper_list.focus()
-        self._layout_for(self.size.width)
+        self.layout.apply()
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=8)
         restore = self.config.restore_session
@@ -248,26 +249,16 @@ class PapertuiApp(App):
         self.background(self.service.latest_day, arrive)
 
     def on_resize(self, event) -> None:
-        self._layout_for(event.size.width)
+        self.layout.apply(event.size.width)
 
     @property
     def main_screen(self) -> Screen:
         """The reader's own screen, under any popup (help, copy menu, palette) open on top."""
         return self.screen_stack[0]
 
-    def _layout_for(self, width: int) -> None:
-        """Below 100 columns the panes stack and the search bar loses its border. Set on the
-        reader's own screen, not the popup that may be on top while the terminal is resized."""
-        narrow = width < NARROW_WIDTH
-        main = self.main_screen
-        main.set_class(narrow, "-narrow")
-        self.search_bar.compact = narrow
-        if not narrow and main.maximized is self.detail:
-            main.minimize()  # the full-screen paper of a narrow terminal: side by side again
-
     @property
     def narrow(self) -> bool:
-        return self.main_screen.has_class("-narrow")
+        return self.layout.narrow
 
     # ---- workers ------------------------------------------------------------------------
 
@@ -328,6 +319,9 @@ class PapertuiApp(App):
     async def action_quit(self) -> None:
         self._save_session()
         self.exit()
+
+    def on_unmount(self) -> None:
+        self.layout.save()  # a layout change still waiting for its moment (however the reader ends)
 
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _load_query(
@@ -418,11 +412,11 @@ class PapertuiApp(App):
     def on_paper_list_selected(self, message: PaperList.Selected) -> None:
         if not message.row.read:
             self._set_state(message.row, read=True)
-        if self.narrow:  # stacked panes are small: read the paper full screen (Esc returns)
-            self.main_screen.maximize(self.detail, container=False)
+        self.layout.open_paper()  # full screen when the panes are stacked or the list is alone
         self.detail.focus()  # j/k scroll the paper, J/K go to the next one, Esc returns
 
     def on_paper_detail_back(self, _message: PaperDetail.Back) -> None:
+        self.layout.paper_closed()
         self.paper_list.focus()
 
     # ---- search -------------------------------------------------------------------------
@@ -530,6 +524,15 @@ class PapertuiApp(App):
         if row := self.current_row():
             self._set_state(row, bookmarked=not row.bookmarked)
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
+
+    def action_resize_list(self, step: int) -> None:
+        self.layout.resize_list(step)
+
+    def action_toggle_layout(self) -> None:
+        self.layout.toggle_list_only()
+
+    def action_toggle_rows(self) -> None:
+        self.layout.toggle_rows()
 
     def action_mark_all_read(self) -> None:
         self.triage.mark_all_read()
