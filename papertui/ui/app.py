@@ -50,8 +50,8 @@ from .screens.help import HelpScreen
 from .state import SyncState
 from .syncing import SyncController
 from .triage import Triage
-from .widgets.detail import PaperDetail
-from .widgets.paper_list import BLOCK, PaperList
+from .widgets.detail import PaperDetail, prepare_paper
+from .widgets.paper_list import BLOCK, PaperList, prepare_titles
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
@@ -328,6 +328,7 @@ class PapertuiApp(App):
         self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int
     ) -> None:
         snapshot = self.service.snapshot(rq, BLOCK)
+        prepare_titles(snapshot.rows)
         index = None
         if keep_id and snapshot.where is not None:
             ids = [r.id for r in snapshot.rows]
@@ -382,9 +383,9 @@ class PapertuiApp(App):
 
     @work(thread=True, exit_on_error=False)
     def _load_rows(self, generation: int, where: Query, sort: str, start: int, count: int) -> None:
-        self.post_message(
-            RowsLoaded(generation, start, self.service.rows(where, sort, start, count))
-        )
+        rows = self.service.rows(where, sort, start, count)
+        prepare_titles(rows)
+        self.post_message(RowsLoaded(generation, start, rows))
 
     @while_mounted
     def on_rows_loaded(self, message: RowsLoaded) -> None:
@@ -401,7 +402,10 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_paper(self, paper_id: str) -> None:
-        self.post_message(PaperLoaded(paper_id, self.service.paper(paper_id)))
+        paper = self.service.paper(paper_id)
+        if paper is not None:
+            prepare_paper(paper)
+        self.post_message(PaperLoaded(paper_id, paper))
 
     @while_mounted
     def on_paper_loaded(self, message: PaperLoaded) -> None:

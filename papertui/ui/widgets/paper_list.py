@@ -309,6 +309,13 @@ class PaperList(ScrollView, can_focus=True):
             self.cursor = index
 
 
+def prepare_titles(rows: list[ListRow]) -> None:
+    """Convert the rows' LaTeX titles in the worker that loaded them, so drawing the rows (on
+    the UI thread) finds the converted text cached instead of running pylatexenc per line."""
+    for row in rows:
+        shown(row.title)
+
+
 def fit(text: str, room: int) -> str:
     """The text in exactly `room` cells: cut with an ellipsis when longer, padded when shorter."""
     if cell_len(text) > room:
