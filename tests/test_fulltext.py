@@ -513,3 +513,19 @@ def test_an_embedded_text_cannot_swallow_the_rest_of_the_export(text, expected):
     from papertui.export import embedded_markdown
 
     assert embedded_markdown(text) == expected
+
+
+def test_a_single_fetch_can_be_cancelled_and_says_when_the_server_is_gone(cached, texts):
+    from papertui.errors import Unreachable
+    from papertui.netguard import Cancelled
+
+    texts.fail(f"text:{PAPER_ID}", Fault("drip", seconds=0.2, size=100_000))
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    with make_service(cached, texts) as service:
+        with pytest.raises(Cancelled):
+            service.fetch_full_text(PAPER_ID, cancel=cancel)
+        assert service.full_text(PAPER_ID) is None
+        texts.stop()
+        with pytest.raises(Unreachable, match="cannot reach"):
+            service.fetch_full_text(PAPER_ID)

@@ -90,3 +90,65 @@ def test_a_sync_fetches_the_texts_bookmarked_papers_lack(tmp_path, day_db, fake_
             await wait_for(pilot, lambda: sorted([first, second]) == cached_text_ids(day_db))
 
     run(scenario())
+
+
+def test_quitting_while_a_full_text_drips_in_ends_the_process(tmp_path, day_db, fake_api):
+    """The texts' worker is cancelled with the reader, and its cancel event stops the fetch."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from fake_api import Fault
+    from test_reader_quits import ENDED, _drain, _read_until
+
+    with Store(day_db) as store:
+        paper_id = store.ids(limit=1)[0]
+        store.set_state([paper_id], bookmarked=True)
+    fake_api.fail(f"text:{paper_id}", Fault("drip", seconds=0.2, size=50_000))
+    root = Path(__file__).parent.parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+    env.pop("HF_TOKEN", None)
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "papertui", "--db", str(day_db), "--api-url", fake_api.url],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(child)
+    try:
+        _read_until(main, b"synced")
+        for _ in range(100):  # the text's request is in flight, dripping
+            if any(r.path.endswith(".md") for r in fake_api.requests):
+                break
+            time.sleep(0.1)
+        assert any(r.path == f"/papers/{paper_id}.md" for r in fake_api.requests)
+        started = time.monotonic()
+        os.write(main, b"q")
+        while proc.poll() is None and time.monotonic() - started < ENDED:
+            _drain(main)
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        assert proc.poll() is not None, "the reader was still running after quitting"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main)
+    print(f"quit to exit: {elapsed:.2f} s")
+    assert proc.returncode == 0
+    with Store(day_db) as store:
+        assert store.full_text(paper_id) is None
