@@ -226,6 +226,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
+    parser.add_argument(
+        "--only",
+        choices=["search"],
+        help="search: only the search core columns (no reader process, no UI, no ingest)",
+    )
     args = parser.parse_args()
     args.cache_dir.mkdir(exist_ok=True)
     rows = []
@@ -237,9 +242,12 @@ def main() -> None:
             f"# {size:,} papers: cache ready in {time.perf_counter() - started:.1f}s",
             file=sys.stderr,
         )
-        first_rows, rss = cold_start(db, args.cold_runs)
         core50, core95 = core_search(db, args.rounds, relevance=False)
         rel50, rel95 = core_search(db, args.rounds, relevance=True)
+        if args.only == "search":
+            rows.append([f"{size:,}", f"{ms(core50)} / {ms(core95)}", f"{ms(rel50)} / {ms(rel95)}"])
+            continue
+        first_rows, rss = cold_start(db, args.cold_runs)
         with tempfile.TemporaryDirectory() as tmp:
             ui = asyncio.run(ui_measures(db, Path(tmp), args.rounds))
             rate = ingest(db, Path(tmp))
@@ -274,6 +282,8 @@ def main() -> None:
         "peak RSS MB",
         "DB MB",
     ]
+    if args.only == "search":
+        head = ["papers", head[6], head[7]]
     print(
         f"\nmachine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
