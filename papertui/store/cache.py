@@ -364,6 +364,11 @@ class Store:
         with self._lock:
             return self._ranker.window(where, offset, limit, fetch)
 
+    def forget_rankings(self) -> None:
+        """Drop the relevance rankings kept for later windows (benchmarks time a first search)."""
+        with self._lock:
+            self._ranker.clear()
+
     @wrap_errors
     def unread_count(self, query: Query = EVERYTHING) -> int:
         return self.counts(query)[1]
