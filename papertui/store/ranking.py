@@ -162,7 +162,8 @@ class Ranker:
 
     def ranking(self, expression: str, wanted: int | None) -> Ranking:
         """The matches of a full-text expression by score: certain for at least `wanted`
-        entries, or all of them (`wanted` None)."""
+        entries, or all of them (`wanted` None). A first pass takes the best few (at least
+        four times `wanted`); when a later window needs more, the next pass takes them all."""
         state = self._index_state()
         kept = self._kept(self._rankings, expression, state)
         if kept is not None and (
@@ -170,7 +171,7 @@ class Ranker:
         ):
             return kept
         ranking = None
-        if wanted is not None and wanted <= FIRST_WINDOWS:
+        if wanted is not None and wanted <= FIRST_WINDOWS and kept is None:  # else: all of them
             size = max(TOP_AT_LEAST, 4 * wanted)
             best = self.conn.execute(TOP_RANKED, (expression, size)).fetchall()
             ranking = Ranking.of(best, best[-1][0] if len(best) >= size else inf)
