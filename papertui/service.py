@@ -187,11 +187,9 @@ class Service:
             where = query.filter()
         except PapertuiError as exc:
             return Snapshot(error=str(exc))
-        return Snapshot(
-            total=self.store.count(where),
-            rows=self.store.list_rows(where, query.order, limit=window),
-            where=where,
-        )
+        # The rows first: ranking a search by relevance may count its papers on the way.
+        rows = self.store.list_rows(where, query.order, limit=window)
+        return Snapshot(total=self.store.count(where), rows=rows, where=where)
 
     def unread(self, where: Query) -> int:
         return self.store.unread_count(where)

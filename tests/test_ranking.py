@@ -306,8 +306,12 @@ def _windows(store, where, sort):
 
 @pytest.mark.parametrize("thresholds", THRESHOLDS, ids=["shipped", "tiny"])
 @settings(max_examples=80, deadline=None)
-@given(text=QUERY_TEXT, unread_only=st.booleans())
-def test_relevance_windows_are_the_plain_order_for_any_query(corpus, thresholds, text, unread_only):
+@given(text=QUERY_TEXT, unread_only=st.booleans(), primed=st.sampled_from([None, 7, 60]))
+def test_relevance_windows_are_the_plain_order_for_any_query(
+    corpus, thresholds, text, unread_only, primed
+):
+    """`primed`: the words alone were ranked before (that deep), as when `is:unread` is toggled
+    on a search, so a condition besides them is walked on that ranking."""
     from papertui.errors import QueryError
     from papertui.query import Is, all_of
     from papertui.store import cache, ranking
@@ -321,6 +325,11 @@ def test_relevance_windows_are_the_plain_order_for_any_query(corpus, thresholds,
     with pytest.MonkeyPatch.context() as patch:
         for name, value in thresholds.items():
             patch.setattr(ranking, name, value)
+        corpus.forget_rankings()
+        words = compile_query(where).rank
+        if primed and words:
+            with corpus._lock:
+                corpus._ranker.ranking(words, primed)
         fast = _windows(corpus, where, "relevance")
         again = _windows(corpus, where, "relevance")  # from what the first pass kept
         patch.setattr(cache, "RANKED_WINDOWS", False)

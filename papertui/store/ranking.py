@@ -9,9 +9,10 @@ the same for every window, 300-420 ms at 100,000 papers for a word in 90% of the
 - a `Ranking` knows how far it is certain: every match scoring better than its `bound` is in it,
   so a window is exact when the last paper of the window scores better than the bound (papers
   tied with it are then all present, and the tie-breaks can be applied to them);
-- a condition besides the words (`is:unread`, `date:`, `upvotes:`, ...) is evaluated on the ranked
-  papers in score order, a chunk at a time, until the window is certain; for windows deep in
-  the list, once over every paper, and that filtered ranking is kept too;
+- a condition besides the words (`is:unread`, `date:`, `upvotes:`, ...): one pass over the index
+  that scores only the papers meeting it (`FILTERED_RANKED`), kept, which also gives the total;
+  or, when the words alone are ranked already, the condition evaluated on that ranking a chunk
+  at a time, best first, until the window is certain;
 - the tie-breaks (newest day, then upvotes, then id: `SORTS["relevance"]`) are applied in Python
   to the papers tied around the window only.
 
@@ -33,7 +34,7 @@ from functools import cached_property
 from math import inf
 from typing import Any
 
-from .search import ALL_RANKED, TOP_RANKED, Where
+from .search import ALL_RANKED, FILTERED_RANKED, TOP_RANKED, Where
 
 FIRST_WINDOWS = 2_000  # windows ending this deep start from the index's best by score alone
 TOP_AT_LEAST = 1_000  # the fewest best matches taken in that first pass
@@ -109,11 +110,6 @@ class Ranking:
         bound = self.scores[done] if done < len(self.scores) else self.bound
         return Ranking(scores, pks, bound)
 
-    def only(self, kept: set[int]) -> Ranking:
-        """The papers in `kept`, in this order (the whole of it evaluated at once)."""
-        pairs = [(s, pk) for s, pk in zip(self.scores, self.pks, strict=True) if pk in kept]
-        return Ranking.of(pairs, self.bound)
-
 
 class Ranker:
     """Relevance windows over one connection, with the rankings it keeps. The caller holds the
@@ -142,11 +138,14 @@ class Ranker:
                 rows = self.ranking(where.rank, None).window(offset, limit, fetch)
         else:
             rows = None
-            if wanted <= FIRST_WINDOWS:
-                first = self.ranking(where.rank, wanted).filtered(self._passer(where.rest), wanted)
-                rows = first.window(offset, limit, fetch)
+            kept = self._kept(self._filtered, _key(where), self._state())
+            words = self._kept(self._rankings, where.rank, self._index_state())
+            if kept is None and words is not None and wanted <= FIRST_WINDOWS:
+                # The words alone are ranked already (the search before `is:unread` was
+                # toggled): the condition is evaluated on that ranking, best first.
+                rows = words.filtered(self._passer(where.rest), wanted).window(offset, limit, fetch)
             if rows is None:
-                rows = self.filtered(where).window(offset, limit, fetch)
+                rows = (kept or self.filtered(where)).window(offset, limit, fetch)
         assert rows is not None  # a complete ranking is certain all the way
         return rows
 
@@ -183,13 +182,16 @@ class Ranker:
         return ranking
 
     def filtered(self, where: Where) -> Ranking:
-        """Every match of a query with words and a condition besides, by score."""
-        assert where.rank is not None
+        """Every paper matching a query with words and a condition besides, by score: one pass
+        over the index that scores only the papers meeting the condition."""
+        assert where.rank is not None and where.rest is not None
         state = self._state()
         kept = self._kept(self._filtered, _key(where), state)
         if kept is None:
-            passing = {pk for (pk,) in self.conn.execute(_PASSING.format(where.sql), where.params)}
-            kept = self.ranking(where.rank, None).only(passing)
+            sql = FILTERED_RANKED.format(where.rest.sql)
+            kept = Ranking.of(
+                self.conn.execute(sql, (where.rank, *where.rest.params)).fetchall(), inf
+            )
             _keep(self._filtered, _key(where), state, kept)
         return kept
 

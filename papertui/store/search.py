@@ -32,6 +32,13 @@ TOP_RANKED = f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts M
 ALL_RANKED = (
     f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score"
 )
+# The matches that meet a condition besides the words (`{}`: over `papers p LEFT JOIN user_state
+# u`), by score: bm25 is computed for those only, and the condition's papers are gathered once.
+FILTERED_RANKED = (
+    f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? AND +rowid IN "
+    "(SELECT p.pk FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id WHERE {}) "
+    "ORDER BY score"
+)
 # Every match ranked in SQL with the tie-breaks: the plain statement of the relevance order, which
 # `ranking.py` must give window for window (tests compare the two).
 _RANKED = (
