@@ -271,7 +271,8 @@ def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
 @click.option(
     "--sort",
     type=click.Choice(list(SEARCH_SORT_ORDER)),
-    help="Default: relevance when the query has words, upvotes otherwise.",
+    help="Default: relevance when the query has words, upvotes otherwise. With --remote: "
+    "Hugging Face's order (its own relevance) unless upvotes, date or title.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option(
@@ -294,7 +295,7 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
     found: Found | None = None
     with settings.service() as service:
         if remote:
-            papers = service.search_remote(text, limit=limit)
+            papers = service.search_remote(text, limit=limit, sort=sort)
         else:
             found = service.search(text, sort=sort, limit=limit)
             papers = found.papers

@@ -23,7 +23,7 @@ from .errors import NotFound, PapertuiError
 from .hf_api import HfApi
 from .models import ListRow, Origin, StoredPaper, UpsertStats
 from .plural import plural
-from .query import EVERYTHING, Is, Query, all_of, has_words, parse_query
+from .query import EVERYTHING, Is, PaperIds, Query, all_of, has_words, parse_query
 from .ratelimit import RateLimiter, pages_limiter
 from .service_texts import FullTexts
 from .store import Store
@@ -195,11 +195,9 @@ class Service(FullTexts):
             where = query.filter()
         except PapertuiError as exc:
             return Snapshot(error=str(exc))
-        return Snapshot(
-            total=self.store.count(where),
-            rows=self.store.list_rows(where, query.order, limit=window),
-            where=where,
-        )
+        # The rows first: ranking a search by relevance may count its papers on the way.
+        rows = self.store.list_rows(where, query.order, limit=window)
+        return Snapshot(total=self.store.count(where), rows=rows, where=where)
 
     def unread(self, where: Query) -> int:
         return self.store.unread_count(where)
@@ -260,14 +258,20 @@ class Service(FullTexts):
             raise NotCached([paper_id])
         return paper
 
-    def search_remote(self, text: str, limit: int = 20) -> list[StoredPaper]:
-        """Search Hugging Face; the results are cached, then read back from the cache."""
+    def search_remote(
+        self, text: str, limit: int = 20, sort: str | None = None
+    ) -> list[StoredPaper]:
+        """Search Hugging Face; the results are cached, then read back from the cache: in
+        Hugging Face's order (its own relevance) without a sort or with "relevance", else in
+        that order of the cache (upvotes, date, title), as a search of the cache sorts."""
         if not text.strip():
             raise PapertuiError("a remote search needs words to search for")
         with self.api("a remote search") as api:
             found = api.search(text, limit=min(limit, 100))
         self.store.upsert(found.entries, origin=Origin.SEARCH)
-        ids = [entry.item.paper.id for entry in found.entries]
+        ids = list(dict.fromkeys(entry.item.paper.id for entry in found.entries))
+        if sort not in (None, "relevance"):
+            return self.store.papers(PaperIds(tuple(ids)), sort=sort) if ids else []
         return [p for p in (self.store.paper(i) for i in ids) if p]
 
     def plan_sync(self, request: SyncRequest, today: date | None = None) -> syncing.SyncPlan:

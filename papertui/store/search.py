@@ -25,16 +25,26 @@ RANK_WEIGHTS = {
     "ai_summary": 5.0,
     "organization": 0.5,
 }
-# The best matches by score alone, straight from the index (no join, a bounded sorter).
-TOP_RANKED = (
-    "SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
-    "WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
-).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
-FIRST_WINDOWS = 2_000  # how deep into a words-only relevance list the fast plan reaches
+_BM25 = "bm25(papers_fts, {})".format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
+# The best matches by score alone, straight from the index (no join, a bounded sorter), and every
+# match by score: the relevance windows of `ranking.py` are read from these.
+TOP_RANKED = f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
+ALL_RANKED = (
+    f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score"
+)
+# The matches that meet a condition besides the words (`{}`: over `papers p LEFT JOIN user_state
+# u`), by score: bm25 is computed for those only, and the condition's papers are gathered once.
+FILTERED_RANKED = (
+    f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? AND +rowid IN "
+    "(SELECT p.pk FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id WHERE {}) "
+    "ORDER BY score"
+)
+# Every match ranked in SQL with the tie-breaks: the plain statement of the relevance order, which
+# `ranking.py` must give window for window (tests compare the two).
 _RANKED = (
-    "(SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
+    f"(SELECT rowid AS pk, {_BM25} AS score FROM papers_fts "
     "WHERE papers_fts MATCH ?) r JOIN papers p ON p.pk = r.pk"
-).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class Where:
     match: str | None = None
     uses_user: bool = False
     rank: str | None = None  # the full-text expression whose bm25 ranks by relevance
+    rest: Where | None = None  # with `rank`: the condition besides that match (None: nothing)
 
 
 # The unary + keeps SQLite from driving the query off the match list: with it the plan walks
@@ -125,12 +136,16 @@ def compile_query(query: Query) -> Where:
         parts.append(Where(_FTS, (match,)))
     elif negative:
         parts.append(Where(f"NOT ({_FTS})", (" OR ".join(negative),)))
-    parts.extend(_condition(t) for t in rest)
+    others = [_condition(t) for t in rest]
+    parts.extend(others)
     if not parts:
         return Where("1")
     combined = _join(parts, "AND")
     only_match = match if len(parts) == 1 and positive else None
-    return Where(combined.sql, combined.params, only_match, combined.uses_user, rank=match)
+    besides = _join(others, "AND") if match is not None and others else None
+    return Where(
+        combined.sql, combined.params, only_match, combined.uses_user, rank=match, rest=besides
+    )
 
 
 def _join(parts: list[Where], op: str) -> Where:
@@ -196,7 +211,8 @@ class Ordered:
 def ordered(where: Where, sort: str) -> Ordered:
     """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
     the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
-    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable."""
+    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. (The store
+    reads relevance windows through `ranking.py`, which gives the same rows for less.)"""
     if sort == "relevance" and where.rank is not None:
         condition = Where("1") if where.match is not None else where  # the join already matches
         return Ordered(
