@@ -191,8 +191,10 @@ def markdown_link(paper: StoredPaper) -> str:
     return f"[{markdown_escape(paper.title)}]({hf_url(paper.id)})"
 
 
-def to_markdown(papers: Sequence[StoredPaper]) -> str:
-    lines = ["# Papers", ""]
+def to_markdown(papers: Sequence[StoredPaper], heading: str | None = "Papers") -> str:
+    """A Markdown list of the papers, under a `# heading` (none for `heading=None`: one paper
+    pasted into a note wants its line only)."""
+    lines = [f"# {markdown_escape(heading)}", ""] if heading else []
     for paper in papers:
         authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
         meta = " · ".join(

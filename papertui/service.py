@@ -376,6 +376,15 @@ class Service:
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
+        return self.export_papers(fmt, where, sort=sort)
+
+    def export_papers(
+        self, fmt: str, where: Query, *, sort: str = "date", heading: str | None = "Papers"
+    ) -> Export:
+        """The papers a query matches, in `sort` order, in one of the export formats (`heading`:
+        the Markdown list's title, None for none)."""
+        if fmt not in EXPORT_FORMATS:
+            raise PapertuiError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
         papers = self.store.papers(where, sort=sort)
         if fmt == "json":
             text = exporting.to_json(
@@ -384,12 +393,14 @@ class Service:
         elif fmt == "bibtex":
             text = exporting.to_bibtex(papers)
         elif fmt == "markdown":
-            text = exporting.to_markdown(papers)
-        elif fmt == "csv":
-            text = exporting.to_csv(papers)
+            text = exporting.to_markdown(papers, heading)
         else:
-            raise PapertuiError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
+            text = exporting.to_csv(papers)
         return Export(text, len(papers))
+
+    def count(self, where: Query) -> int:
+        """How many papers a query matches."""
+        return self.store.count(where)
 
     def import_file(self, path: Path) -> ImportReport:
         """Papers and user state from a JSON export or a saved API list (`-`: standard input)."""

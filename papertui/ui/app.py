@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -32,6 +33,7 @@ from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
+from .exporting import EXPORT_COMMANDS, ExportController
 from .linking import LinkController
 from .literal import literal, plain
 from .messages import (
@@ -110,6 +112,7 @@ class PapertuiApp(App):
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
         self.links = LinkController(self)
+        self.exports = ExportController(self)
         self.triage = Triage(self)
 
     def notify(
@@ -476,6 +479,8 @@ class PapertuiApp(App):
         self.search_bar.focus()
 
     def action_switch_pane(self, direction: int) -> None:
+        if self.screen is not self.main_screen:
+            raise SkipAction()  # a popup's own Tab (the save prompt completes paths with it)
         order = [self.paper_list, self.detail]
         focused = self.focused
         if focused not in order:
@@ -491,6 +496,10 @@ class PapertuiApp(App):
         if row is None:
             self.notify("No paper is highlighted.", severity="warning")
         return row
+
+    def highlighted(self) -> ListRow | None:
+        """The highlighted paper, if any (quietly)."""
+        return self.paper_list.current
 
     def _set_state(
         self, row: ListRow, *, read: bool | None = None, bookmarked: bool | None = None
@@ -657,6 +666,13 @@ class PapertuiApp(App):
     def action_open_menu(self) -> None:
         self.links.open_menu()
 
+    def action_export_menu(self) -> None:
+        self.exports.menu()
+
+    def action_export(self, verb: str, fmt: str, scope: str) -> None:
+        """A palette command: copy or save BibTeX / Markdown of this paper, bookmarks or view."""
+        self.exports.run(verb, fmt, scope)  # type: ignore[arg-type]
+
     # ---- help, palette, theme -----------------------------------------------------------
 
     def action_help(self) -> None:
@@ -682,6 +698,13 @@ class PapertuiApp(App):
                     f"{action.help} ({self.keys_for(action.id)})",
                     lambda name=action.action: self.run_action(name),
                 )
+        menu = self.keys_for("app.export_menu")
+        for command in EXPORT_COMMANDS:
+            yield SystemCommand(
+                command.title,
+                f"{command.help} (also in the {menu} menu)",
+                lambda c=command: self.exports.run(c.verb, c.fmt, c.scope),
+            )
 
     def _remember_theme(self, theme) -> None:
         if theme.name == self.config.theme:
