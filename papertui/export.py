@@ -14,7 +14,7 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -174,8 +174,15 @@ def bibtex_entry(paper: StoredPaper) -> str:
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
 
 
-def to_bibtex(papers: Sequence[StoredPaper]) -> str:
-    return "\n".join(bibtex_entry(p) for p in papers)
+def to_bibtex(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_bibtex(papers))
+
+
+def iter_bibtex(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """The entries one at a time, a blank line between them (a large export is written as it
+    is made, never held whole)."""
+    for index, paper in enumerate(papers):
+        yield bibtex_entry(paper) if index == 0 else "\n" + bibtex_entry(paper)
 
 
 # ---- Markdown and CSV -----------------------------------------------------------------
@@ -191,10 +198,16 @@ def markdown_link(paper: StoredPaper) -> str:
     return f"[{markdown_escape(paper.title)}]({hf_url(paper.id)})"
 
 
-def to_markdown(papers: Sequence[StoredPaper], heading: str | None = "Papers") -> str:
+def to_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers") -> str:
     """A Markdown list of the papers, under a `# heading` (none for `heading=None`: one paper
     pasted into a note wants its line only)."""
-    lines = [f"# {markdown_escape(heading)}", ""] if heading else []
+    return "".join(iter_markdown(papers, heading))
+
+
+def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers") -> Iterator[str]:
+    """`to_markdown` a line at a time."""
+    if heading:
+        yield f"# {markdown_escape(heading)}\n\n"
     for paper in papers:
         authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
         meta = " · ".join(
@@ -208,8 +221,7 @@ def to_markdown(papers: Sequence[StoredPaper], heading: str | None = "Papers") -
             )
             if x
         )
-        lines.append(f"- {markdown_link(paper)} — {meta}")
-    return "\n".join(lines) + "\n"
+        yield f"- {markdown_link(paper)} — {meta}\n"
 
 
 CSV_COLUMNS = [
@@ -238,11 +250,17 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(papers: Sequence[StoredPaper]) -> str:
+def to_csv(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_csv(papers))
+
+
+def iter_csv(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """`to_csv` a row at a time (the header first)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for p in papers:
+        yield _taken(out)
         row = [
             p.id,
             p.title,
@@ -261,7 +279,15 @@ def to_csv(papers: Sequence[StoredPaper]) -> str:
             safe_url(p.project_page) or "",
         ]
         writer.writerow([_csv_cell(v) for v in row])
-    return out.getvalue()
+    yield _taken(out)
+
+
+def _taken(out: io.StringIO) -> str:
+    """What was written to `out` so far, which is then emptied."""
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
 
 
 # ---- import ---------------------------------------------------------------------------

@@ -6,16 +6,17 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PapertuiError
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path` (OSError on
-    failure, with the old file untouched). The file keeps its permissions; a new one gets the
-    usual ones (the umask's)."""
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
+    """Write `text` (or its pieces, as they come) to a temporary file beside `path`, then
+    rename it over `path` (OSError on failure, with the old file untouched). The file keeps its
+    permissions; a new one gets the usual ones (the umask's)."""
     parent = path.parent if str(path.parent) else Path(".")
     try:
         mode = path.stat().st_mode & 0o777
@@ -27,7 +28,10 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                handle.writelines(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

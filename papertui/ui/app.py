@@ -669,10 +669,6 @@ class PapertuiApp(App):
     def action_export_menu(self) -> None:
         self.exports.menu()
 
-    def action_export(self, verb: str, fmt: str, scope: str) -> None:
-        """A palette command: copy or save BibTeX / Markdown of this paper, bookmarks or view."""
-        self.exports.run(verb, fmt, scope)  # type: ignore[arg-type]
-
     # ---- help, palette, theme -----------------------------------------------------------
 
     def action_help(self) -> None:

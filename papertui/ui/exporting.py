@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 
 from .. import clipboard
 from ..errors import PapertuiError
-from ..files import SaveTarget, tilde, write_atomically
+from ..files import SaveTarget, tilde
 from ..models import ListRow
 from ..paths import default_export_dir
 from ..plural import plural
@@ -300,21 +300,20 @@ class ExportController:
             host.notify(f"Saving {plural(count, 'paper')} to {shown}…", timeout=3)
 
         def work() -> Outcome:
-            exported = host.service.export_papers(
-                fmt, scope.where, sort=scope.sort, heading=scope.heading
-            )
-            if exported.count == 0:
-                return Outcome(self._none("save", scope))
             try:
-                write_atomically(target.path, exported.text)
+                count = host.service.save_papers(
+                    fmt, scope.where, target.path, sort=scope.sort, heading=scope.heading
+                )
             except OSError as exc:
                 return Outcome(
                     f"{shown}: {exc.strerror or exc}. Nothing was written.",
                     ok=False,
                     title="Could not save",
                 )
+            if count == 0:
+                return Outcome(self._none("save", scope))
             self.folder = target.path.parent
-            return Outcome(f"Saved {plural(exported.count, 'paper')} to {shown}.")
+            return Outcome(f"Saved {plural(count, 'paper')} to {shown}.")
 
         host.background(work, self._tell)
 
