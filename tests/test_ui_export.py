@@ -462,3 +462,40 @@ def test_saving_100k_papers_runs_in_the_background(cache_100k, tmp_path, out, mo
     run(scenario())
     text = (out / "papertui-all-2026-05-20.bib").read_text(encoding="utf-8")
     assert text.count("@misc{") == 100_000
+
+
+def test_a_hostile_search_is_shown_as_typed_in_the_menu_and_the_prompt(demo_db_path, tmp_path, out):
+    from textual.widgets import OptionList
+
+    hostile = "agent OR [@click=app.quit]quit"
+
+    async def scenario():
+        app = exporting_app(demo_db_path, tmp_path, out, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await type_search(pilot, hostile)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("E")
+            await settle(pilot)
+            options = app.screen.query_one(OptionList)
+            labels = [str(options.get_option_at_index(i).prompt) for i in range(3)]
+            assert f"v  this search: search “{hostile}” in all papers" in labels[2]
+            await pilot.press("v")
+            await settle(pilot)
+            await pilot.press("B")
+            await settle(pilot)
+            detail = app.screen.query_one("#save-detail", Static).render()
+            assert hostile in detail.plain
+            assert not any("@click" in str(span.style) for span in detail.spans)
+            field = app.screen.query_one("#save-path", Input)
+            assert field.value.endswith(
+                "/papertui-search-agent-or-click-app-quit-quit-2026-05-20.bib"
+            )
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.is_running and app.screen is app.main_screen
+
+    run(scenario())
+    saved = out / "papertui-search-agent-or-click-app-quit-quit-2026-05-20.bib"
+    assert saved.is_file()

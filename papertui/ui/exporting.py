@@ -35,6 +35,7 @@ from ..scopes import (
 )
 from ..service import Service
 from ..views import ReaderQuery
+from .literal import plain
 from .screens.copy_menu import CopyMenu
 from .screens.save_prompt import SavePrompt
 
@@ -171,6 +172,7 @@ class ExportController:
                 if choice:
                     self._choose_action(choice[1])  # type: ignore[arg-type]
 
+            choices = [(key, plain(label), kind) for key, label, kind in choices]
             host.push_screen(
                 CopyMenu("copy or save BibTeX / Markdown of…", choices, verb="Export"), chosen
             )
@@ -189,7 +191,7 @@ class ExportController:
                 self._start(verb, fmt, scope)  # type: ignore[arg-type]
 
         title = scope.label if kind == "bookmarks" else f"{scope.label}: {scope.detail}"
-        self.host.push_screen(CopyMenu(title, choices, verb="Export"), chosen)
+        self.host.push_screen(CopyMenu(plain(title), choices, verb="Export"), chosen)
 
     def run(self, verb: Verb, fmt: ExportFormat, kind: ScopeKind) -> None:
         """A palette command: copy or save at once (the prompt asks where)."""
