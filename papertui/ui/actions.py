@@ -154,7 +154,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "E",
         "export_menu",
         "Export…",
-        "Copy or save BibTeX / Markdown of this paper, the bookmarks or this view (a menu)",
+        "Copy or save BibTeX / Markdown (this paper, bookmarks, view)",
         palette=True,
         palette_title="Export… (copy or save BibTeX / Markdown)",
     ),
