@@ -35,6 +35,7 @@ class ExportScope:
     heading: str | None  # of the Markdown list (None: the paper's line alone)
     stem: str  # the default file name, without its extension
     paper_id: str | None = None  # of the one paper, for "this paper"
+    short: str = ""  # `detail` for a menu line (the view without its order)
 
     def file_name(self, fmt: ExportFormat) -> str:
         return self.stem + EXTENSIONS[fmt]
@@ -69,14 +70,16 @@ def bookmarks_scope(today: date) -> ExportScope:
 def view_scope(rq: ReaderQuery, today: date) -> ExportScope:
     """The papers the list shows, in its order; QueryError when the search can't be understood."""
     where = rq.filter()
+    described = rq.describe(with_sort=False)
     return ExportScope(
         "view",
         where,
         rq.order,
         "this search" if rq.text.strip() else "this view",
         rq.describe(),
-        "Papers: " + rq.describe(with_sort=False),
+        "Papers: " + described,
         _view_stem(rq, today),
+        short=described,
     )
 
 

@@ -480,7 +480,7 @@ def test_a_hostile_search_is_shown_as_typed_in_the_menu_and_the_prompt(demo_db_p
             await settle(pilot)
             options = app.screen.query_one(OptionList)
             labels = [str(options.get_option_at_index(i).prompt) for i in range(3)]
-            assert f"v  this search: search “{hostile}” in all papers" in labels[2]
+            assert f"v  this view: search “{hostile}” in all papers (25 papers)" == labels[2]
             await pilot.press("v")
             await settle(pilot)
             await pilot.press("B")

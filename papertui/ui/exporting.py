@@ -161,7 +161,7 @@ class ExportController:
                 ("k", f"bookmarks ({plural(bookmarks, 'paper')})", "bookmarks"),
                 (
                     "v",
-                    f"{view.label}: {view.detail} ({plural(in_view or 0, 'paper')})"
+                    f"this view: {view.short} ({plural(in_view or 0, 'paper')})"
                     if view
                     else "this view (the search can't be understood)",
                     "view",
@@ -190,7 +190,9 @@ class ExportController:
                 verb, fmt = choice[1].split()
                 self._start(verb, fmt, scope)  # type: ignore[arg-type]
 
-        title = scope.label if kind == "bookmarks" else f"{scope.label}: {scope.detail}"
+        title = {"bookmarks": "bookmarks", "paper": f"this paper: {scope.detail}"}.get(
+            kind, f"this view: {scope.detail}"
+        )
         self.host.push_screen(CopyMenu(plain(title), choices, verb="Export"), chosen)
 
     def run(self, verb: Verb, fmt: ExportFormat, kind: ScopeKind) -> None:
