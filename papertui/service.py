@@ -26,6 +26,8 @@ from .hf_api import HfApi
 from .models import ListRow, Origin, StoredPaper, UpsertStats
 from .plural import plural
 from .query import EVERYTHING, Is, Query, all_of, has_words, parse_query
+from .ratelimit import RateLimiter, pages_limiter
+from .service_texts import FullTexts
 from .store import Store
 from .views import ReaderQuery, Session
 
@@ -123,7 +125,9 @@ class ImportReport:
     errors: list[str]
 
 
-class Service:
+class Service(FullTexts):
+    """Every use case of both faces; the full-text ones are in `service_texts.FullTexts`."""
+
     def __init__(
         self,
         db_path: Path,
@@ -131,11 +135,15 @@ class Service:
         api_url: str | None = None,
         offline: bool = False,
         api_factory: Callable[[str | None], HfApi] = HfApi,
+        page_limiter: RateLimiter | None = None,
     ):
+        """`page_limiter`: the "pages" rate-limit bucket every full-text fetch of this service
+        shares (the reader fetches from several workers; the limit is per IP)."""
         self.db_path = db_path
         self.api_url = api_url
         self.offline = offline
         self._api_factory = api_factory
+        self.page_limiter = page_limiter or pages_limiter()
         self._store: Store | None = None
         self._state: Store | None = None
         self._lock = threading.Lock()
@@ -220,6 +228,13 @@ class Service:
 
     def paper(self, paper_id: str) -> StoredPaper | None:
         return self.store.paper(paper_id)
+
+    def paper_ids(self, *, query: str | None = None, bookmarked: bool = False) -> list[str]:
+        """The ids of the cached papers matching search text and/or bookmarked, newest first."""
+        where = parse_query(query) if query else EVERYTHING
+        if bookmarked:
+            where = all_of(where, Is("bookmarked"))
+        return [p.id for p in self.store.list_rows(where, "date", limit=1_000_000)]
 
     def latest_day(self) -> date | None:
         day = self.store.latest_day()
@@ -373,12 +388,26 @@ class Service:
     # ---- export and import ---------------------------------------------------------------
 
     def export(
-        self, fmt: str, *, query: str | None = None, bookmarked: bool = False, sort: str = "date"
+        self,
+        fmt: str,
+        *,
+        query: str | None = None,
+        bookmarked: bool = False,
+        sort: str = "date",
+        with_text: bool = False,
     ) -> Export:
-        """Papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+        """Papers as JSON (re-importable), BibTeX, Markdown or CSV; Markdown `with_text` has
+        each paper's cached full text under it (full texts are cache data: JSON never has
+        them, nor the reading positions)."""
+        if with_text and fmt != "markdown":
+            raise PapertuiError("full texts can only be included in the Markdown export")
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
+        if with_text:
+            papers = self.store.papers(where, sort=sort)
+            texts = self.store.full_texts([p.id for p in papers])
+            return Export(exporting.to_markdown(papers, texts), len(papers))
         return self.export_papers(fmt, where, sort=sort)
 
     def export_papers(

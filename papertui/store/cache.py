@@ -44,6 +44,7 @@ from .rows import (
 )
 from .schema import MIGRATION_NAMES, migrations
 from .search import FIRST_WINDOWS, SORTS, TOP_RANKED, Where, compile_query, ordered
+from .texts import FullTextStore
 
 BUSY_TIMEOUT_MS = 30_000
 # Bulk writes commit in batches so another process's write (a key press, `papertui mark`) waits
@@ -56,8 +57,9 @@ BATCH_PAUSE = 0.15
 CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory at 100k papers
 
 
-class Store:
-    """One open cache file. Thread-safe: a lock serialises use of the one connection."""
+class Store(FullTextStore):
+    """One open cache file. Thread-safe: a lock serialises use of the one connection. Full texts
+    and reading positions: `texts.FullTextStore`."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if str(path) != ":memory:" else path

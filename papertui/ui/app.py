@@ -537,6 +537,8 @@ class PapertuiApp(App):
         if row := self.current_row():
             self._set_state(row, bookmarked=not row.bookmarked)
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
+            if not row.bookmarked:
+                self.syncer.fetch_texts()  # its full text, for reading offline
 
     def action_resize_list(self, step: int) -> None:
         self.layout.resize_list(step)
