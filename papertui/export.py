@@ -14,7 +14,7 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -176,8 +176,15 @@ def bibtex_entry(paper: StoredPaper) -> str:
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
 
 
-def to_bibtex(papers: Sequence[StoredPaper]) -> str:
-    return "\n".join(bibtex_entry(p) for p in papers)
+def to_bibtex(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_bibtex(papers))
+
+
+def iter_bibtex(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """The entries one at a time, a blank line between them (a large export is written as it
+    is made, never held whole)."""
+    for index, paper in enumerate(papers):
+        yield bibtex_entry(paper) if index == 0 else "\n" + bibtex_entry(paper)
 
 
 # ---- Markdown and CSV -----------------------------------------------------------------
@@ -208,15 +215,17 @@ def _markdown_meta(paper: StoredPaper) -> str:
     )
 
 
-def to_markdown(papers: Sequence[StoredPaper], texts: dict[str, FullText] | None = None) -> str:
-    """A list of papers; with `texts`, a section per paper with its cached full text under it
-    (its headings moved two levels down, below the paper's own heading)."""
+def to_markdown(
+    papers: Iterable[StoredPaper],
+    texts: dict[str, FullText] | None = None,
+    heading: str | None = "Papers",
+) -> str:
+    """A list of papers under a `# heading` (none for `heading=None`: one paper pasted into a
+    note wants its line only); with `texts`, a section per paper with its cached full text
+    under it (its headings moved two levels down, below the paper's own heading)."""
     if texts is None:
-        lines = ["# Papers", ""]
-        for paper in papers:
-            lines.append(f"- {markdown_link(paper)} — {_markdown_meta(paper)}")
-        return "\n".join(lines) + "\n"
-    parts = ["# Papers\n"]
+        return "".join(iter_markdown(papers, heading))
+    parts = [f"# {markdown_escape(heading)}\n" if heading else ""]
     for paper in papers:
         parts.append(f"\n## {markdown_link(paper)}\n\n{_markdown_meta(paper)}\n\n")
         text = texts.get(paper.id)
@@ -230,6 +239,14 @@ def to_markdown(papers: Sequence[StoredPaper], texts: dict[str, FullText] | None
             )
         parts.append(embedded_markdown(text.markdown) + "\n\n---\n")
     return "".join(parts)
+
+
+def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers") -> Iterator[str]:
+    """`to_markdown` (the list, without full texts) a line at a time."""
+    if heading:
+        yield f"# {markdown_escape(heading)}\n\n"
+    for paper in papers:
+        yield f"- {markdown_link(paper)} — {_markdown_meta(paper)}\n"
 
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
@@ -304,11 +321,17 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(papers: Sequence[StoredPaper]) -> str:
+def to_csv(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_csv(papers))
+
+
+def iter_csv(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """`to_csv` a row at a time (the header first)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for p in papers:
+        yield _taken(out)
         row = [
             p.id,
             p.title,
@@ -327,7 +350,15 @@ def to_csv(papers: Sequence[StoredPaper]) -> str:
             safe_url(p.project_page) or "",
         ]
         writer.writerow([_csv_cell(v) for v in row])
-    return out.getvalue()
+    yield _taken(out)
+
+
+def _taken(out: io.StringIO) -> str:
+    """What was written to `out` so far, which is then emptied."""
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
 
 
 # ---- import ---------------------------------------------------------------------------

@@ -12,14 +12,16 @@ tiny state writes through another, so a long search never delays a bookmark bein
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 from . import export as exporting
 from . import sync as syncing
 from .errors import NotFound, PapertuiError
+from .files import write_atomically
 from .hf_api import HfApi
 from .models import ListRow, Origin, StoredPaper, UpsertStats
 from .plural import plural
@@ -30,6 +32,7 @@ from .store import Store
 from .views import ReaderQuery, Session
 
 EXPORT_FORMATS = exporting.FORMATS
+EXPORT_BATCH = 1000  # papers read from the cache at a time while an export is written
 
 
 class Offline(PapertuiError):
@@ -405,21 +408,59 @@ class Service(FullTexts):
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
-        papers = self.store.papers(where, sort=sort)
+        if with_text:
+            papers = self.store.papers(where, sort=sort)
+            texts = self.store.full_texts([p.id for p in papers])
+            return Export(exporting.to_markdown(papers, texts), len(papers))
+        return self.export_papers(fmt, where, sort=sort)
+
+    def export_papers(
+        self, fmt: str, where: Query, *, sort: str = "date", heading: str | None = "Papers"
+    ) -> Export:
+        """The papers a query matches, in `sort` order, in one of the export formats (`heading`:
+        the Markdown list's title, None for none)."""
         if fmt == "json":
+            papers = self.store.papers(where, sort=sort)
             text = exporting.to_json(
                 papers, self.store.raws([p.id for p in papers]), self.store.user_states()
             )
-        elif fmt == "bibtex":
-            text = exporting.to_bibtex(papers)
-        elif fmt == "markdown":
-            texts = self.store.full_texts([p.id for p in papers]) if with_text else None
-            text = exporting.to_markdown(papers, texts)
-        elif fmt == "csv":
-            text = exporting.to_csv(papers)
-        else:
+            return Export(text, len(papers))
+        ids, pieces = self._export_pieces(fmt, where, sort, heading)
+        return Export("".join(pieces), len(ids))
+
+    def save_papers(
+        self, fmt: str, where: Query, path: Path, *, sort: str = "date", heading: str | None = None
+    ) -> int:
+        """Write what `export_papers` would give (BibTeX, Markdown or CSV) to a file, whole or
+        not at all, a batch of papers at a time (never the whole text in memory). Returns the
+        number of papers; with none, nothing is written. OSError when the file can't be."""
+        ids, pieces = self._export_pieces(fmt, where, sort, heading)
+        if ids:
+            write_atomically(path, pieces)
+        return len(ids)
+
+    def _export_pieces(
+        self, fmt: str, where: Query, sort: str, heading: str | None
+    ) -> tuple[list[str], Iterator[str]]:
+        """The ids of the papers in order, and their text in pieces: the papers are read
+        EXPORT_BATCH at a time as the pieces are taken, so the cache is never held for long."""
+        formats: dict[str, Callable[[Iterable[StoredPaper]], Iterator[str]]] = {
+            "bibtex": exporting.iter_bibtex,
+            "markdown": lambda papers: exporting.iter_markdown(papers, heading),
+            "csv": exporting.iter_csv,
+        }
+        if fmt not in formats:
             raise PapertuiError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
-        return Export(text, len(papers))
+        ids = self.store.ordered_ids(where, sort)
+        batches = (
+            self.store.papers_by_ids(ids[start : start + EXPORT_BATCH])
+            for start in range(0, len(ids), EXPORT_BATCH)
+        )
+        return ids, formats[fmt](chain.from_iterable(batches))
+
+    def count(self, where: Query) -> int:
+        """How many papers a query matches."""
+        return self.store.count(where)
 
     def import_file(self, path: Path) -> ImportReport:
         """Papers and user state from a JSON export or a saved API list (`-`: standard input)."""
