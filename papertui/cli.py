@@ -508,15 +508,32 @@ def _write_atomically(path: Path, text: str) -> None:
 @click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @click.pass_obj
 def import_cmd(settings: Settings, file: Path):
-    """Restore papers and user state from a JSON export (or a saved API daily list).
+    """Restore papers and user state from a JSON or JSON Lines export (or a saved API daily
+    list), told apart by their first bytes.
 
-    FILE may be - to read standard input.
+    FILE may be - to read standard input. The file is read as it is imported, so memory does
+    not grow with it; a file cut short keeps what was imported before.
     """
-    with settings.service() as service:
-        try:
-            report = service.import_file(file)
-        except NotARegularFile as exc:
-            raise PapertuiError(f"{exc}: papertui import - < {exc.path}") from None
+    done = 0
+    terminal = sys.stderr.isatty()
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done = count
+        if terminal:
+            click.echo(f"\rImporting… {plural(count, 'paper')}", err=True, nl=False)
+
+    try:
+        with settings.service() as service:
+            try:
+                report = service.import_file(file, on_batch=progress)
+            except NotARegularFile as exc:
+                raise PapertuiError(f"{exc}: papertui import - < {exc.path}") from None
+            finally:
+                if terminal and done:
+                    click.echo("\r\033[K", err=True, nl=False)
+    except KeyboardInterrupt:
+        _fail(f"interrupted: {plural(done, 'paper')} imported, the rest not", code=130)
     stats = report.stats
     click.echo(
         f"Imported {plural(report.imported, 'paper')} ({stats.new:,} new, "

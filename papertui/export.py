@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
 import re
-import stat
-import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
-from pydantic import ValidationError
 
-from .errors import ImportFileError, NotARegularFile
 from .links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
 from .models import (
     DailyItem,
@@ -35,14 +29,11 @@ from .models import (
     check_day,
     check_item,
     iso_timestamp,
-    short_error,
 )
 from .text import clean, safe_json
 
 FORMATS = ("json", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
-MAX_IMPORT_BYTES = 512 * 1024 * 1024
-MAX_ERRORS_KEPT = 100  # reasons kept for skipped entries; the rest are only counted
 
 
 def summary_dict(paper: StoredPaper) -> dict[str, Any]:
@@ -373,111 +364,15 @@ class ImportResult:
 
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MIB = 1024 * 1024
-_CHUNK = 1024 * 1024
 
 
 def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
-    """Parse a papertui JSON export (or a raw list of API daily items) into import records.
+    """Every record of a (small) papertui export, JSON Lines export or saved daily papers list,
+    in a list. `path` may be `-` for standard input. Imports of real files stream instead
+    (`importing.ImportStream`); both read the file the same way."""
+    from .importing import read_all
 
-    `path` may be `-` for standard input. At most `max_bytes` (default MAX_IMPORT_BYTES) are
-    read, whatever the file system says the size is.
-    """
-    data = _parse_json(path, MAX_IMPORT_BYTES if max_bytes is None else max_bytes)
-    if isinstance(data, dict) and "papers" in data:
-        entries = data["papers"]
-    elif isinstance(data, list):
-        entries = data
-    else:
-        raise ImportFileError(
-            f"{path} is not a papertui export (no 'papers' list) nor a saved daily papers list "
-            "(a JSON list of items); a single paper's JSON can't be imported"
-        )
-    if not isinstance(entries, list):
-        raise ImportFileError(f"{path} is not a papertui export ('papers' is not a list)")
-    result = ImportResult()
-    for index, entry in enumerate(entries):
-        try:
-            result.records.append(_record(entry))
-        except (ValidationError, ValueError, TypeError) as exc:
-            result.skipped += 1
-            if len(result.errors) < MAX_ERRORS_KEPT:  # a file of millions of bad entries
-                result.errors.append(f"entry {index}: {short_error(exc)}")
-    return result
-
-
-def _parse_json(path: Path, max_bytes: int) -> Any:
-    try:
-        data = _read_capped(path, max_bytes)
-    except FileNotFoundError:
-        raise ImportFileError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise ImportFileError(f"{path} is a directory, not an export file") from None
-    except PermissionError:
-        raise ImportFileError(f"cannot read {path}: permission denied") from None
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError):
-        raise ImportFileError(
-            f"{path} is not valid JSON (truncated, too deeply nested, or not a papertui export?)"
-        ) from None
-
-
-def _read_capped(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, refusing more than `max_bytes`: `stat()` says 0 for /dev/zero, pipes
-    and /proc files, so the cap is enforced on what is read, not on what the size claims.
-
-    Standard input (`-`, or a path that is our own stdin such as /dev/stdin) is read capped.
-    Other special files are refused before they are opened: a FIFO without a writer would block
-    `open()` forever, and a device may never end.
-    """
-    if str(path) == "-":
-        return _read_stream(sys.stdin.buffer, path, max_bytes)
-    info = os.stat(path)
-    if stat.S_ISDIR(info.st_mode):
-        raise IsADirectoryError(path)
-    if not stat.S_ISREG(info.st_mode) and not _is_our_stdin(info):
-        kind = (
-            "a named pipe (FIFO)"
-            if stat.S_ISFIFO(info.st_mode)
-            else "a device"
-            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-            else "a socket or other special file"
-        )
-        raise NotARegularFile(
-            f"{path} is {kind}, not a regular file; to import from a pipe, read it "
-            "through standard input",
-            path,
-        )
-    with open(path, "rb") as handle:
-        return _read_stream(handle, path, max_bytes)
-
-
-def _is_our_stdin(info: os.stat_result) -> bool:
-    try:
-        own = os.fstat(sys.stdin.fileno())
-    except (AttributeError, OSError, ValueError):  # no stdin, or a test's stand-in without a fd
-        return False
-    return (own.st_dev, own.st_ino) == (info.st_dev, info.st_ino)
-
-
-def _read_stream(handle, path: Path, max_bytes: int) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        chunk = handle.read(min(_CHUNK, max_bytes + 1 - total))
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        total += len(chunk)
-        if total > max_bytes:
-            raise ImportFileError(f"{path} is too large to import (over {_size(max_bytes)})")
-
-
-def _size(count: int) -> str:
-    return f"{count // _MIB} MiB" if count >= _MIB and count % _MIB == 0 else f"{count:,} bytes"
+    return read_all(path, max_bytes)
 
 
 def _record(entry: Any) -> ImportRecord:

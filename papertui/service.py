@@ -19,6 +19,7 @@ from itertools import chain
 from pathlib import Path
 
 from . import export as exporting
+from . import importing
 from . import sync as syncing
 from .errors import NotFound, PapertuiError
 from .files import write_atomically
@@ -28,7 +29,7 @@ from .plural import plural
 from .query import EVERYTHING, Is, PaperIds, Query, all_of, has_words, parse_query
 from .ratelimit import RateLimiter, pages_limiter
 from .service_texts import FullTexts
-from .store import Store
+from .store import Store, prepare_import
 from .views import ReaderQuery, Session
 
 EXPORT_FORMATS = exporting.FORMATS
@@ -462,15 +463,42 @@ class Service(FullTexts):
         """How many papers a query matches."""
         return self.store.count(where)
 
-    def import_file(self, path: Path) -> ImportReport:
-        """Papers and user state from a JSON export or a saved API list (`-`: standard input)."""
-        parsed = exporting.read_import_file(path)
-        if not parsed.records and parsed.skipped:
-            raise PapertuiError(
-                f"nothing to import from {path}: all {parsed.skipped} entries are invalid"
+    def import_file(
+        self, path: Path, *, on_batch: Callable[[int], object] | None = None
+    ) -> ImportReport:
+        """Papers and user state from a JSON or JSON Lines export or a saved API list (`-`:
+        standard input), stored as they are read: memory does not grow with the file. The file
+        is read and prepared in a thread of its own while the records before are written.
+        `on_batch(done)` after each batch is committed. A file that stops making sense half
+        way (cut short) keeps what was imported before, and its error says how much."""
+        stream = importing.ImportStream(path)
+        stats = UpsertStats()
+        done = 0
+
+        def committed(count: int) -> None:
+            nonlocal done
+            done = count
+            if on_batch:
+                on_batch(count)
+
+        chunks = prepare_import(stream.records(), reject=stream.reject)
+        try:
+            self.store.import_prepared(
+                importing.read_ahead(chunks), on_batch=committed, stats=stats
             )
-        stats = self.store.import_records(parsed.records)
-        return ImportReport(len(parsed.records), stats, parsed.skipped, parsed.errors)
+        except importing.ImportStopped as exc:
+            raise importing.ImportStopped(
+                f"{exc}; {importing.stopped_note(done, _stats_text(stats))}", exc.entries
+            ) from None
+        if not done and stream.skipped:
+            raise PapertuiError(
+                f"nothing to import from {path}: all {stream.skipped} entries are invalid"
+            )
+        return ImportReport(done, stats, stream.skipped, stream.errors)
+
+
+def _stats_text(stats: UpsertStats) -> str:
+    return f"{stats.new:,} new, {stats.updated:,} updated, {stats.unchanged:,} unchanged"
 
 
 def _day(text: str | None) -> date | None:

@@ -387,9 +387,9 @@ def test_show_and_remote_search_refuse_extreme_dates_clearly(run, fake_api):
 
 
 def test_import_reads_capped_whatever_stat_says(run, tmp_path, monkeypatch):
-    import papertui.export as exporting
+    import papertui.importing as importing
 
-    monkeypatch.setattr(exporting, "MAX_IMPORT_BYTES", 4096)
+    monkeypatch.setattr(importing, "MAX_IMPORT_BYTES", 4096)
     big = tmp_path / "big.json"
     big.write_text("[" + ",".join(["{}"] * 3000) + "]")
     result = run("import", str(big))
@@ -399,7 +399,7 @@ def test_import_reads_capped_whatever_stat_says(run, tmp_path, monkeypatch):
     assert result.exit_code == 1 and "too large to import" in result.output
     from conftest import day_08
 
-    monkeypatch.setattr(exporting, "MAX_IMPORT_BYTES", 1_000_000)
+    monkeypatch.setattr(importing, "MAX_IMPORT_BYTES", 1_000_000)
     result = run("import", "-", input=json.dumps(day_08()[:1]))
     assert result.exit_code == 0 and "Imported 1 paper " in result.output
 
@@ -426,12 +426,17 @@ def test_import_refuses_devices_and_fifos_without_hanging(run, tmp_path):
     assert results["zero"].exit_code == 1 and "is a device" in results["zero"].output
 
 
-def test_deeply_nested_import_is_not_valid_json(run, tmp_path):
+def test_deeply_nested_import_is_refused_before_it_is_built(run, tmp_path):
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     result = run("import", str(deep))
-    assert result.exit_code == 1 and "not valid JSON" in result.output
-    assert "Traceback" not in result.output
+    assert result.exit_code == 1
+    assert "is nested more than 1,000 levels deep (entry 1)" in result.output
+    assert "nothing was imported" in result.output and "Traceback" not in result.output
+    # Nested in an export's first object, before its papers: the same, found while sniffing.
+    deep.write_text('{"x": ' + "[" * 100_000 + "]" * 100_000 + ', "papers": []}')
+    result = run("import", str(deep))
+    assert result.exit_code == 1 and "too deeply nested" in result.output
 
 
 def test_another_programs_database_is_refused_untouched(run, db_path):

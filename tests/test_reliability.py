@@ -484,19 +484,37 @@ def test_hf_api_against_a_server_that_hangs_up(tmp_path, busy_api):
 @pytest.mark.slow
 def test_import_from_stdin_pipes_and_devices_is_capped(tmp_path):
     """`import -` and `import /dev/stdin` read standard input whatever it is (a pipe, /dev/zero),
-    never more than the cap (lowered here so the test does not need 512 MiB)."""
+    never more than the cap (lowered here so the test does not need 64 GiB): /dev/zero is not
+    JSON from its first byte; a pipe that never ends (`[` and then blanks forever) stops at the
+    cap."""
     db = tmp_path / "c.db"
     code = (
-        "import papertui.export as e; e.MAX_IMPORT_BYTES = 65536; "
+        "import papertui.importing as i; i.MAX_IMPORT_BYTES = 65536; "
         "from papertui.cli import main; main()"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-c", code, "--db", str(db), "import"]
+    endless = [sys.executable, "-c", "import sys\nsys.stdout.write('[')\nwhile True: print(' ' * 999)"]
     for target in ("-", "/dev/stdin"):
         with open("/dev/zero", "rb") as zero:
             result = subprocess.run(
                 [*command, target], stdin=zero, capture_output=True, text=True, env=env, timeout=60
             )
+        assert result.returncode == 1, result.stderr
+        assert "- is not valid JSON" in result.stderr or "stdin is not valid JSON" in result.stderr
+        producer = subprocess.Popen(endless, stdout=subprocess.PIPE)
+        try:
+            result = subprocess.run(
+                [*command, target],
+                stdin=producer.stdout,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+            )
+        finally:
+            producer.kill()
+            producer.wait()
         assert result.returncode == 1, result.stderr
         assert "too large to import (over 65,536 bytes)" in result.stderr
         result = subprocess.run(

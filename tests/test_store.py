@@ -137,10 +137,9 @@ def test_failed_write_leaves_day_untouched(store, monkeypatch):
     parsed = parse_items(items)
     import papertui.store.cache as store_mod
 
-    real = store_mod._UPSERT_SQL
-    monkeypatch.setattr(
-        store_mod, "_UPSERT_SQL", real.replace("INSERT INTO papers", "INSERT INTO nowhere")
-    )
+    # The papers are written, then the day's rows fail: the whole day is rolled back.
+    failing = store_mod.MultiRow("INSERT INTO nowhere (a, b, c, d) VALUES (?, ?, ?, ?)")
+    monkeypatch.setattr(store_mod, "_DAY_ROWS", failing)
     with pytest.raises(StoreError):
         store.upsert(parsed.entries, day="2026-05-08", record_day=True)
     assert store.paper(items[0]["paper"]["id"]).upvotes != 5000
@@ -290,8 +289,8 @@ def test_a_bulk_import_commits_in_batches_and_lets_other_writers_in(db_path, tmp
         other.conn.execute("PRAGMA busy_timeout = 2000")  # a writer that would give up quickly
         store.conn.set_trace_callback(lambda sql: sql == "COMMIT" and commits.append(sql))
 
-        def between_batches(done, total):
-            progress.append((done, total))
+        def between_batches(done):
+            progress.append(done)
             # Each finished batch is whole: its papers, their days and their user state.
             counts = other.conn.execute(
                 "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM day_papers), "
@@ -302,7 +301,7 @@ def test_a_bulk_import_commits_in_batches_and_lets_other_writers_in(db_path, tmp
 
         stats = store.import_records(records, on_batch=between_batches)
     assert stats.new == 130
-    assert len(commits) == 4 and [d for d, _ in progress] == [40, 80, 120, 130]
+    assert len(commits) == 4 and progress == [40, 80, 120, 130]
     assert marked == [1, 1, 1, 1]
 
 
@@ -323,13 +322,13 @@ def test_a_concurrent_mark_gets_in_during_a_long_import(db_path, tmp_path, monke
     records = read_import_file(export).records
     with Store(db_path) as store:
         put_day(store, "2026-05-08", day_08()[:1])
-        real = store._import_one
+        real = store._import_rows
 
-        def slow_one(conn, record, row):
-            time.sleep(0.1)
-            real(conn, record, row)
+        def slow_rows(conn, part):
+            time.sleep(0.1 * len(part))
+            real(conn, part)
 
-        store._import_one = slow_one
+        store._import_rows = slow_rows
         worker = threading.Thread(target=store.import_records, args=(records,))
         worker.start()
         time.sleep(0.3)

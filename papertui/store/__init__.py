@@ -8,7 +8,7 @@ outside this package speaks SQL (a test checks).
 
 from .cache import BATCH_PAUSE, BATCH_ROWS, BATCH_SECONDS, BUSY_TIMEOUT_MS, Store
 from .errors import describe_sqlite_error
-from .rows import prepare_rows
+from .rows import Prepared, prepare_import, prepare_rows
 from .search import SORTS, Where, compile_query
 from .texts import PreparedText, TextInfo, prepare_text
 
@@ -17,6 +17,7 @@ __all__ = [
     "BATCH_ROWS",
     "BATCH_SECONDS",
     "BUSY_TIMEOUT_MS",
+    "Prepared",
     "PreparedText",
     "SORTS",
     "Store",
@@ -24,6 +25,7 @@ __all__ = [
     "Where",
     "compile_query",
     "describe_sqlite_error",
+    "prepare_import",
     "prepare_rows",
     "prepare_text",
 ]

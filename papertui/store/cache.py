@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..errors import StoreError
+from ..errors import PapertuiError, StoreError
 from ..models import (
     DayRecord,
     Fetched,
@@ -30,13 +30,15 @@ from ..models import (
     latest_day_allowed,
 )
 from ..query import EVERYTHING, Query
+from .bulk import ROWS_PER_STATEMENT, MultiRow, known_digests
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
 from .ranking import Ranker
 from .rows import (
+    Prepared,
     in_chunks,
     load_raw,
-    prepare_row,
+    prepare_import,
     prepare_rows,
     read_user_state,
     state_columns,
@@ -53,6 +55,7 @@ BUSY_TIMEOUT_MS = 30_000
 # first, and the writer then pauses briefly so a waiting writer (whose busy handler polls every
 # 100 ms at most) gets the lock before the next batch takes it.
 BATCH_ROWS = 2_000
+BATCH_BYTES = 32 * 1024 * 1024  # of text and raw JSON: what a batch may hold in memory
 BATCH_SECONDS = 0.5
 BATCH_PAUSE = 0.15
 CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory at 100k papers
@@ -225,13 +228,11 @@ class Store(FullTextStore):
         now = utc_now()
         with self._write() as conn:
             stats = self._classify(conn, rows)
-            conn.executemany(_UPSERT_SQL, rows)
+            _upsert_papers(conn, rows)
             if day:
                 conn.execute("DELETE FROM day_papers WHERE day = ?", (day,))
-                conn.executemany(
-                    "INSERT OR REPLACE INTO day_papers (day, paper_id, rank, upvotes) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(day, r["id"], rank, r["upvotes"]) for rank, r in enumerate(rows, 1)],
+                _DAY_ROWS.execute(
+                    conn, [(day, r["id"], rank, r["upvotes"]) for rank, r in enumerate(rows, 1)]
                 )
                 conn.execute(
                     "INSERT OR REPLACE INTO days (day, fetched_at, count, skipped, complete) "
@@ -241,13 +242,9 @@ class Store(FullTextStore):
         return stats
 
     @staticmethod
-    def _classify(conn: sqlite3.Connection, rows: list[dict]) -> UpsertStats:
+    def _classify(conn: sqlite3.Connection, rows: Sequence[dict]) -> UpsertStats:
         """Count rows as new, updated or unchanged against the digests already stored."""
-        known = dict(
-            in_chunks(
-                conn, "SELECT id, digest FROM papers WHERE id IN ({})", [r["id"] for r in rows]
-            )
-        )
+        known = known_digests(conn, [r["id"] for r in rows])
         stats = UpsertStats()
         for row in rows:
             if row["id"] not in known:
@@ -542,69 +539,105 @@ class Store(FullTextStore):
 
     @wrap_errors
     def import_records(
-        self,
-        records: Sequence[ImportRecord],
-        *,
-        on_batch: Callable[[int, int], None] | None = None,
+        self, records: Iterable[ImportRecord], *, on_batch: Callable[[int], None] | None = None
     ) -> UpsertStats:
-        """Restore exported papers and user state, in batches of whole records; newer state wins.
+        """Restore exported papers and user state (newer state wins); see `import_prepared`."""
+        return self.import_prepared(prepare_import(records), on_batch=on_batch)
 
-        Each batch (at most BATCH_ROWS records or about BATCH_SECONDS of writing) is one
-        transaction holding its papers, their day rows and their user state, so a crash keeps
-        whole records and another process's write never waits behind the whole import.
-        `on_batch(done, total)` is called after each batch is committed.
+    @wrap_errors
+    def import_prepared(
+        self,
+        chunks: Iterable[Prepared],
+        *,
+        on_batch: Callable[[int], None] | None = None,
+        stats: UpsertStats | None = None,
+    ) -> UpsertStats:
+        """Write imported records as they come (from `prepare_import`, perhaps prepared in
+        another thread), in batches of whole records.
+
+        Each batch (at most BATCH_ROWS records or BATCH_BYTES of them, and about BATCH_SECONDS
+        of writing) is one transaction holding its papers, their day rows and their user state,
+        so a crash keeps whole records and another process's write never waits behind the whole
+        import; between batches the writer pauses so a waiting writer gets in. A batch is
+        gathered before its transaction begins, so a slow source (a pipe) never holds the cache.
+        `on_batch(done)` is called after each batch is committed, with the records written so
+        far; `stats` (returned) counts them as they are written. A source that fails with a
+        PapertuiError (a file cut short) has the records it gave before written, then the error
+        raised.
         """
-        now = utc_now()
-        rows = []
-        for record in records:
-            row = prepare_row(record.fetched, record.day, Origin.IMPORT, now)
-            row["now"] = record.updated_at or now
-            rows.append(row)
-        stats = UpsertStats()
-        done = 0
-        while done < len(rows):
+        stats = UpsertStats() if stats is None else stats
+        pending: list[tuple[ImportRecord, dict]] = []
+        size = done = 0
+        source = iter(chunks)
+        exhausted = False
+        failure: PapertuiError | None = None
+        while True:
+            while not exhausted and len(pending) < BATCH_ROWS and size < BATCH_BYTES:
+                try:
+                    chunk = next(source, None)
+                except PapertuiError as exc:
+                    chunk, failure = None, exc
+                if chunk is None:
+                    exhausted = True
+                else:
+                    pending.extend(zip(chunk.records, chunk.rows, strict=True))
+                    size += chunk.size
+            if not pending:
+                if failure is not None:
+                    raise failure
+                return stats
             if done:
                 time.sleep(BATCH_PAUSE)  # let a waiting writer in before the next batch
-            done = self._import_batch(records, rows, done, stats)
+            written = self._import_batch(pending, stats)
+            size = size * (len(pending) - written) // len(pending)
+            del pending[:written]
+            done += written
             if on_batch:
-                on_batch(done, len(rows))
-        return stats
+                on_batch(done)
 
-    def _import_batch(
-        self, records: Sequence[ImportRecord], rows: list[dict], start: int, stats: UpsertStats
-    ) -> int:
-        """Write records from `start` in one transaction until the batch is full; the next index."""
+    def _import_batch(self, pending: list[tuple[ImportRecord, dict]], stats: UpsertStats) -> int:
+        """Write records from the front of `pending` in one transaction until the batch is full
+        or its time is up; how many were written."""
         deadline = time.monotonic() + BATCH_SECONDS
-        index = start
+        end = min(len(pending), BATCH_ROWS)
+        index = 0
         with self._write() as conn:
             batch_stats = UpsertStats()
-            while index < len(rows) and index - start < BATCH_ROWS:
-                if index > start and time.monotonic() > deadline:
+            while index < end:
+                if index and time.monotonic() > deadline:
                     break
-                chunk = range(index, min(index + 100, len(rows), start + BATCH_ROWS))
-                counted = self._classify(conn, [rows[i] for i in chunk])
-                for i in chunk:
-                    self._import_one(conn, records[i], rows[i])
-                batch_stats.add(counted)
-                index = chunk.stop
+                part = pending[index : min(index + ROWS_PER_STATEMENT, end)]
+                batch_stats.add(self._classify(conn, [row for _, row in part]))
+                self._import_rows(conn, part)
+                index += len(part)
         stats.add(batch_stats)
         return index
 
     @staticmethod
-    def _import_one(conn: sqlite3.Connection, record: ImportRecord, row: dict) -> None:
+    def _import_rows(conn: sqlite3.Connection, part: list[tuple[ImportRecord, dict]]) -> None:
+        """Papers, the first time each was seen, their day rows and user state: a statement
+        for each, whatever the number of records."""
+        _upsert_papers(conn, [row for _, row in part])
+        seen = [(row["id"], record.first_seen_at) for record, row in part if record.first_seen_at]
+        if seen:
+            _FIRST_SEEN.execute(conn, seen)
+        days = [(record.day, row["id"], row["upvotes"]) for record, row in part if record.day]
+        if days:
+            _IMPORT_DAY_ROWS.execute(conn, days)
+        states = [state_columns(row["id"], record.user) for record, row in part if record.user]
+        if states:
+            _IMPORT_STATES.execute(conn, states)
+
+
+def _upsert_papers(conn: sqlite3.Connection, rows: Sequence[dict]) -> None:
+    """Rows from `prepare_rows`, hundreds to a statement; a flat /api/papers answer (its own
+    statement, which keeps stored fields it lacks) one by one (there is one at a time)."""
+    full = [row for row in rows if not row["flat"]]
+    if len(full) == len(rows):
+        _UPSERT_ROWS.execute(conn, rows)
+        return
+    for row in rows:
         conn.execute(_UPSERT_SQL, row)
-        if record.first_seen_at:
-            conn.execute(
-                "UPDATE papers SET first_seen_at = min(first_seen_at, ?) WHERE id = ?",
-                (record.first_seen_at, row["id"]),
-            )
-        if record.day:
-            conn.execute(
-                "INSERT OR IGNORE INTO day_papers (day, paper_id, upvotes) VALUES (?, ?, ?)",
-                (record.day, row["id"], row["upvotes"]),
-            )
-        if record.user:
-            conn.execute(_IMPORT_STATE_SQL, state_columns(row["id"], record.user))
 
 
 _JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"
@@ -656,6 +689,30 @@ ON CONFLICT(paper_id) DO UPDATE SET
     updated_at = excluded.updated_at
 WHERE excluded.updated_at > user_state.updated_at
 """
+# The statements above, hundreds of rows at a time (`bulk.MultiRow`). For rows that are not a
+# flat /api/papers answer, `:flat` is 0 and `:num_comments` is never NULL.
+_UPSERT_ROWS = MultiRow(
+    _UPSERT_SQL.replace("CASE WHEN :flat", "CASE WHEN 0").replace(
+        "COALESCE(:num_comments, papers.num_comments)", "excluded.num_comments"
+    )
+)
+_IMPORT_STATES = MultiRow(_IMPORT_STATE_SQL)
+_DAY_ROWS = MultiRow(
+    "INSERT OR REPLACE INTO day_papers (day, paper_id, rank, upvotes) VALUES (?, ?, ?, ?)"
+)
+_IMPORT_DAY_ROWS = MultiRow(
+    "INSERT OR IGNORE INTO day_papers (day, paper_id, upvotes) VALUES (?, ?, ?)"
+)
+# An export says when each paper was first seen: the earlier of that and the cache's own wins.
+_FIRST_SEEN = MultiRow(
+    """
+WITH seen (id, first_seen_at) AS (VALUES (?, ?)),
+    earliest AS (SELECT id, min(first_seen_at) AS first_seen_at FROM seen GROUP BY id)
+UPDATE papers SET first_seen_at = (SELECT e.first_seen_at FROM earliest e WHERE e.id = papers.id)
+WHERE id IN (SELECT id FROM earliest)
+    AND first_seen_at > (SELECT e.first_seen_at FROM earliest e WHERE e.id = papers.id)
+"""
+)
 
 
 def _ranked(where: Where, sort: str) -> bool:

@@ -10,11 +10,12 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..models import Fetched, Origin, StoredPaper, UserState, paper_columns
+from ..models import Fetched, ImportRecord, Origin, StoredPaper, UserState, paper_columns
 
 _JSON_COLUMNS = ("authors", "ai_keywords")
 _PAPER_COLUMNS = (
@@ -83,6 +84,52 @@ def prepare_rows(
     of the write transaction so sync can do it in the fetching threads, in parallel."""
     now = utc_now()
     return [prepare_row(entry, day, origin, now) for entry in entries]
+
+
+@dataclass
+class Prepared:
+    """Imported records and the rows to write for them; `size` is the bytes of their text and
+    raw JSON, which bounds what a batch holds in memory."""
+
+    records: list[ImportRecord]
+    rows: list[dict]
+    size: int
+
+
+def row_size(row: dict) -> int:
+    """About the bytes a row holds: its raw JSON (compressed) and its longest texts."""
+    return len(row["raw"]) + len(row["abstract"]) + len(row["ai_summary"] or "") + 200
+
+
+def prepare_import(
+    records: Iterable[ImportRecord],
+    rows: int = 250,
+    size: int = 8 * 1024 * 1024,
+    reject: Callable[[str], object] | None = None,
+) -> Iterator[Prepared]:
+    """Imported records with the rows to write for them, up to `rows` records or `size` bytes
+    at a time: pure CPU work (cleaning, JSON, zlib, hashing), which an import runs in its
+    reading thread while the writer writes. A record whose row can't be made (text that can't
+    be stored) is left out and `reject` told why."""
+    now = utc_now()
+    chunk = Prepared([], [], 0)
+    for record in records:
+        try:
+            row = prepare_row(record.fetched, record.day, Origin.IMPORT, now)
+        except (ValueError, TypeError) as exc:  # UnicodeEncodeError is a ValueError
+            if reject is None:
+                raise
+            reject(f"{type(exc).__name__}: {str(exc)[:100]}")
+            continue
+        row["now"] = record.updated_at or now
+        chunk.records.append(record)
+        chunk.rows.append(row)
+        chunk.size += row_size(row)
+        if len(chunk.rows) >= rows or chunk.size >= size:
+            yield chunk
+            chunk = Prepared([], [], 0)
+    if chunk.rows:
+        yield chunk
 
 
 def in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 500) -> list[tuple]:
