@@ -7,7 +7,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import NoReturn
 
@@ -16,13 +18,13 @@ import click
 from . import __version__
 from .config import load_config
 from .errors import NotARegularFile, PapertuiError
-from .export import FORMATS, full_dict, summary_dict
+from .export import FORMATS, full_dict, iter_json_array, summary_dict
 from .files import write_atomically
 from .fulltext import SYNC_TEXT_BUDGET, TextResult, TextsSummary
 from .links import paper_id_from
 from .paths import default_db_path
 from .plural import plural
-from .service import Found, NotCached, Offline, Service, SyncRequest
+from .service import NotCached, Offline, Searched, Service, SyncRequest
 from .sync import parse_day
 from .text import safe_json
 from .views import SEARCH_SORT_ORDER, SORT_ORDER
@@ -292,30 +294,40 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
     text = " ".join(query)
     if remote and not text.strip():
         raise PapertuiError("--remote needs words to search for")
-    found: Found | None = None
     with settings.service() as service:
         if remote:
             papers = service.search_remote(text, limit=limit, sort=sort)
+            found = Searched(len(papers), len(papers), iter(papers))
         else:
-            found = service.search(text, sort=sort, limit=limit)
-            papers = found.papers
-    if as_json:
-        click.echo(safe_json([summary_dict(p) for p in papers]))
-    elif not papers:
-        _echo_err(
-            "No papers match."
-            if text.strip() or remote
-            else "The cache is empty: run `papertui sync`."
-        )
-    else:
-        terminal = sys.stdout.isatty()
-        if terminal:
-            click.echo(row_header())
-        width = None if terminal else 10_000  # piped: whole titles, for grep and friends
-        for paper in papers:
-            click.echo(row_line(paper, width))
-    if found is not None and found.cut:
-        _echo_err(f"{len(found.papers):,} of {found.total:,} shown (--limit N for more)")
+            found = service.search_stream(text, sort=sort, limit=limit)
+        if as_json:  # written as the papers are read: a batch in memory, not --limit of them
+            _write_pieces(iter_json_array(summary_dict(p) for p in found.papers), end="\n")
+        elif not found.shown:
+            _echo_err(
+                "No papers match."
+                if text.strip() or remote
+                else "The cache is empty: run `papertui sync`."
+            )
+        else:
+            terminal = sys.stdout.isatty()
+            width = None if terminal else 10_000  # piped: whole titles, for grep and friends
+            lines = (row_line(paper, width) + "\n" for paper in found.papers)
+            _write_pieces(chain([row_header() + "\n"], lines) if terminal else lines)
+    if found.cut:
+        _echo_err(f"{found.shown:,} of {found.total:,} shown (--limit N for more)")
+
+
+def _write_pieces(pieces: Iterable[str], end: str = "") -> None:
+    """Text to standard output as it is made, about 64 KB a write."""
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= 65536:
+            click.echo("".join(buffer), nl=False)
+            buffer, size = [], 0
+    click.echo("".join(buffer) + end, nl=False)
 
 
 def _paper_id(text: str) -> str:
@@ -480,24 +492,30 @@ def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort, with_te
     """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
     if with_text and fmt != "markdown":
         raise PapertuiError("--with-text works only with --format markdown")
+    if output is not None:
+        _check_folder(output)
     with settings.service() as service:
-        exported = service.export(
+        count, pieces = service.export_stream(
             fmt, query=query, bookmarked=bookmarked, sort=sort, with_text=with_text
         )
-    if exported.count == 0:  # still written (an empty export is valid), but never silently
-        what = "bookmarked papers" if bookmarked and not query else "papers"
-        _echo_err(f"No {what} match: the export is empty.")
-    if output is None:
-        click.echo(exported.text, nl=False)
-        return
-    _write_atomically(output, exported.text)
-    _echo_err(f"Exported {plural(exported.count, 'paper')} to {output}.")
+        if count == 0:  # still written (an empty export is valid), but never silently
+            what = "bookmarked papers" if bookmarked and not query else "papers"
+            _echo_err(f"No {what} match: the export is empty.")
+        if output is None:  # written as the papers are read: memory does not grow with them
+            _write_pieces(pieces)
+            return
+        _write_atomically(output, pieces)
+    _echo_err(f"Exported {plural(count, 'paper')} to {output}.")
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _check_folder(path: Path) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise PapertuiError(f"cannot write {path}: no such directory {parent}")
+
+
+def _write_atomically(path: Path, text: str | Iterable[str]) -> None:
+    _check_folder(path)
     try:
         write_atomically(path, text)
     except OSError as exc:

@@ -32,7 +32,7 @@ from .models import (
 )
 from .text import clean, safe_json
 
-FORMATS = ("json", "bibtex", "markdown", "csv")
+FORMATS = ("json", "jsonl", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
 
 
@@ -66,29 +66,71 @@ def full_dict(paper: StoredPaper) -> dict[str, Any]:
     return data
 
 
+def export_record(paper: StoredPaper, raw: dict | None, state: UserState | None) -> dict[str, Any]:
+    """One paper of the re-importable export: its raw API item and your state of it."""
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "day": paper.day,
+        "url": hf_url(paper.id),
+        "first_seen_at": paper.first_seen_at,
+        "updated_at": paper.fetched_at,
+        "user": state.model_dump() if state is not None else None,
+        "raw": raw,
+    }
+
+
+def export_header(extras: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What an export holds besides its papers (`extras`: what else it carries, written before
+    the papers, where a streaming import finds it)."""
+    return {
+        "papertui_export": EXPORT_VERSION,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **(extras or {}),
+    }
+
+
 def to_json(
     papers: Sequence[StoredPaper], raws: dict[str, dict], states: dict[str, UserState]
 ) -> str:
-    records = []
-    for paper in papers:
-        records.append(
-            {
-                "id": paper.id,
-                "title": paper.title,
-                "day": paper.day,
-                "url": hf_url(paper.id),
-                "first_seen_at": paper.first_seen_at,
-                "updated_at": paper.fetched_at,
-                "user": states[paper.id].model_dump() if paper.id in states else None,
-                "raw": raws.get(paper.id),
-            }
-        )
-    document = {
-        "papertui_export": EXPORT_VERSION,
-        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "papers": records,
-    }
-    return safe_json(document) + "\n"
+    records = (export_record(p, raws.get(p.id), states.get(p.id)) for p in papers)
+    return "".join(iter_json(records))
+
+
+def iter_json(
+    records: Iterable[dict[str, Any]], extras: dict[str, Any] | None = None
+) -> Iterator[str]:
+    """The JSON export a record at a time, the same text as `safe_json` of the whole document:
+    the header's keys first and "papers" last."""
+    head = safe_json(export_header(extras))
+    yield head[:-2] + ',\n "papers": '  # the header object, left open after its last key
+    yield from _indented(iter_json_array(records), " ")
+    yield "\n}\n"
+
+
+def iter_jsonl(
+    records: Iterable[dict[str, Any]], extras: dict[str, Any] | None = None
+) -> Iterator[str]:
+    """The JSON Lines export: the header on the first line, then a record a line (U+2028/9 are
+    escaped with every other line-breaking or invisible character, see `safe_json`)."""
+    yield safe_json(export_header(extras), indent=None) + "\n"
+    for record in records:
+        yield safe_json(record, indent=None) + "\n"
+
+
+def iter_json_array(values: Iterable[Any]) -> Iterator[str]:
+    """`safe_json(list(values))` a value at a time (for `search --json` and the export)."""
+    first = True
+    for value in values:
+        yield ("[\n " if first else ",\n ") + safe_json(value).replace("\n", "\n ")
+        first = False
+    yield "[]" if first else "\n]"
+
+
+def _indented(pieces: Iterable[str], indent: str) -> Iterator[str]:
+    """Pieces of JSON text nested one level deeper: a space after each line break."""
+    for piece in pieces:
+        yield piece.replace("\n", "\n" + indent)
 
 
 # ---- BibTeX ---------------------------------------------------------------------------
@@ -217,20 +259,26 @@ def to_markdown(
     under it (its headings moved two levels down, below the paper's own heading)."""
     if texts is None:
         return "".join(iter_markdown(papers, heading))
-    parts = [f"# {markdown_escape(heading)}\n" if heading else ""]
-    for paper in papers:
-        parts.append(f"\n## {markdown_link(paper)}\n\n{_markdown_meta(paper)}\n\n")
-        text = texts.get(paper.id)
+    return "".join(iter_markdown_with_texts(((p, texts.get(p.id)) for p in papers), heading))
+
+
+def iter_markdown_with_texts(
+    papers: Iterable[tuple[StoredPaper, FullText | None]], heading: str | None = "Papers"
+) -> Iterator[str]:
+    """`to_markdown` with full texts, a paper (and its text, or None) at a time."""
+    if heading:
+        yield f"# {markdown_escape(heading)}\n"
+    for paper, text in papers:
+        yield f"\n## {markdown_link(paper)}\n\n{_markdown_meta(paper)}\n\n"
         if text is None:
-            parts.append("*No full text cached.*\n")
+            yield "*No full text cached.*\n"
             continue
         if text.fallback:
-            parts.append(
+            yield (
                 "> Only the paper page's text was available (arXiv has no HTML version of this "
                 f"paper): [PDF]({arxiv_pdf_url(paper.id)})\n\n"
             )
-        parts.append(embedded_markdown(text.markdown) + "\n\n---\n")
-    return "".join(parts)
+        yield embedded_markdown(text.markdown) + "\n\n---\n"
 
 
 def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers") -> Iterator[str]:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 
 from . import export as exporting
@@ -101,6 +101,20 @@ class Found:
     def cut(self) -> bool:
         """Whether more papers match than are shown."""
         return len(self.papers) < self.total
+
+
+@dataclass(frozen=True)
+class Searched:
+    """A search of the cache whose papers (`shown` of them, of `total` matching) are read as
+    they are taken from `papers`."""
+
+    shown: int
+    total: int
+    papers: Iterator[StoredPaper]
+
+    @property
+    def cut(self) -> bool:
+        return self.shown < self.total
 
 
 @dataclass(frozen=True)
@@ -224,6 +238,23 @@ class Service(FullTexts):
         papers = self.store.papers(where, sort=sort, limit=limit)
         cut = limit is not None and len(papers) >= limit
         return Found(papers, self.store.count(where) if cut else len(papers))
+
+    def search_stream(
+        self, text: str, *, sort: str | None = None, limit: int | None = 50
+    ) -> Searched:
+        """`search`, with the papers read as they are asked for: up to EXPORT_BATCH of them in
+        one go (the fast windows of a relevance order), more a batch at a time, so `search
+        --json --limit 100000` holds a batch, not 100,000 papers."""
+        if limit is not None and limit <= EXPORT_BATCH:
+            found = self.search(text, sort=sort, limit=limit)
+            return Searched(len(found.papers), found.total, iter(found.papers))
+        where = parse_query(text)
+        if sort is None:
+            sort = "relevance" if has_words(where) else "upvotes"
+        shown, batches = self._batches(where, sort, limit)
+        cut = limit is not None and shown >= limit
+        total = self.store.count(where) if cut else shown
+        return Searched(shown, total, chain.from_iterable(batches))
 
     def paper(self, paper_id: str) -> StoredPaper | None:
         return self.store.paper(paper_id)
@@ -401,63 +432,98 @@ class Service(FullTexts):
         sort: str = "date",
         with_text: bool = False,
     ) -> Export:
-        """Papers as JSON (re-importable), BibTeX, Markdown or CSV; Markdown `with_text` has
-        each paper's cached full text under it (full texts are cache data: JSON never has
-        them, nor the reading positions)."""
+        """`export_stream` as one text (small exports; the CLI writes the stream)."""
+        count, pieces = self.export_stream(
+            fmt, query=query, bookmarked=bookmarked, sort=sort, with_text=with_text
+        )
+        return Export("".join(pieces), count)
+
+    def export_stream(
+        self,
+        fmt: str,
+        *,
+        query: str | None = None,
+        bookmarked: bool = False,
+        sort: str = "date",
+        with_text: bool = False,
+    ) -> tuple[int, Iterator[str]]:
+        """How many papers, and their export in pieces as the papers are read (EXPORT_BATCH at
+        a time: memory does not grow with the cache): JSON or JSON Lines (re-importable),
+        BibTeX, Markdown or CSV; Markdown `with_text` has each paper's cached full text under
+        it (full texts are cache data: JSON never has them, nor the reading positions)."""
         if with_text and fmt != "markdown":
             raise PapertuiError("full texts can only be included in the Markdown export")
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
         if with_text:
-            papers = self.store.papers(where, sort=sort)
-            texts = self.store.full_texts([p.id for p in papers])
-            return Export(exporting.to_markdown(papers, texts=texts), len(papers))
-        return self.export_papers(fmt, where, sort=sort)
+            count, batches = self._batches(where, sort)
+            with_texts = (
+                (paper, texts.get(paper.id))
+                for batch in batches
+                for texts in [self.store.full_texts([p.id for p in batch])]
+                for paper in batch
+            )
+            return count, exporting.iter_markdown_with_texts(with_texts, "Papers")
+        return self._export_pieces(fmt, where, sort, "Papers")
 
     def export_papers(
         self, fmt: str, where: Query, *, sort: str = "date", heading: str | None = "Papers"
     ) -> Export:
         """The papers a query matches, in `sort` order, in one of the export formats (`heading`:
         the Markdown list's title, None for none)."""
-        if fmt == "json":
-            papers = self.store.papers(where, sort=sort)
-            text = exporting.to_json(
-                papers, self.store.raws([p.id for p in papers]), self.store.user_states()
-            )
-            return Export(text, len(papers))
-        ids, pieces = self._export_pieces(fmt, where, sort, heading)
-        return Export("".join(pieces), len(ids))
+        count, pieces = self._export_pieces(fmt, where, sort, heading)
+        return Export("".join(pieces), count)
 
     def save_papers(
         self, fmt: str, where: Query, path: Path, *, sort: str = "date", heading: str | None = None
     ) -> int:
-        """Write what `export_papers` would give (BibTeX, Markdown or CSV) to a file, whole or
-        not at all, a batch of papers at a time (never the whole text in memory). Returns the
-        number of papers; with none, nothing is written. OSError when the file can't be."""
-        ids, pieces = self._export_pieces(fmt, where, sort, heading)
-        if ids:
+        """Write what `export_papers` would give to a file, whole or not at all, a batch of
+        papers at a time (never the whole text in memory). Returns the number of papers; with
+        none, nothing is written. OSError when the file can't be."""
+        count, pieces = self._export_pieces(fmt, where, sort, heading)
+        if count:
             write_atomically(path, pieces)
-        return len(ids)
+        return count
 
     def _export_pieces(
         self, fmt: str, where: Query, sort: str, heading: str | None
-    ) -> tuple[list[str], Iterator[str]]:
-        """The ids of the papers in order, and their text in pieces: the papers are read
-        EXPORT_BATCH at a time as the pieces are taken, so the cache is never held for long."""
+    ) -> tuple[int, Iterator[str]]:
+        """How many papers, and their text in pieces: the papers are read EXPORT_BATCH at a
+        time as the pieces are taken, so the cache is never held for long."""
         formats: dict[str, Callable[[Iterable[StoredPaper]], Iterator[str]]] = {
+            "json": lambda papers: exporting.iter_json(self._records(papers)),
+            "jsonl": lambda papers: exporting.iter_jsonl(self._records(papers)),
             "bibtex": exporting.iter_bibtex,
             "markdown": lambda papers: exporting.iter_markdown(papers, heading),
             "csv": exporting.iter_csv,
         }
         if fmt not in formats:
             raise PapertuiError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
-        ids = self.store.ordered_ids(where, sort)
+        count, batches = self._batches(where, sort)
+        return count, formats[fmt](chain.from_iterable(batches))
+
+    def _batches(
+        self, where: Query, sort: str, limit: int | None = None
+    ) -> tuple[int, Iterator[list[StoredPaper]]]:
+        """How many papers match (at most `limit`), and the papers in order, EXPORT_BATCH at a
+        time as they are asked for (only their row keys are held: 8 bytes a paper)."""
+        pks = self.store.ordered_pks(where, sort, limit)
         batches = (
-            self.store.papers_by_ids(ids[start : start + EXPORT_BATCH])
-            for start in range(0, len(ids), EXPORT_BATCH)
+            self.store.papers_by_pks(pks[start : start + EXPORT_BATCH])
+            for start in range(0, len(pks), EXPORT_BATCH)
         )
-        return ids, formats[fmt](chain.from_iterable(batches))
+        return len(pks), batches
+
+    def _records(self, papers: Iterable[StoredPaper]) -> Iterator[dict]:
+        """The JSON export's records of papers, with their raw items and your state, read for
+        EXPORT_BATCH papers at a time."""
+        items = iter(papers)
+        while batch := list(islice(items, EXPORT_BATCH)):
+            ids = [p.id for p in batch]
+            raws, states = self.store.raws(ids), self.store.user_states(ids)
+            for paper in batch:
+                yield exporting.export_record(paper, raws.get(paper.id), states.get(paper.id))
 
     def count(self, where: Query) -> int:
         """How many papers a query matches."""

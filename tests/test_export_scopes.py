@@ -76,14 +76,14 @@ def test_a_failure_mid_export_leaves_the_old_file(service, tmp_path, monkeypatch
     monkeypatch.setattr(papertui.service, "EXPORT_BATCH", 2)
     calls = []
 
-    def failing(ids):
-        calls.append(ids)
+    def failing(pks):
+        calls.append(pks)
         if len(calls) == 3:
             raise papertui.service.PapertuiError("the cache went away")
-        return real(ids)
+        return real(pks)
 
-    real = service.store.papers_by_ids
-    monkeypatch.setattr(service.store, "papers_by_ids", failing)
+    real = service.store.papers_by_pks
+    monkeypatch.setattr(service.store, "papers_by_pks", failing)
     with pytest.raises(papertui.service.PapertuiError):
         service.save_papers("bibtex", EVERYTHING, path)
     assert path.read_text() == "old\n" and [p.name for p in path.parent.iterdir()] == ["keep.bib"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,6 @@ from .rows import (
     prepare_import,
     prepare_rows,
     read_user_state,
-    state_columns,
     stored_paper,
     utc_now,
 )
@@ -426,30 +426,38 @@ class Store(FullTextStore):
         return [r["id"] for r in self._rows(sql, (*where.params, limit))]
 
     @wrap_errors
-    def ordered_ids(self, query: Query = EVERYTHING, sort: str = "upvotes") -> list[str]:
-        """The ids of every paper a query matches, in the list's order (for an export that
-        reads the papers themselves a batch at a time: `papers_by_ids`)."""
+    def ordered_pks(
+        self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
+    ) -> array[int]:
+        """The row keys of every paper a query matches (or the first `limit`), in the list's
+        order, for reading the papers themselves a batch at a time (`papers_by_pks`): 8 bytes a
+        paper, so a million papers' order fits in 8 MB."""
         rows_of = ordered(compile_query(query), _sort(sort))
         sql = (
-            f"SELECT p.id FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
-            f"ORDER BY {rows_of.order}"
+            f"SELECT p.pk FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
+            f"ORDER BY {rows_of.order} LIMIT ?"
         )
-        return [r["id"] for r in self._rows(sql, rows_of.params)]
+        found = array("q")
+        with self._lock:
+            cursor = self.conn.execute(sql, (*rows_of.params, -1 if limit is None else limit))
+            while batch := cursor.fetchmany(10_000):
+                found.extend(pk for (pk,) in batch)
+        return found
 
     @wrap_errors
-    def papers_by_ids(self, paper_ids: Sequence[str]) -> list[StoredPaper]:
-        """The cached papers of these ids, in the order asked (ids not cached are left out)."""
-        sql = f"SELECT {_SELECT_FULL} FROM papers p {_JOIN_USER} WHERE p.id IN ({{}})"
+    def papers_by_pks(self, pks: Sequence[int]) -> list[StoredPaper]:
+        """The cached papers of these row keys, in the order asked (keys gone are left out)."""
+        sql = f"SELECT {_SELECT_FULL}, p.pk AS _pk FROM papers p {_JOIN_USER} WHERE p.pk IN ({{}})"
+        rows: dict[int, dict[str, Any]] = {}
         with self._lock:
-            cursor_rows: list[dict[str, Any]] = []
-            ids = list(paper_ids)
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
+            for start in range(0, len(pks), 500):
+                chunk = list(pks[start : start + 500])
                 cursor = self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
                 names = [d[0] for d in cursor.description]
-                cursor_rows.extend(dict(zip(names, row, strict=True)) for row in cursor)
-        found = {row["id"]: stored_paper(row) for row in cursor_rows}
-        return [found[i] for i in paper_ids if i in found]
+                for values in cursor:
+                    row = dict(zip(names, values, strict=True))
+                    rows[row.pop("_pk")] = row
+        return [stored_paper(rows[pk]) for pk in pks if pk in rows]
 
     @wrap_errors
     def states(self, paper_ids: Sequence[str]) -> dict[str, tuple[bool, bool]]:
@@ -530,11 +538,19 @@ class Store(FullTextStore):
         return len(ids)
 
     @wrap_errors
-    def user_states(self) -> dict[str, UserState]:
-        rows = self._rows(
+    def user_states(self, paper_ids: Sequence[str] | None = None) -> dict[str, UserState]:
+        """Your state of every paper that has one, or of these papers (those that have one)."""
+        sql = (
             "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at "
             "FROM user_state"
         )
+        if paper_ids is None:
+            rows = self._rows(sql)
+        else:
+            rows = []
+            for start in range(0, len(paper_ids), 500):
+                chunk = paper_ids[start : start + 500]
+                rows += self._rows(f"{sql} WHERE paper_id IN ({','.join('?' * len(chunk))})", chunk)
         return {r.pop("paper_id"): read_user_state(r) for r in rows}
 
     @wrap_errors
@@ -566,7 +582,7 @@ class Store(FullTextStore):
         raised.
         """
         stats = UpsertStats() if stats is None else stats
-        pending: list[tuple[ImportRecord, dict]] = []
+        pending: list[dict] = []
         size = done = 0
         source = iter(chunks)
         exhausted = False
@@ -580,7 +596,7 @@ class Store(FullTextStore):
                 if chunk is None:
                     exhausted = True
                 else:
-                    pending.extend(zip(chunk.records, chunk.rows, strict=True))
+                    pending.extend(chunk.rows)
                     size += chunk.size
             if not pending:
                 if failure is not None:
@@ -595,8 +611,8 @@ class Store(FullTextStore):
             if on_batch:
                 on_batch(done)
 
-    def _import_batch(self, pending: list[tuple[ImportRecord, dict]], stats: UpsertStats) -> int:
-        """Write records from the front of `pending` in one transaction until the batch is full
+    def _import_batch(self, pending: list[dict], stats: UpsertStats) -> int:
+        """Write rows from the front of `pending` in one transaction until the batch is full
         or its time is up; how many were written."""
         deadline = time.monotonic() + BATCH_SECONDS
         end = min(len(pending), BATCH_ROWS)
@@ -607,24 +623,24 @@ class Store(FullTextStore):
                 if index and time.monotonic() > deadline:
                     break
                 part = pending[index : min(index + ROWS_PER_STATEMENT, end)]
-                batch_stats.add(self._classify(conn, [row for _, row in part]))
+                batch_stats.add(self._classify(conn, part))
                 self._import_rows(conn, part)
                 index += len(part)
         stats.add(batch_stats)
         return index
 
     @staticmethod
-    def _import_rows(conn: sqlite3.Connection, part: list[tuple[ImportRecord, dict]]) -> None:
+    def _import_rows(conn: sqlite3.Connection, part: list[dict]) -> None:
         """Papers, the first time each was seen, their day rows and user state: a statement
         for each, whatever the number of records."""
-        _upsert_papers(conn, [row for _, row in part])
-        seen = [(row["id"], record.first_seen_at) for record, row in part if record.first_seen_at]
+        _upsert_papers(conn, part)
+        seen = [(row["id"], row["_first_seen"]) for row in part if row["_first_seen"]]
         if seen:
             _FIRST_SEEN.execute(conn, seen)
-        days = [(record.day, row["id"], row["upvotes"]) for record, row in part if record.day]
+        days = [(row["_day"], row["id"], row["upvotes"]) for row in part if row["_day"]]
         if days:
             _IMPORT_DAY_ROWS.execute(conn, days)
-        states = [state_columns(row["id"], record.user) for record, row in part if record.user]
+        states = [row["_state"] for row in part if row["_state"]]
         if states:
             _IMPORT_STATES.execute(conn, states)
 

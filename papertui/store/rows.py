@@ -39,12 +39,14 @@ def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> di
         columns["num_comments"] = item.numComments
     for name in _JSON_COLUMNS:
         columns[name] = json.dumps(columns[name], ensure_ascii=False)
-    raw_text = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    raw_blob = zlib.compress(raw_text.encode(), 1)
-    digest_source = json.dumps([columns[c] for c in _PAPER_COLUMNS], ensure_ascii=False)
+    raw_bytes = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    digest = hashlib.sha1(
+        json.dumps([columns[c] for c in _PAPER_COLUMNS], ensure_ascii=False).encode()
+    )
+    digest.update(raw_bytes)  # the hash of the columns' JSON and the raw JSON, one after the other
     columns.update(
-        raw=raw_blob,
-        digest=hashlib.sha1((digest_source + raw_text).encode()).hexdigest(),
+        raw=zlib.compress(raw_bytes, 1),
+        digest=digest.hexdigest(),
         now=now,
         flat=int(origin.flat),
     )
@@ -88,10 +90,11 @@ def prepare_rows(
 
 @dataclass
 class Prepared:
-    """Imported records and the rows to write for them; `size` is the bytes of their text and
-    raw JSON, which bounds what a batch holds in memory."""
+    """The rows to write for imported records, each with what else its record says (`_day`,
+    `_first_seen`, `_state`: the user state's columns or None); the records themselves (their
+    validated items and raw JSON, ten times the row's memory) are not kept. `size` is the
+    bytes of the rows' text and raw JSON, which bounds what a batch holds in memory."""
 
-    records: list[ImportRecord]
     rows: list[dict]
     size: int
 
@@ -107,12 +110,12 @@ def prepare_import(
     size: int = 8 * 1024 * 1024,
     reject: Callable[[str], object] | None = None,
 ) -> Iterator[Prepared]:
-    """Imported records with the rows to write for them, up to `rows` records or `size` bytes
-    at a time: pure CPU work (cleaning, JSON, zlib, hashing), which an import runs in its
-    reading thread while the writer writes. A record whose row can't be made (text that can't
-    be stored) is left out and `reject` told why."""
+    """The rows to write for imported records, up to `rows` records or `size` bytes at a time:
+    pure CPU work (cleaning, JSON, zlib, hashing), which an import runs in its reading thread
+    while the writer writes. A record whose row can't be made (text that can't be stored) is
+    left out and `reject` told why."""
     now = utc_now()
-    chunk = Prepared([], [], 0)
+    chunk = Prepared([], 0)
     for record in records:
         try:
             row = prepare_row(record.fetched, record.day, Origin.IMPORT, now)
@@ -122,12 +125,14 @@ def prepare_import(
             reject(f"{type(exc).__name__}: {str(exc)[:100]}")
             continue
         row["now"] = record.updated_at or now
-        chunk.records.append(record)
+        row["_day"] = record.day
+        row["_first_seen"] = record.first_seen_at
+        row["_state"] = state_columns(row["id"], record.user) if record.user else None
         chunk.rows.append(row)
         chunk.size += row_size(row)
         if len(chunk.rows) >= rows or chunk.size >= size:
             yield chunk
-            chunk = Prepared([], [], 0)
+            chunk = Prepared([], 0)
     if chunk.rows:
         yield chunk
 
