@@ -53,3 +53,12 @@ class NotARegularFile(ImportFileError):
     def __init__(self, message: str, path: object):
         super().__init__(message)
         self.path = path
+
+
+class CacheBusy(StoreError):
+    """Another process holds the cache's write lock (a sync, an import): a command that needs
+    the cache to itself refuses rather than waiting behind it."""
+
+
+class Interrupted(PapertuiError):
+    """The user stopped a long operation (ctrl+c); what it was doing was rolled back."""

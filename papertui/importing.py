@@ -120,7 +120,9 @@ class ImportStream:
             reader = _Reader(source, self.path, cap)
             prefix, several, head = self._shape(reader)
             reader.replay(head)
-            items = ijson.items(reader, prefix, use_float=True, multiple_values=several)
+            items = ijson.items(
+                reader, prefix, use_float=True, multiple_values=several, buf_size=CHUNK
+            )
             index = 0
             try:
                 for entry in items:
@@ -348,10 +350,10 @@ class _Reader:
         marked_bytes, marked_values, marked_containers = self._mark
         if self.scanned - marked_bytes > MAX_ENTRY_BYTES:
             self._stop(f"has an entry over {_size(MAX_ENTRY_BYTES)}")
-        if self._values - marked_values > MAX_ENTRY_VALUES:
-            self._stop(f"has an entry of over {MAX_ENTRY_VALUES:,} JSON values")
         if self._containers - marked_containers > MAX_ENTRY_CONTAINERS:
             self._stop(f"has an entry of over {MAX_ENTRY_CONTAINERS:,} JSON objects and lists")
+        if self._values - marked_values > MAX_ENTRY_VALUES:
+            self._stop(f"has an entry of over {MAX_ENTRY_VALUES:,} JSON values")
 
     def _stop(self, why: str) -> None:
         raise ImportStopped(

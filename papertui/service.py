@@ -29,7 +29,7 @@ from .plural import plural
 from .query import EVERYTHING, Is, PaperIds, Query, all_of, has_words, parse_query
 from .ratelimit import RateLimiter, pages_limiter
 from .service_texts import FullTexts
-from .store import Store, prepare_import
+from .store import Store, maintenance, prepare_import
 from .views import ReaderQuery, Session
 
 EXPORT_FORMATS = exporting.FORMATS
@@ -524,6 +524,28 @@ class Service(FullTexts):
             raws, states = self.store.raws(ids), self.store.user_states(ids)
             for paper in batch:
                 yield exporting.export_record(paper, raws.get(paper.id), states.get(paper.id))
+
+    # ---- the cache file ------------------------------------------------------------------
+
+    def db_check(
+        self,
+        *,
+        cancel: threading.Event | None = None,
+        on_step: Callable[[maintenance.Step], object] | None = None,
+    ) -> list[maintenance.Step]:
+        """Check the cache file and every search index; changes nothing. CacheBusy when
+        another process is writing; Interrupted when `cancel` is set."""
+        return maintenance.check(self.store, cancel, on_step)
+
+    def db_optimize(
+        self,
+        *,
+        cancel: threading.Event | None = None,
+        on_step: Callable[[maintenance.Step], object] | None = None,
+    ) -> tuple[maintenance.Sizes, maintenance.Sizes, list[maintenance.Step]]:
+        """Merge the search indexes, refresh the planner's statistics and compact the file:
+        the sizes before and after. Refused before any step when the disk lacks room."""
+        return maintenance.optimize(self.store, cancel, on_step)
 
     def count(self, where: Query) -> int:
         """How many papers a query matches."""

@@ -113,10 +113,19 @@ def prepare_import(
     """The rows to write for imported records, up to `rows` records or `size` bytes at a time:
     pure CPU work (cleaning, JSON, zlib, hashing), which an import runs in its reading thread
     while the writer writes. A record whose row can't be made (text that can't be stored) is
-    left out and `reject` told why."""
+    left out and `reject` told why. When `records` fails, the rows before come first."""
     now = utc_now()
     chunk = Prepared([], 0)
-    for record in records:
+    source = iter(records)
+    while True:
+        try:
+            record = next(source)
+        except StopIteration:
+            break
+        except Exception:  # the file stops making sense: what was read before still counts
+            if chunk.rows:
+                yield chunk
+            raise
         try:
             row = prepare_row(record.fetched, record.day, Origin.IMPORT, now)
         except (ValueError, TypeError) as exc:  # UnicodeEncodeError is a ValueError
