@@ -29,6 +29,7 @@ class Config(BaseModel):
     auto_sync_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: only at start and on `r`
     keymap: dict[str, str] = Field(default_factory=dict)
     restore_session: bool = True  # open where the reader was last time
+    reading_width: int = Field(default=90, ge=40, le=300)  # the full text's measure, in columns
 
 
 def load_config(path: Path | None = None) -> tuple[Config, str | None]:

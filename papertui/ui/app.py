@@ -32,6 +32,7 @@ from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
+from .fulltext import FullTextController
 from .linking import LinkController
 from .literal import literal, plain
 from .messages import (
@@ -46,6 +47,7 @@ from .messages import (
 )
 from .resources import stylesheet
 from .screens.help import HelpScreen
+from .screens.reading import ReadingScreen
 from .state import SyncState
 from .syncing import SyncController
 from .triage import Triage
@@ -54,6 +56,10 @@ from .widgets.paper_list import BLOCK, PaperList
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
+# The app's actions that do nothing while the reading screen is open (their keys are the list's).
+_WAIT_WHILE_READING = frozenset(
+    a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and not a.reading
+)
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
 NARROW_WIDTH = 100
 DETAIL_DELAY = 0.04
@@ -111,6 +117,7 @@ class PapertuiApp(App):
         self.syncer = SyncController(self)
         self.links = LinkController(self)
         self.triage = Triage(self)
+        self.full_texts = FullTextController(self, reading_width=self.config.reading_width)
 
     def notify(
         self,
@@ -656,6 +663,23 @@ class PapertuiApp(App):
 
     def action_open_menu(self) -> None:
         self.links.open_menu()
+
+    # ---- the full text ---------------------------------------------------------------------
+
+    def action_full_text(self) -> None:
+        self.full_texts.open()
+
+    @property
+    def reading(self) -> bool:
+        """A full text is open (perhaps under a popup of its own)."""
+        return any(isinstance(screen, ReadingScreen) for screen in self.screen_stack)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a full text is open, the list's own keys wait (`KeyAction.reading`): the
+        reading screen's keys, and the paper's (read, bookmark, copy, open), work."""
+        if action in _WAIT_WHILE_READING and self.reading:
+            return False
+        return True
 
     # ---- help, palette, theme -----------------------------------------------------------
 

@@ -1,0 +1,310 @@
+"""`f`: the highlighted paper's full text in the reading screen.
+
+Cached: parsed in a thread, the first screenful shown as soon as its section is parsed, the rest
+following (so a long paper opens as fast as a short one). Not cached and online: fetched in a
+worker, the screen showing that it is (Esc cancels). Offline and not cached, or the fetch
+failed: the screen says so and shows the abstract with the PDF and arXiv links instead.
+
+The full texts themselves come through `FullTextSource` (the service, see the seam below);
+the reading position (the top block) is saved when the reader leaves and restored on open.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..document import Builder, Document, Layout, lay_out
+from ..document.abstract import abstract_document
+from ..errors import NotFound, PapertuiError, Unreachable
+from ..latex import shown
+from ..links import arxiv_abs_url, arxiv_pdf_url, hf_url
+from ..models import ListRow, StoredPaper
+from .screens.reading import ReadingScreen
+
+FIRST_BLOCKS = 60  # parsed before the screen first draws (a screenful and more)
+
+
+class FullTextLike(Protocol):
+    """What the reading screen needs of a stored full text (`models.FullText`)."""
+
+    paper_id: str
+    markdown: str
+    fallback: bool
+
+
+class FullTextSource(Protocol):
+    """Where full texts and reading positions come from: the `Service`."""
+
+    offline: bool
+
+    def full_text(self, paper_id: str) -> FullTextLike | None: ...
+
+    def fetch_full_text(
+        self, paper_id: str, *, force: bool = False, cancel: threading.Event | None = None
+    ) -> FullTextLike: ...
+
+    def reading_position(self, paper_id: str) -> int | None: ...
+
+    def save_reading_position(self, paper_id: str, block: int) -> None: ...
+
+
+# ---- ADAPTER SEAM (issue 12) ------------------------------------------------------------
+# The `fulltext` branch gives `Service` the four methods above. Until it is merged, a service
+# without them reads as one with no full text cached that cannot fetch any: `f` then shows the
+# abstract and the links, saying why. Once merged, `full_text_source` returns the service itself
+# and this stand-in can go.
+
+_SOURCE_METHODS = ("full_text", "fetch_full_text", "reading_position", "save_reading_position")
+
+
+class NoFullTexts:
+    """A source with nothing in it (a service from before full texts)."""
+
+    def __init__(self, offline: bool):
+        self.offline = offline
+
+    def full_text(self, paper_id: str) -> FullTextLike | None:
+        return None
+
+    def fetch_full_text(
+        self, paper_id: str, *, force: bool = False, cancel: threading.Event | None = None
+    ) -> FullTextLike:
+        raise PapertuiError("this version of papertui cannot fetch full texts")
+
+    def reading_position(self, paper_id: str) -> int | None:
+        return None
+
+    def save_reading_position(self, paper_id: str, block: int) -> None:
+        return None
+
+
+def full_text_source(service: Any) -> FullTextSource:
+    if all(callable(getattr(service, name, None)) for name in _SOURCE_METHODS):
+        return service
+    return NoFullTexts(bool(getattr(service, "offline", False)))
+
+
+# ---- the controller -----------------------------------------------------------------------
+
+
+class FullTextHost(Protocol):
+    """What the controller needs of the reader."""
+
+    service: Any
+    links: Any
+
+    @property
+    def screen(self) -> Any: ...
+
+    def notify(
+        self, message: str, *, title: str = ..., severity: Any = ..., timeout: float | None = ...
+    ) -> None: ...
+
+    def push_screen(self, screen: Any, callback: Any = ...) -> Any: ...
+
+    def background(self, fn: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
+
+    def current_row(self) -> ListRow | None: ...
+
+
+@dataclass
+class _Opened:
+    """What the loading worker hands the screen: the first part of the document, the builder
+    that parses the rest, and where the reader was."""
+
+    document: Document | None = None
+    builder: Builder | None = None
+    position: int | None = None
+    fallback: bool = False
+    paper: StoredPaper | None = None
+    problem: str = ""  # why there is no full text to show
+
+
+class FullTextController:
+    def __init__(self, host: FullTextHost, reading_width: int = 90):
+        self.host = host
+        self.reading_width = reading_width
+        self.source: FullTextSource = full_text_source(host.service)
+
+    def open(self) -> None:
+        row = self.host.current_row()
+        if row is None or isinstance(self.host.screen, ReadingScreen):
+            return
+        paper_id = row.id
+        cancel = threading.Event()
+        kept = {"text": False}  # whether the screen shows the real full text (then save)
+
+        def leave(block: int | None) -> None:
+            if block is None or not kept["text"]:
+                return
+            try:
+                self.source.save_reading_position(paper_id, block)
+            except PapertuiError as exc:
+                self.host.notify(str(exc), title="Reading position not saved", severity="warning")
+
+        screen = ReadingScreen(
+            paper_id,
+            shown(row.title),
+            reading_width=self.reading_width,
+            on_leave=leave,
+            on_link=self._link,
+            on_pdf=lambda: self.host.links.open_link("PDF", arxiv_pdf_url(paper_id)),
+            on_cancel=cancel.set,
+        )
+        self.host.push_screen(screen)
+        screen.show_loading(f"Opening the full text of {paper_id}…")
+
+        def arrived(opened: _Opened) -> None:
+            if screen.closed:
+                return
+            if opened.document is None:
+                if not self.source.offline and not opened.problem:
+                    self._fetch(screen, paper_id, cancel, kept)
+                    return
+                self._show_abstract(screen, paper_id, opened.paper, opened.problem)
+                return
+            kept["text"] = True
+            screen.show_document(opened.document, block=opened.position, fallback=opened.fallback)
+            if opened.builder is not None:
+                self._finish(screen, opened.builder, opened.fallback)
+
+        self.host.background(lambda: self._load(paper_id), arrived)
+
+    def _load(self, paper_id: str) -> _Opened:
+        """In a thread: the cached text, parsed far enough to draw (and past the saved spot)."""
+        try:
+            text = self.source.full_text(paper_id)
+            position = self.source.reading_position(paper_id) if text is not None else None
+        except PapertuiError as exc:
+            return _Opened(
+                paper=self._paper(paper_id), problem=f"The full text could not be read: {exc}"
+            )
+        if text is None:
+            problem = ""
+            if self.source.offline:
+                problem = (
+                    "Offline, and the full text of this paper is not cached. Here is the "
+                    "abstract; the PDF and the arXiv page are under Links (l), and p opens the PDF."
+                )
+            return _Opened(paper=self._paper(paper_id), problem=problem)
+        return self._parsed(paper_id, text, position)
+
+    def _parsed(self, paper_id: str, text: FullTextLike, position: int | None) -> _Opened:
+        builder = Builder(text.markdown, fallback=text.fallback, pdf_url=arxiv_pdf_url(paper_id))
+        builder.until(max(position or 0, 0) + FIRST_BLOCKS)
+        return _Opened(_snapshot(builder.document), builder, position, text.fallback)
+
+    def _paper(self, paper_id: str) -> StoredPaper | None:
+        try:
+            return self.host.service.paper(paper_id)
+        except PapertuiError:
+            return None
+
+    def _fetch(
+        self, screen: ReadingScreen, paper_id: str, cancel: threading.Event, kept: dict
+    ) -> None:
+        screen.show_loading(
+            f"Fetching the full text of {paper_id} from Hugging Face… (Esc cancels)"
+        )
+
+        def fetch() -> _Opened:
+            try:
+                text = self.source.fetch_full_text(paper_id, cancel=cancel)
+            except NotFound:
+                return _Opened(
+                    paper=self._paper(paper_id),
+                    problem="Hugging Face has no full text of this paper. Here is the abstract; "
+                    "the PDF is under Links (l), and p opens it.",
+                )
+            except Unreachable as exc:
+                return _Opened(
+                    paper=self._paper(paper_id),
+                    problem=f"Hugging Face could not be reached ({exc}). Here is the abstract; "
+                    "the PDF and the arXiv page are under Links (l).",
+                )
+            except PapertuiError as exc:
+                return _Opened(
+                    paper=self._paper(paper_id),
+                    problem=f"The full text could not be fetched: {exc}. Here is the abstract.",
+                )
+            return self._parsed(paper_id, text, None)
+
+        def fetched(opened: _Opened) -> None:
+            if screen.closed or cancel.is_set():
+                return
+            if opened.document is None:
+                self._show_abstract(screen, paper_id, opened.paper, opened.problem)
+                return
+            kept["text"] = True
+            screen.show_document(opened.document, block=0, fallback=opened.fallback)
+            if opened.builder is not None:
+                self._finish(screen, opened.builder, opened.fallback)
+
+        self.host.background(fetch, fetched)
+
+    def _finish(self, screen: ReadingScreen, builder: Builder, fallback: bool) -> None:
+        """Parse and lay out the rest in a thread, then show the whole document."""
+        width = screen.view.wanted_width
+        measure = _rich_cell_len()
+
+        def rest() -> tuple[Document, Layout]:
+            document = builder.run()
+            return document, lay_out(document, width, measure)
+
+        def done(result: tuple[Document, Layout]) -> None:
+            if not screen.closed:
+                screen.show_document(result[0], result[1], fallback=fallback)
+
+        self.host.background(rest, done)
+
+    def _show_abstract(
+        self, screen: ReadingScreen, paper_id: str, paper: StoredPaper | None, problem: str
+    ) -> None:
+        links = [
+            ("PDF", arxiv_pdf_url(paper_id)),
+            ("arXiv abstract page", arxiv_abs_url(paper_id)),
+            ("Hugging Face page", hf_url(paper_id)),
+        ]
+        document = abstract_document(
+            paper.title if paper else screen.paper_title,
+            paper.abstract if paper else None,
+            problem or "There is no full text of this paper to show. Here is the abstract.",
+            links,
+            paper.authors if paper else None,
+        )
+        screen.show_document(document, block=0)
+
+    def _link(self, verb: str, link: Any) -> None:
+        if not link.openable:
+            self.host.notify(
+                f"Refused to {verb} link [{link.number}]: only http(s) links are "
+                f"{'opened' if verb == 'open' else 'copied'}.",
+                severity="error",
+            )
+            return
+        label = f"link [{link.number}]"
+        if verb == "copy":
+            self.host.links.copy_text(label, link.url)
+        else:
+            self.host.links.open_link(label, link.url)
+
+
+def _snapshot(document: Document) -> Document:
+    """A copy of a document's lists, so the thread parsing the rest never changes what the
+    screen is drawing."""
+    return Document(
+        blocks=list(document.blocks),
+        links=list(document.links),
+        headings=list(document.headings),
+        notices=list(document.notices),
+        complete=document.complete,
+    )
+
+
+def _rich_cell_len() -> Callable[[str], int]:
+    from rich.cells import cell_len
+
+    return cell_len
