@@ -325,7 +325,7 @@ def _math(block: Block, width: int, measure: Measure) -> list[Line]:
 # ---- tables ------------------------------------------------------------------------------
 
 SEPARATOR = " │ "
-_MIN_COLUMN = 6
+_MIN_COLUMN = 4
 _MAX_WORD_COLUMN = 16
 
 

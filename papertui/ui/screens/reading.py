@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, LoadingIndicator, Static
 
@@ -59,18 +60,19 @@ class ReadingScreen(Screen[None]):
         self.fallback = False
         self.find_text = ""  # what the reader searched for in this paper
         self._left = False
+        self._view = DocumentView(reading_width, id="reading-view")
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.paper_title, no_wrap=True, overflow="ellipsis"), id="reading-head")
         yield LoadingIndicator(id="reading-loading")
-        yield DocumentView(self.reading_width, id="reading-view")
+        yield self._view
         yield FindBar(placeholder="Find in this paper (Enter: find, Esc: close)", id="reading-find")
         yield Static(id="reading-status")
         yield Footer()
 
     @property
     def view(self) -> DocumentView:
-        return self.query_one("#reading-view", DocumentView)
+        return self._view
 
     def on_mount(self) -> None:
         self.query_one("#reading-find", FindBar).display = False
@@ -82,9 +84,11 @@ class ReadingScreen(Screen[None]):
 
     def show_loading(self, text: str) -> None:
         self.loading_text = text
-        if self.is_mounted:
+        try:
             self.query_one("#reading-loading").display = True
-            self._status()
+        except NoMatches:
+            return  # not composed yet: on_mount shows it
+        self._status()
 
     def show_document(
         self,
@@ -243,9 +247,10 @@ class ReadingScreen(Screen[None]):
         self._status()
 
     def _status(self) -> None:
-        if not self.is_mounted:
+        try:
+            status = self.query_one("#reading-status", Static)
+        except NoMatches:
             return
-        status = self.query_one("#reading-status", Static)
         if self.loading_text is not None:
             status.update(Text(f" {self.loading_text}", no_wrap=True, overflow="ellipsis"))
             return

@@ -38,7 +38,9 @@ def text_width(view_width: int, reading_width: int) -> int:
     return max(min(reading_width, view_width - MARGIN), 20)
 
 
-class DocumentView(ScrollView, can_focus=True):
+class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
+    """Keys are the reading screen's (`reading.*` in the key table), not ScrollView's own."""
+
     COMPONENT_CLASSES = {f"document--{name}" for name in STYLE_NAMES}
 
     class Moved(Message):
