@@ -13,7 +13,6 @@ from papertui.document import Kind
 from papertui.document.search import line_of_hit
 from papertui.errors import NotFound
 from papertui.ui.screens.links_menu import LinksMenu
-from papertui.ui.screens.outline import OutlineMenu
 from papertui.ui.screens.reading import ReadingScreen
 
 pytestmark = pytest.mark.slow  # reader pilot scenarios: a few seconds each
@@ -97,8 +96,8 @@ def test_outline_jumps_to_a_section(demo_db, tmp_path):
             view = screen.view
             await pilot.press("t")
             await settle(pilot)
-            menu = app.screen
-            assert isinstance(menu, OutlineMenu)
+            menu = screen.outline
+            assert menu is not None and app.focused is menu.options
             titles = [h.title for h in menu.headings]
             assert titles[0] == "Abstract" and "3.2 The block router" in titles
             target = titles.index("4.2 Ablations")
@@ -106,17 +105,16 @@ def test_outline_jumps_to_a_section(demo_db, tmp_path):
                 await pilot.press("j")
             await pilot.press("enter")
             await settle(pilot)
-            assert app.screen is screen
+            assert screen.outline is None and app.focused is view
             assert view.document.blocks[view.top_block].text == "4.2 Ablations"
             assert view_text(view)[0].strip() == "4.2 Ablations"
             assert "4.2 Ablations" in status_text(screen)
             await pilot.press("t")  # the outline opens on the section the reader is in
             await settle(pilot)
-            options = app.screen.query_one("#outline-options")
-            assert options.highlighted == target
+            assert screen.outline.options.highlighted == target
             await pilot.press("escape")
             await settle(pilot)
-            assert app.screen is screen
+            assert app.screen is screen and screen.outline is None  # Esc closed only the outline
 
     run(scenario())
 
@@ -330,12 +328,12 @@ def test_online_fetches_with_progress_then_shows_the_text(demo_db, tmp_path):
             screen = app.screen
             assert isinstance(screen, ReadingScreen)
             assert "Fetching the full text" in status_text(screen)
-            assert screen.query_one("#reading-loading").display
+            assert screen.loading_shown
             gate.set()
             await settle(pilot)
             assert source.fetches == [pid]
             assert screen.view.document.title.startswith("Routing Sparse")
-            assert not screen.query_one("#reading-loading").display
+            assert not screen.loading_shown
 
     run(scenario())
 
@@ -407,7 +405,7 @@ def test_reading_keys_are_remappable_and_in_help(demo_db, tmp_path):
             await open_reading(pilot)
             await pilot.press("c")
             await settle(pilot)
-            assert isinstance(app.screen, OutlineMenu)
+            assert app.screen.outline is not None
 
     run(scenario())
 

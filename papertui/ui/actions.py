@@ -534,3 +534,15 @@ def key_help(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
                 keys.append(shown)
     rows = [(" / ".join(keys), text) for text, keys in merged.items()]
     return [*rows, ("ctrl+p", "Command palette: every action above, and the theme picker")]
+
+
+def reading_hints(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The reading screen's key line, as mapped: its footer keys and the paper keys that work
+    there. A line of text rather than a `Footer`, whose widget per key costs the screen's first
+    paint ~80 ms."""
+    shown = [
+        a
+        for a in ACTIONS
+        if a.footer and (a.scope == "reading" or (a.scope == "app" and a.reading))
+    ]
+    return [(keys_for(a.id).split(" / ")[0], a.title) for a in shown]

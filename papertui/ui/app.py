@@ -213,6 +213,7 @@ class PapertuiApp(App):
         else:
             self._follow_latest = latest is None
             self.show_view(View(self.rq.view.kind, latest))
+        self.set_timer(1.0, self.full_texts.warm_up)
         if self.autosync:
             self.syncer.start()
             if self.config.auto_sync_minutes:

@@ -12,6 +12,7 @@ the reading position (the top block) is saved when the reader leaves and restore
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,9 +23,10 @@ from ..errors import NotFound, PapertuiError, Unreachable
 from ..latex import shown
 from ..links import arxiv_abs_url, arxiv_pdf_url, hf_url
 from ..models import ListRow, StoredPaper
+from .actions import reading_hints
 from .screens.reading import ReadingScreen
 
-FIRST_BLOCKS = 60  # parsed before the screen first draws (a screenful and more)
+FIRST_BLOCKS = 30  # parsed before the screen first draws (a screenful and more)
 
 
 class FullTextLike(Protocol):
@@ -109,6 +111,8 @@ class FullTextHost(Protocol):
 
     def current_row(self) -> ListRow | None: ...
 
+    def keys_for(self, action_id: str) -> str: ...
+
 
 @dataclass
 class _Opened:
@@ -153,6 +157,7 @@ class FullTextController:
             on_link=self._link,
             on_pdf=lambda: self.host.links.open_link("PDF", arxiv_pdf_url(paper_id)),
             on_cancel=cancel.set,
+            key_hints=reading_hints(self.host.keys_for),
         )
         self.host.push_screen(screen)
         screen.show_loading(f"Opening the full text of {paper_id}…")
@@ -172,6 +177,15 @@ class FullTextController:
                 self._finish(screen, opened.builder, opened.fallback)
 
         self.host.background(lambda: self._load(paper_id), arrived)
+
+    def warm_up(self) -> None:
+        """Build the Markdown parser and the LaTeX converter before the first `f` needs them
+        (imports and tables: ~40 ms), in a thread while the reader sits idle."""
+
+        def warm() -> None:
+            Builder("$x^2$ and $\\alpha$").run()
+
+        self.host.background(warm, lambda _result: None)
 
     def _load(self, paper_id: str) -> _Opened:
         """In a thread: the cached text, parsed far enough to draw (and past the saved spot)."""
@@ -246,19 +260,27 @@ class FullTextController:
         self.host.background(fetch, fetched)
 
     def _finish(self, screen: ReadingScreen, builder: Builder, fallback: bool) -> None:
-        """Parse and lay out the rest in a thread, then show the whole document."""
-        width = screen.view.wanted_width
+        """Parse and lay out the rest in a thread, then show the whole document. It starts once
+        the first lines are painted, and lets the UI thread in between pieces, so neither the
+        first paint nor the keys pressed meanwhile wait for it (the GIL is shared)."""
         measure = _rich_cell_len()
 
-        def rest() -> tuple[Document, Layout]:
-            document = builder.run()
+        def rest(width: int) -> tuple[Document, Layout]:
+            while builder.step():
+                time.sleep(0)  # the UI thread's turn
+            document = builder.document
             return document, lay_out(document, width, measure)
 
         def done(result: tuple[Document, Layout]) -> None:
             if not screen.closed:
                 screen.show_document(result[0], result[1], fallback=fallback)
 
-        self.host.background(rest, done)
+        def start() -> None:
+            if not screen.closed:
+                width = screen.view.wanted_width
+                self.host.background(lambda: rest(width), done)
+
+        screen.call_after_refresh(start)
 
     def _show_abstract(
         self, screen: ReadingScreen, paper_id: str, paper: StoredPaper | None, problem: str

@@ -13,14 +13,34 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input, LoadingIndicator, Static
+from textual.widget import Widget
+from textual.widgets import Input, LoadingIndicator, Static
 
 from ...document import Document, Layout, find, section_at
 from ...document.model import Kind, Link
 from ..actions import bindings
 from ..widgets.document_view import DocumentView
+from ..widgets.outline_panel import OutlinePanel
 from .links_menu import LinksMenu
-from .outline import OutlineMenu
+
+
+class KeyLine(Widget):
+    """The screen's keys as mapped, on one line (what a `Footer` shows, for a tenth of its
+    cost to mount)."""
+
+    COMPONENT_CLASSES = {"key-line--key"}
+
+    def __init__(self, hints: list[tuple[str, str]], **kwargs):
+        super().__init__(**kwargs)
+        self.hints = hints
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("key-line--key")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for key, title in self.hints:
+            text.append(f" {key} ", key_style)
+            text.append(f"{title} ")
+        return text
 
 
 class FindBar(Input):
@@ -47,6 +67,7 @@ class ReadingScreen(Screen[None]):
         on_link: Callable[[str, Link], None] | None = None,
         on_pdf: Callable[[], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
+        key_hints: list[tuple[str, str]] | None = None,
     ):
         super().__init__()
         self.paper_id = paper_id
@@ -56,6 +77,7 @@ class ReadingScreen(Screen[None]):
         self.on_link = on_link
         self.on_pdf = on_pdf
         self.on_cancel = on_cancel
+        self.key_hints = key_hints or []  # (key as mapped, what it does), for the key line
         self.loading_text: str | None = None
         self.fallback = False
         self.find_text = ""  # what the reader searched for in this paper
@@ -63,32 +85,42 @@ class ReadingScreen(Screen[None]):
         self._view = DocumentView(reading_width, id="reading-view")
 
     def compose(self) -> ComposeResult:
+        """What every open needs; the loading indicator and the find field are mounted when
+        first wanted (each widget costs the first paint a few milliseconds)."""
         yield Static(Text(self.paper_title, no_wrap=True, overflow="ellipsis"), id="reading-head")
-        yield LoadingIndicator(id="reading-loading")
         yield self._view
-        yield FindBar(placeholder="Find in this paper (Enter: find, Esc: close)", id="reading-find")
         yield Static(id="reading-status")
-        yield Footer()
+        yield KeyLine(self.key_hints, id="reading-keys")
 
     @property
     def view(self) -> DocumentView:
         return self._view
 
     def on_mount(self) -> None:
-        self.query_one("#reading-find", FindBar).display = False
-        self.query_one("#reading-loading").display = self.loading_text is not None
+        if self.loading_text is not None:
+            self._show_indicator(True)
         self.view.focus()
         self._status()
+
+    def _show_indicator(self, shown: bool) -> None:
+        indicators = self.query("#reading-loading")
+        if indicators:
+            indicators.first().display = shown
+        elif shown:
+            self.mount(LoadingIndicator(id="reading-loading"), before=self.view)
+
+    @property
+    def loading_shown(self) -> bool:
+        indicators = self.query("#reading-loading")
+        return bool(indicators) and indicators.first().display
 
     # ---- what the controller hands over ---------------------------------------------------
 
     def show_loading(self, text: str) -> None:
         self.loading_text = text
-        try:
-            self.query_one("#reading-loading").display = True
-        except NoMatches:
-            return  # not composed yet: on_mount shows it
-        self._status()
+        if self.query("#reading-status"):  # composed (else on_mount shows it)
+            self._show_indicator(True)
+            self._status()
 
     def show_document(
         self,
@@ -102,7 +134,7 @@ class ReadingScreen(Screen[None]):
         otherwise where the reader is, or where a jump asked to go before it was laid out."""
         self.loading_text = None
         self.fallback = fallback
-        self.query_one("#reading-loading").display = False
+        self._show_indicator(False)
         view = self.view
         if block is None and view._pending_block is not None:
             block = view._pending_block
@@ -145,14 +177,21 @@ class ReadingScreen(Screen[None]):
         view.go_to_block(target.block)
 
     def action_find(self) -> None:
-        bar = self.query_one("#reading-find", FindBar)
-        bar.display = True
+        bars = self.query(FindBar)
+        if bars:
+            bar = bars.first()
+            bar.display = True
+        else:
+            bar = FindBar(
+                placeholder="Find in this paper (Enter: find, Esc: close)", id="reading-find"
+            )
+            self.mount(bar, before="#reading-status")
         bar.value = self.find_text
         bar.focus()
 
     def close_find(self) -> None:
-        bar = self.query_one("#reading-find", FindBar)
-        bar.display = False
+        for bar in self.query(FindBar):
+            bar.display = False
         self.view.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -185,7 +224,7 @@ class ReadingScreen(Screen[None]):
         view.show_hit(view.current_hit + direction if view.current_hit >= 0 else 0)
         self._status()
 
-    def action_outline(self) -> None:
+    async def action_outline(self) -> None:
         view = self.view
         headings = [
             h
@@ -195,13 +234,32 @@ class ReadingScreen(Screen[None]):
         if not headings:
             self.notify("This text has no sections.", timeout=3)
             return
+        panels = self.query(OutlinePanel)
+        if panels:
+            panel = panels.first()
+        else:
+            panel = OutlinePanel(id="reading-outline")
+            await self.mount(panel)
         current = section_at(headings, view.top_block)
+        panel.show(headings, current.block if current else None, self.size.width)
 
-        def chosen(block: int | None) -> None:
-            if block is not None:
-                self.view.go_to_block(block)
+    @property
+    def outline(self) -> OutlinePanel | None:
+        """The outline panel while it is open."""
+        panels = self.query(OutlinePanel)
+        return panels.first() if panels and panels.first().display else None
 
-        self.app.push_screen(OutlineMenu(headings, current.block if current else None), chosen)
+    def on_outline_panel_chosen(self, message: OutlinePanel.Chosen) -> None:
+        self._close_outline()
+        self.view.go_to_block(message.block)
+
+    def on_outline_panel_closed(self, _message: OutlinePanel.Closed) -> None:
+        self._close_outline()
+
+    def _close_outline(self) -> None:
+        for panel in self.query(OutlinePanel):
+            panel.display = False
+        self.view.focus()
 
     def action_links(self) -> None:
         links = self.view.document.links
@@ -252,7 +310,9 @@ class ReadingScreen(Screen[None]):
         except NoMatches:
             return
         if self.loading_text is not None:
-            status.update(Text(f" {self.loading_text}", no_wrap=True, overflow="ellipsis"))
+            status.update(
+                Text(f" {self.loading_text}", no_wrap=True, overflow="ellipsis"), layout=False
+            )
             return
         view = self.view
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -271,4 +331,4 @@ class ReadingScreen(Screen[None]):
                 text.append(f" · {at}/{len(view.hits)}{more} for “{self.find_text}” ")
             else:
                 text.append(f" · nothing found for “{self.find_text}” ")
-        status.update(text)
+        status.update(text, layout=False)  # one line always: no layout pass per key

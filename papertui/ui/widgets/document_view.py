@@ -195,9 +195,11 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     # ---- drawing --------------------------------------------------------------------------
 
     def _style(self, names: str) -> Style:
+        """The widget's own style with the named component styles over it, looked up once per
+        theme or CSS change (`rich_style` alone costs ~0.2 ms; a screen redraws ~35 lines)."""
         style = self._styles.get(names)
         if style is None:
-            style = Style()
+            style = self.rich_style
             for name in names.split():
                 if name in STYLE_NAMES:
                     style += self.get_component_rich_style(f"document--{name}", partial=True)
@@ -210,7 +212,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._style("")
         index = self.top_line + y
         lines = self.text_layout.lines
         if index >= len(lines):
@@ -229,7 +231,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         left = max((width - self.text_layout.width) // 2, 0)
         segments = [Segment(" " * left, base)] if left else []
         for text, style, _source, _link in line:
-            segments.append(Segment(text, base + self._style(style) if style else base))
+            segments.append(Segment(text, self._style(style)))
         return Strip(segments).adjust_cell_length(width, base)
 
     def refresh_lines(self, first: int, count: int = 1) -> None:
