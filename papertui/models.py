@@ -319,6 +319,17 @@ class ListRow:
     num_comments: int
     read: bool
     bookmarked: bool
+    first_author: str = ""  # for the list's optional second line ("Ada Lovelace et al. · Org")
+    author_count: int = 0
+    organization: str = ""
+
+    @property
+    def byline(self) -> str:
+        """Who wrote it, in one short line: the first author, "et al." for more, the organization."""
+        who = self.first_author
+        if who and self.author_count > 1:
+            who += " et al."
+        return " · ".join(part for part in (who, self.organization) if part)
 
 
 @dataclass(frozen=True)

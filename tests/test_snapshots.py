@@ -63,3 +63,21 @@ def test_reading_screen(snap_compare, demo_app):
         await settle(pilot)
 
     assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=reading)
+
+
+@pytest.mark.slow
+def test_list_only_with_two_line_rows(snap_compare, demo_app):
+    """The list alone (`z`), rows of two lines (`W`): whole titles and who wrote them."""
+    assert snap_compare(
+        demo_app(layout="list", two_line_rows=True), terminal_size=(120, 36), run_before=settle
+    )
+
+
+@pytest.mark.slow
+def test_list_only_paper_full_screen(snap_compare, demo_app):
+    async def open_paper(pilot):
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(layout="list"), terminal_size=(80, 24), run_before=open_paper)

@@ -292,7 +292,10 @@ class Store:
         where = compile_query(query)
         columns = (
             "p.id, p.title, p.day, p.upvotes, p.num_comments, "
-            "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked"
+            "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, "
+            "p.organization, "
+            "CASE WHEN json_valid(p.authors) THEN json_extract(p.authors, '$[0]') END AS first_author, "
+            "CASE WHEN json_valid(p.authors) THEN json_array_length(p.authors) ELSE 0 END AS n_authors"
         )
         limit, offset = max(limit, 0), max(offset, 0)
         rows = self._first_ranked(where, _sort(sort), columns, limit, offset)
@@ -312,6 +315,9 @@ class Store:
                 r["num_comments"],
                 bool(r["read"]),
                 bool(r["bookmarked"]),
+                r["first_author"] if isinstance(r["first_author"], str) else "",
+                r["n_authors"] or 0,
+                r["organization"] or "",
             )
             for r in rows
         ]
