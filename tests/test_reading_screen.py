@@ -457,3 +457,15 @@ def test_hostile_text_reaches_the_screen_as_text(demo_db, tmp_path):
             assert isinstance(app.screen, LinksMenu)  # hostile links listed, as text
 
     run(scenario())
+
+
+def test_readme_lists_the_reading_screen_binding_ids():
+    import re
+    from pathlib import Path
+
+    from papertui.ui.screens.reading import FindBar
+
+    ids = {b.id for cls in (ReadingScreen, FindBar) for b in cls.BINDINGS if b.id}
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert ids == set(re.findall(r"`((?:reading|find)\.[a-z_]+)`", readme))
+    assert "`app.full_text`" in readme and "reading_width" in readme

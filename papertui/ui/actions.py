@@ -576,9 +576,6 @@ def reading_hints(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
     """The reading screen's key line, as mapped: its footer keys and the paper keys that work
     there. A line of text rather than a `Footer`, whose widget per key costs the screen's first
     paint ~80 ms."""
-    shown = [
-        a
-        for a in ACTIONS
-        if a.footer and (a.scope == "reading" or (a.scope == "app" and a.reading))
-    ]
-    return [(keys_for(a.id).split(" / ")[0], a.title) for a in shown]
+    own = [a for a in ACTIONS if a.footer and a.scope == "reading"]
+    kept = [a for a in ACTIONS if a.footer and a.scope == "app" and a.reading]
+    return [(keys_for(a.id).split(" / ")[0], a.title) for a in [*own, *kept]]

@@ -139,6 +139,10 @@ class ReadingScreen(Screen[None]):
         if block is None and view._pending_block is not None:
             block = view._pending_block
         view.show(document, layout, block)
+        title = document.title or self.paper_title  # the text's own title once it is there
+        self.query_one("#reading-head", Static).update(
+            Text(title, no_wrap=True, overflow="ellipsis"), layout=False
+        )
         if self.find_text:  # a search made on part of the text covers all of it now
             self._find(self.find_text, keep=True)
         self._status()
