@@ -11,6 +11,7 @@ the reading position (the top block) is saved when the reader leaves and restore
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -132,15 +133,49 @@ class FullTextController:
         self.host = host
         self.reading_width = reading_width
         self.source: FullTextSource = full_text_source(host.service)
+        self._opening = False  # a text is being read for `f`: another `f` waits
 
     def open(self) -> None:
+        """Read the cached text in a thread, then open the screen on its first part: the
+        screen's first frame already has the paper's lines (drawing it empty first, then again,
+        cost the open ~40 ms). Without a cached text the screen opens to say what happens."""
         row = self.host.current_row()
-        if row is None or isinstance(self.host.screen, ReadingScreen):
+        if row is None or self._opening or isinstance(self.host.screen, ReadingScreen):
             return
+        self._opening = True
         paper_id = row.id
-        cancel = threading.Event()
-        kept = {"text": False}  # whether the screen shows the real full text (then save)
+        title = shown(row.title)
 
+        def arrived(opened: _Opened) -> None:
+            self._opening = False
+            if isinstance(self.host.screen, ReadingScreen):
+                return
+            cancel = threading.Event()
+            kept = {"text": opened.document is not None}  # a real full text: its place is kept
+            screen = self._screen(paper_id, title, cancel, kept)
+            self.host.push_screen(screen)
+            if opened.document is None:
+                if not self.source.offline and not opened.problem:
+                    self._fetch(screen, paper_id, cancel, kept)
+                else:
+                    self._show_abstract(screen, paper_id, opened.paper, opened.problem)
+                return
+            screen.show_document(opened.document, block=opened.position, fallback=opened.fallback)
+            if opened.builder is not None:
+                self._finish(screen, opened.builder, opened.fallback)
+
+        def load() -> _Opened:
+            try:
+                return self._load(paper_id)
+            except BaseException:  # a bug: reported by the worker; `f` works again
+                self._opening = False
+                raise
+
+        self.host.background(load, arrived)
+
+    def _screen(
+        self, paper_id: str, title: str, cancel: threading.Event, kept: dict[str, bool]
+    ) -> ReadingScreen:
         def leave(block: int | None) -> None:
             if block is None or not kept["text"]:
                 return
@@ -149,9 +184,9 @@ class FullTextController:
             except PapertuiError as exc:
                 self.host.notify(str(exc), title="Reading position not saved", severity="warning")
 
-        screen = ReadingScreen(
+        return ReadingScreen(
             paper_id,
-            shown(row.title),
+            title,
             reading_width=self.reading_width,
             on_leave=leave,
             on_link=self._link,
@@ -159,33 +194,18 @@ class FullTextController:
             on_cancel=cancel.set,
             key_hints=reading_hints(self.host.keys_for),
         )
-        self.host.push_screen(screen)
-        screen.show_loading(f"Opening the full text of {paper_id}…")
-
-        def arrived(opened: _Opened) -> None:
-            if screen.closed:
-                return
-            if opened.document is None:
-                if not self.source.offline and not opened.problem:
-                    self._fetch(screen, paper_id, cancel, kept)
-                    return
-                self._show_abstract(screen, paper_id, opened.paper, opened.problem)
-                return
-            kept["text"] = True
-            screen.show_document(opened.document, block=opened.position, fallback=opened.fallback)
-            if opened.builder is not None:
-                self._finish(screen, opened.builder, opened.fallback)
-
-        self.host.background(lambda: self._load(paper_id), arrived)
 
     def warm_up(self) -> None:
         """Build the Markdown parser and the LaTeX converter before the first `f` needs them
-        (imports and tables: ~40 ms), in a thread while the reader sits idle."""
+        (imports and tables: ~40 ms), in a thread while the reader sits idle; then move what
+        exists by now (Textual's widgets and styles, those tables: long-lived) out of the
+        cyclic GC's full passes, which otherwise walk all of it every time a paper's text adds
+        its objects (measured: 50-170 ms pauses, landing on key presses)."""
 
         def warm() -> None:
             Builder("$x^2$ and $\\alpha$").run()
 
-        self.host.background(warm, lambda _result: None)
+        self.host.background(warm, lambda _result: gc.freeze())
 
     def _load(self, paper_id: str) -> _Opened:
         """In a thread: the cached text, parsed far enough to draw (and past the saved spot)."""

@@ -83,6 +83,7 @@ class ReadingScreen(Screen[None]):
         self.find_text = ""  # what the reader searched for in this paper
         self._left = False
         self._view = DocumentView(reading_width, id="reading-view")
+        self._deferred: tuple[Document, Layout | None, int | None, bool] | None = None
 
     def compose(self) -> ComposeResult:
         """What every open needs; the loading indicator and the find field are mounted when
@@ -97,7 +98,11 @@ class ReadingScreen(Screen[None]):
         return self._view
 
     def on_mount(self) -> None:
-        if self.loading_text is not None:
+        if self._deferred is not None:
+            document, layout, block, fallback = self._deferred
+            self._deferred = None
+            self.show_document(document, layout, block=block, fallback=fallback)
+        elif self.loading_text is not None:
             self._show_indicator(True)
         self.view.focus()
         self._status()
@@ -131,7 +136,11 @@ class ReadingScreen(Screen[None]):
         fallback: bool = False,
     ) -> None:
         """Show the document (again, when a fuller parse of it arrives), at `block` if given;
-        otherwise where the reader is, or where a jump asked to go before it was laid out."""
+        otherwise where the reader is, or where a jump asked to go before it was laid out.
+        Before the screen is mounted, it is kept for `on_mount` (the first frame has it)."""
+        if not self.query("#reading-status"):
+            self._deferred = (document, layout, block, fallback)
+            return
         self.loading_text = None
         self.fallback = fallback
         self._show_indicator(False)
@@ -251,7 +260,7 @@ class ReadingScreen(Screen[None]):
     def outline(self) -> OutlinePanel | None:
         """The outline panel while it is open."""
         panels = self.query(OutlinePanel)
-        return panels.first() if panels and panels.first().display else None
+        return panels.first() if panels and panels.first().visible else None
 
     def on_outline_panel_chosen(self, message: OutlinePanel.Chosen) -> None:
         self._close_outline()
@@ -262,7 +271,7 @@ class ReadingScreen(Screen[None]):
 
     def _close_outline(self) -> None:
         for panel in self.query(OutlinePanel):
-            panel.display = False
+            panel.visible = False  # hidden, not removed from the layout: no reflow
         self.view.focus()
 
     def action_links(self) -> None:

@@ -65,7 +65,7 @@ class OutlinePanel(Vertical):
         width = min(WIDTH, screen_width - 4)
         self.styles.width = width
         self.styles.offset = (max((screen_width - width) // 2, 0), 1)
-        self.display = True
+        self.visible = True
         self.options.focus()
 
     def action_cursor(self, direction: int) -> None:
