@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,6 +29,7 @@ from .actions import reading_hints
 from .screens.reading import ReadingScreen
 
 FIRST_BLOCKS = 30  # parsed before the screen first draws (a screenful and more)
+KEPT_DOCUMENTS = 4  # whole parsed texts kept for the session: reopening one is instant
 
 
 class FullTextLike(Protocol):
@@ -126,6 +128,8 @@ class _Opened:
     fallback: bool = False
     paper: StoredPaper | None = None
     problem: str = ""  # why there is no full text to show
+    text: FullTextLike | None = None
+    layout: Layout | None = None  # a kept layout of the whole text (for one width)
 
 
 class FullTextController:
@@ -134,6 +138,10 @@ class FullTextController:
         self.reading_width = reading_width
         self.source: FullTextSource = full_text_source(host.service)
         self._opening = False  # a text is being read for `f`: another `f` waits
+        self._lock = threading.Lock()
+        self._parsed_texts: OrderedDict[tuple[str, bool], tuple[str, Document, Layout | None]] = (
+            OrderedDict()
+        )
 
     def open(self) -> None:
         """Read the cached text in a thread, then open the screen on its first part: the
@@ -160,9 +168,11 @@ class FullTextController:
                 else:
                     self._show_abstract(screen, paper_id, opened.paper, opened.problem)
                 return
-            screen.show_document(opened.document, block=opened.position, fallback=opened.fallback)
+            screen.show_document(
+                opened.document, opened.layout, block=opened.position, fallback=opened.fallback
+            )
             if opened.builder is not None:
-                self._finish(screen, opened.builder, opened.fallback)
+                self._finish(screen, paper_id, opened)
 
         def load() -> _Opened:
             try:
@@ -227,9 +237,28 @@ class FullTextController:
         return self._parsed(paper_id, text, position)
 
     def _parsed(self, paper_id: str, text: FullTextLike, position: int | None) -> _Opened:
+        """The text parsed far enough to draw at the saved place (all of it before that place:
+        a block is known by its number). A paper read earlier in the session comes parsed."""
+        key = (paper_id, text.fallback)
+        with self._lock:
+            kept = self._parsed_texts.get(key)
+            if kept is not None and kept[0] == text.markdown:
+                self._parsed_texts.move_to_end(key)
+                return _Opened(kept[1], None, position, text.fallback, text=text, layout=kept[2])
         builder = Builder(text.markdown, fallback=text.fallback, pdf_url=arxiv_pdf_url(paper_id))
         builder.until(max(position or 0, 0) + FIRST_BLOCKS)
-        return _Opened(_snapshot(builder.document), builder, position, text.fallback)
+        return _Opened(_snapshot(builder.document), builder, position, text.fallback, text=text)
+
+    def _keep(
+        self, paper_id: str, text: FullTextLike | None, document: Document, layout: Layout
+    ) -> None:
+        """Remember a whole parsed text and its layout for this session (the last few)."""
+        if text is None or not document.complete:
+            return
+        with self._lock:
+            self._parsed_texts[(paper_id, text.fallback)] = (text.markdown, document, layout)
+            while len(self._parsed_texts) > KEPT_DOCUMENTS:
+                self._parsed_texts.popitem(last=False)
 
     def _paper(self, paper_id: str) -> StoredPaper | None:
         try:
@@ -275,21 +304,25 @@ class FullTextController:
             kept["text"] = True
             screen.show_document(opened.document, block=0, fallback=opened.fallback)
             if opened.builder is not None:
-                self._finish(screen, opened.builder, opened.fallback)
+                self._finish(screen, paper_id, opened)
 
         self.host.background(fetch, fetched)
 
-    def _finish(self, screen: ReadingScreen, builder: Builder, fallback: bool) -> None:
+    def _finish(self, screen: ReadingScreen, paper_id: str, opened: _Opened) -> None:
         """Parse and lay out the rest in a thread, then show the whole document. It starts once
         the first lines are painted, and lets the UI thread in between pieces, so neither the
         first paint nor the keys pressed meanwhile wait for it (the GIL is shared)."""
         measure = _rich_cell_len()
+        builder, fallback = opened.builder, opened.fallback
+        assert builder is not None
 
         def rest(width: int) -> tuple[Document, Layout]:
             while builder.step():
                 time.sleep(0)  # the UI thread's turn
             document = builder.document
-            return document, lay_out(document, width, measure)
+            layout = lay_out(document, width, measure)
+            self._keep(paper_id, opened.text, document, layout)
+            return document, layout
 
         def done(result: tuple[Document, Layout]) -> None:
             if not screen.closed:

@@ -60,6 +60,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._styles: dict[str, Style] = {}
         self._pending_block: int | None = None  # where to land once a layout arrives
         self._relayout_generation = 0
+        self._unsized: tuple[Layout | None, int] | None = None  # shown before it had a size
 
     # ---- the document ---------------------------------------------------------------------
 
@@ -70,6 +71,9 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         where the reader is now). A layout made for another width is made again here."""
         keep = self.top_block if block is None else block
         self.document = document
+        if not self.size.width:  # not laid out on screen yet: its width is not known
+            self._unsized = (layout, keep)
+            return
         width = self.wanted_width
         if layout is None or layout.width != width:
             layout = self._lay_out_now(document, width)
@@ -94,6 +98,11 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.post_message(self.Moved())
 
     def on_resize(self) -> None:
+        if self._unsized is not None and self.size.width:  # the first size: show it now
+            layout, keep = self._unsized
+            self._unsized = None
+            self.show(self.document, layout, keep)
+            return
         width = self.wanted_width
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.text_layout.lines))
         if width == self.text_layout.width or not self.document.blocks:
