@@ -458,3 +458,11 @@ def test_a_runaway_code_block_is_cut():
     document = parse("```\n" + "x = 1\n" * 20_000)
     code = document.blocks[-1]
     assert code.kind is Kind.CODE and len(code.lines) == 5_001 and "more lines" in code.lines[-1]
+
+
+def test_columns_past_the_limit_are_left_out_and_said():
+    text = "|" + "|".join(f"h{i}" for i in range(60)) + "|\n|" + "---|" * 60 + "\n|" + "x|" * 60
+    table = parse(text).blocks[0]
+    assert len(table.table.head) == 40 and all(len(row) == 40 for row in table.table.rows)
+    assert "columns after the first 40 are not shown" in table.label
+    assert "columns after the first 40 are not shown" in plain_text(text, 80)

@@ -284,7 +284,8 @@ class ReadingScreen(Screen[None]):
             if choice is not None and self.on_link is not None:
                 self.on_link(*choice)
 
-        self.app.push_screen(LinksMenu(links, self.paper_title), chosen)
+        title = self.view.document.title or self.paper_title
+        self.app.push_screen(LinksMenu(links, title), chosen)
 
     def action_pdf(self) -> None:
         if self.on_pdf is not None:
