@@ -466,3 +466,18 @@ def test_columns_past_the_limit_are_left_out_and_said():
     assert len(table.table.head) == 40 and all(len(row) == 40 for row in table.table.rows)
     assert "columns after the first 40 are not shown" in table.label
     assert "columns after the first 40 are not shown" in plain_text(text, 80)
+
+
+def test_links_and_headings_past_their_limits():
+    from papertui.document.parse import MAX_HEADINGS, MAX_LINKS
+
+    links = parse("\n\n".join(f"[l{i}](https://e.org/{i})" for i in range(MAX_LINKS + 10)))
+    assert len(links.links) == MAX_LINKS
+    assert any("shown without numbers" in n for n in links.notices)
+    assert (
+        "l5009" in "".join(b.text for b in links.blocks) and "[5001]" not in links.blocks[-1].text
+    )
+    headings = parse("".join(f"## h{i}\n\nx\n\n" for i in range(MAX_HEADINGS + 50)))
+    assert len(headings.headings) == MAX_HEADINGS
+    assert any("first 2,000 headings" in n for n in headings.notices)
+    assert sum(b.kind is Kind.HEADING for b in headings.blocks) == MAX_HEADINGS + 50

@@ -3,25 +3,20 @@
 markdown-it-py (CommonMark, tables, strikethrough; from mdit-py-plugins: `$..$`/`$$..$$` math,
 footnotes, bare-URL links) parses it; HTML in the text is shown as text, never interpreted.
 
-The text is split into pieces at its headings (outside code and math) and parsed piece by piece,
-so the first screen of a long paper is ready after parsing its first section (`Builder.step`).
-Footnote labels and link reference definitions are read from the whole text first, so a
-reference resolves whichever piece it is in.
+The text is made safe and cut into pieces at its headings (outside code and math) by
+`source.py`, and parsed piece by piece, so the first screen of a long paper is ready after
+parsing its first sections (`Builder.step`). Footnote labels and link reference definitions are
+read from the whole text first, so a reference resolves whichever piece it is in.
 
-Hostile input is bounded before it can cost much:
-- the text is cut at MAX_DOCUMENT_CHARS (at a paragraph break), and says so at the cut;
-- escape sequences, control and bidi characters are removed first (`text.strip_controls`), and
-  again from every piece of text after entity decoding;
-- indentation deeper than MAX_INDENT is flattened (deep nesting by indentation costs markdown-it
-  time quadratic in the depth); nesting beyond markdown-it's `maxNesting` is cut, and the rest
-  of that piece is parsed again paragraph by paragraph so one deep structure loses only itself;
-- a line that opens more than MAX_MARKERS lists or quotes at once (`- - - - x`) keeps the first
-  MAX_MARKERS (markdown-it re-scans such a line once per level);
+Besides what `source.py` bounds before parsing:
+- every piece of text is cleaned again after entity decoding (`&#x202e;` is a bidi override);
+- nesting beyond markdown-it's `maxNesting` is cut, and the rest of that piece is parsed again
+  paragraph by paragraph, so one deep structure loses only itself;
 - a paragraph longer than MAX_INLINE_CHARS is shown as plain text, and so is every paragraph
   once inline parsing has taken INLINE_BUDGET seconds in all (inline parsing is the slow part of
   markdown-it: runs of `[a](` cost it ~10 µs a character, 20 s for 2 MB);
-- tables keep MAX_TABLE_ROWS rows (longer runs of `|` rows are cut before parsing) and
-  MAX_TABLE_COLUMNS columns, code blocks MAX_CODE_LINES lines; each cut is said in the text.
+- tables keep MAX_TABLE_COLUMNS columns, code blocks MAX_CODE_LINES lines, a document
+  MAX_LINKS numbered links; each cut is said in the text.
 """
 
 from __future__ import annotations
@@ -42,29 +37,20 @@ from ..plural import plural
 from ..text import strip_controls
 from .mathtext import display_math, inline_math
 from .model import Block, Cell, Document, Heading, Kind, Link, Span, Table
+from .source import CUT_ROWS, MAX_TABLE_ROWS, pieces, prepare
+from .source import paragraphs as _paragraphs
 
-MAX_DOCUMENT_CHARS = 2_000_000
 MAX_INLINE_CHARS = 50_000
 MAX_NESTING = 24  # markdown-it token levels: about ten lists deep
-MAX_INDENT = 64
-MAX_TABLE_ROWS = 2_000
 MAX_TABLE_COLUMNS = 40
-PIECE_CHARS = 12_000  # a section longer than this is split at paragraph breaks too
 MAX_LINK_TEXT = 200
-MAX_MARKERS = 8
 MAX_CODE_LINES = 5_000
+MAX_LINKS = 5_000  # numbered links (the links menu lists them all)
+MAX_HEADINGS = 2_000  # headings in the outline
 INLINE_BUDGET = 4.0  # seconds of inline parsing per document; the rest is shown as plain text
-_CUT_ROWS = "\ue000"  # marks where `prepare` cut a table's rows (removed from the input first)
 
-_HEADING_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
-_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _FOOTNOTE_DEF = re.compile(r"^[ \t]{0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 _REFERENCE_DEF = re.compile(r"^[ \t]{0,3}\[(?!\^)[^\]\n]{1,999}\]:[ \t]*\S.*$", re.MULTILINE)
-_DEEP_INDENT = re.compile(rf"^([ \t]{{{MAX_INDENT}}})[ \t]+", re.MULTILINE)
-_MARKER_RUN = re.compile(
-    rf"^([ \t]*(?:(?:[-*+>]|\d{{1,9}}[.)])[ \t]+){{{MAX_MARKERS}}})(?:(?:[-*+>]|\d{{1,9}}[.)])[ \t]+)+",
-    re.MULTILINE,
-)
 _SECTION_NUMBER = re.compile(r"((?:\d{1,2}|[A-Z])(?:\.\d{1,3})+|\d{1,2})\.?\s+\S")
 _CAPTION = re.compile(r"(?:Figure|Fig\.|Table|Algorithm|Listing)\s*[A-Z]?\d+[.:]", re.IGNORECASE)
 _NO_ALT = {"", "refer to caption", "image", "figure"}
@@ -119,97 +105,6 @@ def _bounded_inline(state: StateCore) -> None:
             state.md.inline.parse(token.content, state.md, state.env, token.children)
 
 
-# ---- the text, made safe and cut into pieces ------------------------------------------------
-
-
-def prepare(markdown_text: str) -> tuple[str, str | None]:
-    """The text to parse, and the notice to show when it had to be cut."""
-    text = strip_controls(markdown_text, keep_newlines=True).replace(_CUT_ROWS, "")
-    notice = None
-    if len(text) > MAX_DOCUMENT_CHARS:
-        cut = text.rfind("\n\n", MAX_DOCUMENT_CHARS // 2, MAX_DOCUMENT_CHARS)
-        cut = cut if cut > 0 else MAX_DOCUMENT_CHARS
-        notice = (
-            f"The text is cut here: it is {_size(len(text))} long, and papertui shows the first "
-            f"{_size(cut)}. The whole paper is in the PDF."
-        )
-        text = text[:cut]
-    if "\t" in text:
-        text = text.expandtabs(4)
-    text = _DEEP_INDENT.sub(r"\1", text)
-    text = _MARKER_RUN.sub(r"\1", text)
-    if text.count("\n|") > MAX_TABLE_ROWS:
-        text = _cut_table_rows(text)
-    return text, notice
-
-
-def _cut_table_rows(text: str) -> str:
-    """Runs of more than MAX_TABLE_ROWS table rows cut to that, ending in a row that says how
-    many rows were left out (markdown-it would otherwise parse them all: ~0.1 ms a row)."""
-    out: list[str] = []
-    run = 0
-    cut = 0
-    for line in text.splitlines(keepends=True):
-        if line.lstrip(" ").startswith("|"):
-            run += 1
-            if run > MAX_TABLE_ROWS + 2:  # the head and its delimiter row, then the rows
-                cut += 1
-                continue
-        else:
-            if cut:
-                out.append(f"| {_CUT_ROWS}{cut} |\n")
-            run = cut = 0
-        out.append(line)
-    if cut:
-        out.append(f"| {_CUT_ROWS}{cut} |\n")
-    return "".join(out)
-
-
-def _size(chars: int) -> str:
-    return (
-        f"{chars / 1_000_000:.1f} million characters"
-        if chars >= 100_000
-        else f"{chars:,} characters"
-    )
-
-
-def pieces(text: str, size: int = PIECE_CHARS) -> Iterator[str]:
-    """The text in pieces that parse alone as they parse together: cut before a heading, or,
-    in a long section, at a blank line before an unindented line; never in code or math."""
-    start = 0
-    position = 0
-    fence: str | None = None
-    in_math = False
-    blank = False
-    for line in text.splitlines(keepends=True):
-        stripped = line.strip()
-        if fence is not None:
-            if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
-                fence = None
-        elif in_math:
-            if "$$" in line or not stripped:
-                in_math = False
-        elif match := _FENCE.match(line):
-            fence = match.group(1)
-        elif stripped.startswith("$$"):
-            in_math = "$$" not in stripped[2:]
-        elif position > start and (
-            _HEADING_LINE.match(line)
-            or (blank and position - start >= size and stripped and not line[0].isspace())
-        ):
-            yield text[start:position]
-            start = position
-        blank = not stripped
-        position += len(line)
-    if start < len(text):
-        yield text[start:]
-
-
-def _paragraphs(text: str) -> list[str]:
-    parts = re.split(r"\n[ \t]*\n", text)
-    return [part + "\n" for part in parts if part.strip()]
-
-
 # ---- tokens into blocks ------------------------------------------------------------------
 
 
@@ -244,6 +139,7 @@ class Builder:
         self._env = self._global_env(text)
         self._said: set[str] = set()
         self._seen_heading = False
+        self._headings_cut = False
         self._pending: list[Block] | None = None
         if fallback:
             self._fallback_notice(pdf_url)
@@ -385,10 +281,14 @@ class Builder:
     def _add(self, block: Block) -> None:
         document = self.document
         if block.kind in (Kind.TITLE, Kind.HEADING):
-            title = block.text.strip()
-            document.headings.append(
-                Heading(len(document.blocks), block.level, block.number, title)
-            )
+            if len(document.headings) < MAX_HEADINGS:
+                title = block.text.strip()[:MAX_LINK_TEXT]
+                document.headings.append(
+                    Heading(len(document.blocks), block.level, block.number, title)
+                )
+            elif not self._headings_cut:
+                self._headings_cut = True
+                document.notices.append(f"The contents list the first {MAX_HEADINGS:,} headings.")
         document.blocks.append(block)
 
     def _notice(self, text: str) -> None:
@@ -508,7 +408,7 @@ class Builder:
             elif kind == "tr_open":
                 row = []
             elif kind == "tr_close":
-                if row and row[0].text.startswith(_CUT_ROWS):
+                if row and row[0].text.startswith(CUT_ROWS):
                     count = row[0].text[1:]
                     cut_rows += int(count) if count.isdigit() else 0
                 elif in_head:
@@ -591,7 +491,8 @@ class Builder:
                 number = self._link(src, alt or "image")
                 shown = alt if alt.lower() not in _NO_ALT else "image"
                 spans.append(Span(f"[{shown}]", "figure", number))
-                spans.append(Span(f"[{number}]", "link-num", number))
+                if number:
+                    spans.append(Span(f"[{number}]", "link-num", number))
             elif kind == "footnote_ref":
                 label = str((child.meta or {}).get("label", ""))
                 spans.append(Span(_footnote_mark(label), "footnote-ref", link))
@@ -602,8 +503,12 @@ class Builder:
         return [span for span in spans if span.text]
 
     def _link(self, url: str, label: str) -> int:
+        """The next link number (0 once MAX_LINKS are numbered: the rest stay plain text)."""
         url = _clean(url)[:2000]
         links = self.document.links
+        if len(links) >= MAX_LINKS:
+            self._notice(f"Links after the first {MAX_LINKS:,} are shown without numbers.")
+            return 0
         number = len(links) + 1
         links.append(Link(number, url, label[:MAX_LINK_TEXT], safe_url(url) is not None))
         return number

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .layout import Line, lay_out, plain_lines
-from .model import Document, Kind
+from .model import Document
 from .parse import Builder
 
 # SGR parameters per style name; a run's style is the names it carries, space-separated.
@@ -96,13 +96,3 @@ def _link_list(document: Document) -> Iterator[str]:
     for link in document.links:
         refused = "" if link.openable else "  (not an http(s) link)"
         yield f"[{link.number}] {link.url}{refused}"
-
-
-def outline(document: Document) -> list[str]:
-    """The headings, indented by level (for a quick look at a paper's structure)."""
-    top = min((h.level for h in document.headings if h.level > 1), default=2)
-    return [
-        "  " * max(h.level - top, 0) + h.title
-        for h in document.headings
-        if document.blocks[h.block].kind is not Kind.TITLE
-    ]
