@@ -369,7 +369,7 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u20
 
 
 def test_escapes_controls_and_bidi_never_come_out():
-    hostile = (FIXTURES / "hostile-escapes.md").read_text(encoding="utf-8")
+    hostile = (FIXTURES / "hostile-rendering.md").read_text(encoding="utf-8")
     document = parse(hostile)
     for block in document.blocks:
         assert not _UNSAFE.search(block.text), block.text
@@ -384,13 +384,13 @@ def test_escapes_controls_and_bidi_never_come_out():
 
 
 def test_only_http_links_are_openable():
-    document = parse((FIXTURES / "hostile-escapes.md").read_text(encoding="utf-8"))
+    document = parse((FIXTURES / "hostile-rendering.md").read_text(encoding="utf-8"))
     openable = {link.url for link in document.links if link.openable}
     # the OSC 8 hyperlink hidden in a URL is removed whole, not left to the terminal
     assert openable == {"https://example.org/ok", "https://example.org/x"}
     refused = [link.url for link in document.links if not link.openable]
     assert "ftp://example.org/x" in refused
-    text = plain_text((FIXTURES / "hostile-escapes.md").read_text(encoding="utf-8"), 100)
+    text = plain_text((FIXTURES / "hostile-rendering.md").read_text(encoding="utf-8"), 100)
     assert "javascript:alert(1)" in text  # shown (markdown-it refuses it as a link), never a link
 
 

@@ -445,7 +445,7 @@ def test_hostile_text_reaches_the_screen_as_text(demo_db, tmp_path):
         app = make_app(demo_db, tmp_path)
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
-            text = (FULLTEXT_FIXTURES / "hostile-escapes.md").read_text(encoding="utf-8")
+            text = (FULLTEXT_FIXTURES / "hostile-rendering.md").read_text(encoding="utf-8")
             with_text(app, text)
             screen = await open_reading(pilot)
             shown = "\n".join(view_text(screen.view))

@@ -81,3 +81,24 @@ def test_list_only_paper_full_screen(snap_compare, demo_app):
         await settle(pilot)
 
     assert snap_compare(demo_app(layout="list"), terminal_size=(80, 24), run_before=open_paper)
+
+
+def test_save_prompt_80x24(snap_compare, demo_app, monkeypatch):
+    """The file prompt of "Save BibTeX: bookmarks…" on a small terminal, after a refused path."""
+    from datetime import date
+    from pathlib import Path
+
+    monkeypatch.setenv("HOME", "/home/reader")
+    app = demo_app()
+    app.exports.today = lambda: date(2026, 5, 20)
+    app.exports.default_folder = lambda: Path("/home/reader/Downloads")
+
+    async def prompt(pilot):
+        await settle(pilot)
+        for key in ("E", "k", "B"):
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.press("ctrl+u", *"~/no-such-folder/x.bib", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=prompt)

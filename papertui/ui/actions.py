@@ -158,6 +158,15 @@ ACTIONS: tuple[KeyAction, ...] = (
         reading=True,
     ),
     KeyAction(
+        "app.export_menu",
+        "E",
+        "export_menu",
+        "Export…",
+        "Copy or save BibTeX / Markdown (this paper, bookmarks, view)",
+        palette=True,
+        palette_title="Export… (copy or save BibTeX / Markdown)",
+    ),
+    KeyAction(
         "app.mark_all_read",
         "A",
         "mark_all_read",

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -32,6 +33,7 @@ from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
+from .exporting import EXPORT_COMMANDS, ExportController
 from .fulltext import FullTextController
 from .layout import Layout
 from .linking import LinkController
@@ -116,6 +118,7 @@ class PapertuiApp(App):
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
         self.links = LinkController(self)
+        self.exports = ExportController(self)
         self.triage = Triage(self)
         self.full_texts = FullTextController(self, reading_width=self.config.reading_width)
         self.layout = Layout(self)
@@ -482,6 +485,8 @@ class PapertuiApp(App):
         self.search_bar.focus()
 
     def action_switch_pane(self, direction: int) -> None:
+        if self.screen is not self.main_screen:
+            raise SkipAction()  # a popup's own Tab (the save prompt completes paths with it)
         order = [self.paper_list, self.detail]
         focused = self.focused
         if focused not in order:
@@ -497,6 +502,10 @@ class PapertuiApp(App):
         if row is None:
             self.notify("No paper is highlighted.", severity="warning")
         return row
+
+    def highlighted(self) -> ListRow | None:
+        """The highlighted paper, if any (quietly)."""
+        return self.paper_list.current
 
     def _set_state(
         self, row: ListRow, *, read: bool | None = None, bookmarked: bool | None = None
@@ -536,6 +545,8 @@ class PapertuiApp(App):
         if row := self.current_row():
             self._set_state(row, bookmarked=not row.bookmarked)
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
+            if not row.bookmarked:
+                self.syncer.fetch_texts()  # its full text, for reading offline
 
     def action_resize_list(self, step: int) -> None:
         self.layout.resize_list(step)
@@ -689,6 +700,9 @@ class PapertuiApp(App):
             return False
         return True
 
+    def action_export_menu(self) -> None:
+        self.exports.menu()
+
     # ---- help, palette, theme -----------------------------------------------------------
 
     def action_help(self) -> None:
@@ -714,6 +728,13 @@ class PapertuiApp(App):
                     f"{action.help} ({self.keys_for(action.id)})",
                     lambda name=action.action: self.run_action(name),
                 )
+        menu = self.keys_for("app.export_menu")
+        for command in EXPORT_COMMANDS:
+            yield SystemCommand(
+                command.title,
+                f"{command.help} (also in the {menu} menu)",
+                lambda c=command: self.exports.run(c.verb, c.fmt, c.scope),
+            )
 
     def _remember_theme(self, theme) -> None:
         if theme.name == self.config.theme:
