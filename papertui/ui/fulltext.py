@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..document import Builder, Document, Layout, lay_out
 from ..document.abstract import abstract_document
@@ -28,6 +28,9 @@ from ..models import ListRow, StoredPaper
 from .actions import reading_hints
 from .screens.reading import ReadingScreen
 
+if TYPE_CHECKING:
+    from ..service import Service
+
 FIRST_BLOCKS = 30  # parsed before the screen first draws (a screenful and more)
 KEPT_DOCUMENTS = 4  # whole parsed texts kept for the session: reopening one is instant
 
@@ -35,13 +38,19 @@ KEPT_DOCUMENTS = 4  # whole parsed texts kept for the session: reopening one is 
 class FullTextLike(Protocol):
     """What the reading screen needs of a stored full text (`models.FullText`)."""
 
-    paper_id: str
-    markdown: str
-    fallback: bool
+    @property
+    def paper_id(self) -> str: ...
+
+    @property
+    def markdown(self) -> str: ...
+
+    @property
+    def fallback(self) -> bool: ...
 
 
 class FullTextSource(Protocol):
-    """Where full texts and reading positions come from: the `Service`."""
+    """Where full texts and reading positions come from: the `Service` (tests give a stand-in,
+    `tests/reading_helpers.py`)."""
 
     offline: bool
 
@@ -56,40 +65,10 @@ class FullTextSource(Protocol):
     def save_reading_position(self, paper_id: str, block: int) -> None: ...
 
 
-# ---- ADAPTER SEAM (issue 12) ------------------------------------------------------------
-# The `fulltext` branch gives `Service` the four methods above. Until it is merged, a service
-# without them reads as one with no full text cached that cannot fetch any: `f` then shows the
-# abstract and the links, saying why. Once merged, `full_text_source` returns the service itself
-# and this stand-in can go.
+if TYPE_CHECKING:  # the service is the source: mypy checks it keeps that shape
 
-_SOURCE_METHODS = ("full_text", "fetch_full_text", "reading_position", "save_reading_position")
-
-
-class NoFullTexts:
-    """A source with nothing in it (a service from before full texts)."""
-
-    def __init__(self, offline: bool):
-        self.offline = offline
-
-    def full_text(self, paper_id: str) -> FullTextLike | None:
-        return None
-
-    def fetch_full_text(
-        self, paper_id: str, *, force: bool = False, cancel: threading.Event | None = None
-    ) -> FullTextLike:
-        raise PapertuiError("this version of papertui cannot fetch full texts")
-
-    def reading_position(self, paper_id: str) -> int | None:
-        return None
-
-    def save_reading_position(self, paper_id: str, block: int) -> None:
-        return None
-
-
-def full_text_source(service: Any) -> FullTextSource:
-    if all(callable(getattr(service, name, None)) for name in _SOURCE_METHODS):
+    def _the_service_is_a_source(service: Service) -> FullTextSource:
         return service
-    return NoFullTexts(bool(getattr(service, "offline", False)))
 
 
 # ---- the controller -----------------------------------------------------------------------
@@ -136,7 +115,7 @@ class FullTextController:
     def __init__(self, host: FullTextHost, reading_width: int = 90):
         self.host = host
         self.reading_width = reading_width
-        self.source: FullTextSource = full_text_source(host.service)
+        self.source: FullTextSource = host.service
         self._opening = False  # a text is being read for `f`: another `f` waits
         self._lock = threading.Lock()
         self._parsed_texts: OrderedDict[tuple[str, bool], tuple[str, Document, Layout | None]] = (
