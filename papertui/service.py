@@ -411,7 +411,7 @@ class Service(FullTexts):
         if with_text:
             papers = self.store.papers(where, sort=sort)
             texts = self.store.full_texts([p.id for p in papers])
-            return Export(exporting.to_markdown(papers, texts), len(papers))
+            return Export(exporting.to_markdown(papers, texts=texts), len(papers))
         return self.export_papers(fmt, where, sort=sort)
 
     def export_papers(
