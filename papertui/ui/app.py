@@ -34,7 +34,6 @@ from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
 from .exporting import EXPORT_COMMANDS, ExportController
-from .fulltext import FullTextController
 from .layout import Layout
 from .linking import LinkController
 from .literal import literal, plain
@@ -48,6 +47,7 @@ from .messages import (
     UnreadCounted,
     while_mounted,
 )
+from .reading import FullTextController
 from .resources import stylesheet
 from .screens.help import HelpScreen
 from .screens.reading import ReadingScreen

@@ -1,7 +1,7 @@
 """The reading screen: one paper's full text, with an outline, search, links and a position line.
 
 It draws what it is given (`show_document`) and says what the reader did through callbacks:
-it never fetches, stores or opens anything itself. The controller (`ui/fulltext.py`) loads the
+it never fetches, stores or opens anything itself. The controller (`ui/reading.py`) loads the
 text and the saved position, and receives the position back when the reader leaves.
 """
 
