@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -416,6 +417,56 @@ def _echo_text_problems(summary: TextsSummary) -> None:
         _echo_err(f"  {result.paper_id} failed: {result.error}")
     for result in summary.not_indexed:
         _echo_err(f"  {result.paper_id}: not indexed on Hugging Face (no full text there)")
+
+
+@cli.command()
+@click.argument("paper_id", metavar="ID")
+@click.option("--plain", is_flag=True, help="Plain text without styles (what a pipe gets anyway).")
+@click.option(
+    "--width",
+    type=click.IntRange(20, 300),
+    default=None,
+    help="Wrap at this many columns [default: reading_width (90), at most the terminal's].",
+)
+@click.pass_obj
+def read(settings: Settings, paper_id, plain, width):
+    """Print a paper's full text, rendered: headings, lists, aligned tables, math as Unicode,
+    numbered links listed at the end. Fetched first when it is not cached (unless --offline).
+    Styled on a terminal; plain text, without a single escape, with --plain or into a pipe."""
+    from .document import plain_text, styled_text
+    from .links import arxiv_pdf_url
+
+    paper_id = _paper_id(paper_id)
+    config = _config()
+    with settings.service() as service:
+        text = service.full_text(paper_id)
+        if text is None:
+            if settings.offline:
+                raise PapertuiError(
+                    f"the full text of {paper_id} is not cached (--offline: not fetched; "
+                    f"`papertui fetch {paper_id}` keeps it for reading offline)"
+                )
+            text = service.fetch_full_text(paper_id)
+    styled = _stdout_is_terminal() and not plain
+    columns = width or config.reading_width
+    if styled and width is None:
+        columns = min(columns, max(shutil.get_terminal_size((100, 24)).columns, 20))
+    pdf = arxiv_pdf_url(paper_id)
+    if styled:
+        colour = not os.environ.get("NO_COLOR")
+        rendered = styled_text(
+            text.markdown, columns, fallback=text.fallback, pdf_url=pdf, colour=colour
+        )
+    else:
+        rendered = plain_text(text.markdown, columns, fallback=text.fallback, pdf_url=pdf)
+    click.echo(rendered, nl=False, color=styled)  # click would strip the styles it did not see a tty for
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
 
 
 @cli.command()

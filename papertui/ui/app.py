@@ -47,8 +47,10 @@ from .messages import (
     UnreadCounted,
     while_mounted,
 )
+from .reading import FullTextController
 from .resources import stylesheet
 from .screens.help import HelpScreen
+from .screens.reading import ReadingScreen
 from .state import SyncState
 from .syncing import SyncController
 from .triage import Triage
@@ -57,6 +59,10 @@ from .widgets.paper_list import BLOCK, PaperList, prepare_titles
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
+# The app's actions that do nothing while the reading screen is open (their keys are the list's).
+_WAIT_WHILE_READING = frozenset(
+    a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and not a.reading
+)
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
 DETAIL_DELAY = 0.04
 
@@ -114,6 +120,7 @@ class PapertuiApp(App):
         self.links = LinkController(self)
         self.exports = ExportController(self)
         self.triage = Triage(self)
+        self.full_texts = FullTextController(self, reading_width=self.config.reading_width)
         self.layout = Layout(self)
 
     def notify(
@@ -210,6 +217,7 @@ class PapertuiApp(App):
         else:
             self._follow_latest = latest is None
             self.show_view(View(self.rq.view.kind, latest))
+        self.set_timer(1.0, self.full_texts.warm_up)
         if self.autosync:
             self.syncer.start()
             if self.config.auto_sync_minutes:
@@ -674,6 +682,23 @@ class PapertuiApp(App):
 
     def action_open_menu(self) -> None:
         self.links.open_menu()
+
+    # ---- the full text ---------------------------------------------------------------------
+
+    def action_full_text(self) -> None:
+        self.full_texts.open()
+
+    @property
+    def reading(self) -> bool:
+        """A full text is open (perhaps under a popup of its own)."""
+        return any(isinstance(screen, ReadingScreen) for screen in self.screen_stack)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a full text is open, the list's own keys wait (`KeyAction.reading`): the
+        reading screen's keys, and the paper's (read, bookmark, copy, open), work."""
+        if action in _WAIT_WHILE_READING and self.reading:
+            return False
+        return True
 
     def action_export_menu(self) -> None:
         self.exports.menu()
