@@ -58,11 +58,18 @@ def synthetic_item(template: dict, n: int, rng: random.Random, day: str) -> dict
     return item
 
 
+def per_day(papers: int) -> int:
+    """Papers a day for a cache of `papers`: PER_DAY, or more so the days stay in the range
+    papertui accepts (until the end of next year; a million papers at 200 a day would run to
+    2037 and be refused as out of range)."""
+    return max(PER_DAY, -(-papers // 1_500))
+
+
 def day_items(
-    day_index: int, count: int, rng: random.Random, bank: list[dict]
+    day_index: int, count: int, rng: random.Random, bank: list[dict], per: int = PER_DAY
 ) -> tuple[str, list[dict]]:
     day = (date(2023, 5, 4) + timedelta(days=day_index)).isoformat()
-    start = day_index * PER_DAY
+    start = day_index * per
     return day, [
         synthetic_item(bank[(start + i) % len(bank)], start + i, rng, day) for i in range(count)
     ]
@@ -78,10 +85,11 @@ def build_cache(path: Path, papers: int, seed: int = 7) -> Path:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     rng = random.Random(seed)
     bank = templates()
+    per = per_day(papers)
     with Store(path) as store:
-        for day_index in range((papers + PER_DAY - 1) // PER_DAY):
-            count = min(PER_DAY, papers - day_index * PER_DAY)
-            day, items = day_items(day_index, count, rng, bank)
+        for day_index in range((papers + per - 1) // per):
+            count = min(per, papers - day_index * per)
+            day, items = day_items(day_index, count, rng, bank, per)
             parsed = parse_items(items)
             store.upsert(parsed.entries, day=day, record_day=True)
         ids = [r.id for r in store.list_rows(limit=papers)]

@@ -135,8 +135,8 @@ class ImportStream:
                     self.entries_read = index + 1
                     yield index, entry
                     index += 1
-            except ijson.JSONError as exc:
-                raise self._stopped(exc) from None
+            except ijson.JSONError:
+                raise self._stopped(reader.at_end) from None
         finally:
             if source is not sys.stdin.buffer:
                 source.close()
@@ -189,12 +189,13 @@ class ImportStream:
         self.shape = "jsonl"
         return "", True, head
 
-    def _stopped(self, exc: Exception) -> ImportStopped:
-        """Why the file stopped making sense, and where (never quoting its bytes)."""
+    def _stopped(self, at_end: bool) -> ImportStopped:
+        """Why the file stopped making sense, and where (never quoting its bytes, as the
+        parser's own message does): cut short when it failed once the whole file was read."""
         where = (
             f"after entry {self.entries_read:,}" if self.entries_read else "before its first entry"
         )
-        if "premature EOF" in str(exc):
+        if at_end:
             why = "is cut short (not valid JSON: it ends in the middle)"
         else:
             why = "is not valid JSON from there on"
@@ -232,7 +233,8 @@ def _sniff_object(head: bytes, final: bool = False) -> tuple[str, dict[str, Any]
     builder: ijson.ObjectBuilder | None = None
     key = None
     depth = values = 0
-    events = ijson.parse(io.BytesIO(head.lstrip(_BOM)), use_float=True, multiple_values=True)
+    source = _Ended(head.lstrip(_BOM))
+    events = ijson.parse(source, use_float=True, multiple_values=True)
     try:
         for prefix, event, value in events:
             values += 1
@@ -256,13 +258,29 @@ def _sniff_object(head: bytes, final: bool = False) -> tuple[str, dict[str, Any]
                 return ("export", extras) if event == "start_array" else ("papers-not-list", {})
             if builder is not None:
                 builder.event(event, value)
-    except ijson.IncompleteJSONError as exc:
-        if "premature EOF" in str(exc) and not final:
-            return None
-        return "bad", {}
     except ijson.JSONError:
-        return "bad", {}
+        if not source.ended or final:  # broken, or cut short: the whole file is in `head`
+            return "bad", {}
+        return None  # the parser ran out of bytes: read more
+    finally:
+        close = getattr(events, "close", None)  # the pure-Python backend's is a generator,
+        try:  # which complains when it is left half way
+            if close is not None:
+                close()
+        except ijson.JSONError:
+            pass
     return None if not final else ("bad", {})
+
+
+class _Ended(io.BytesIO):
+    """Bytes that say whether the parser read them to their end."""
+
+    ended = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.ended = self.ended or not data
+        return data
 
 
 # ---- reading bytes, capped and scanned ------------------------------------------------------
@@ -278,6 +296,7 @@ class _Reader:
         self.path = path
         self.max_bytes = max_bytes
         self.total = 0  # bytes read from the source
+        self.at_end = False  # the source has no more
         self.scanned = 0  # bytes handed to the parser
         self.entries = 0
         self._replay = b""
@@ -314,6 +333,7 @@ class _Reader:
         except OSError as exc:
             raise ImportFileError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         self.total += len(data)
+        self.at_end = self.at_end or (not data and size > 0)
         if self.total > self.max_bytes:
             raise ImportStopped(
                 f"{self.path} is too large to import (over {_size(self.max_bytes)})",

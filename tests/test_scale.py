@@ -530,3 +530,47 @@ def test_random_chunk_sizes_read_the_same_entries(tmp_path, monkeypatch):
     for _ in range(5):
         monkeypatch.setattr(importing, "CHUNK", rng.randint(1, 5000))
         assert [r.fetched.raw for r in records_of(text, tmp_path)[0]] == expected
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_an_import_keeps_the_batches_committed(tmp_path):
+    """SIGINT once a batch is in: exit 130 naming how many papers were imported, exactly those
+    in the cache (whole batches), and the file sound."""
+    import signal
+    import time
+
+    source = write_list(tmp_path / "big.json", 30_000)
+    db = tmp_path / "c.db"
+    code = (
+        "import papertui.store.cache as c; c.BATCH_ROWS = 200; c.BATCH_PAUSE = 0.05; "
+        "from papertui.cli import main; main()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "--db", str(db), "import", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    count = 0
+    while count == 0 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                    count = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+            except sqlite3.Error:
+                count = 0
+    assert count > 0 and proc.poll() is None, "the import never committed a batch"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.startswith("papertui: interrupted: ") and "papers imported, the rest not" in err
+    said = int(err.split("interrupted: ")[1].split(" paper")[0].replace(",", ""))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        stored = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+    assert stored == said and said % 200 == 0 and 0 < said < 30_000
+    assert "Traceback" not in err
