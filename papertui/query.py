@@ -2,6 +2,7 @@
 
     diffusion "world model" -survey author:lecun org:meta title:agent
     is:unread is:bookmarked date:2026-05-08 date:2026-05-01..2026-05-31 upvotes:>50
+    is:new has:code
     (diffusion OR flow) video -(survey OR review)
 
 Terms side by side combine with AND; `OR` (in capitals) between terms binds looser than that, so
@@ -23,15 +24,19 @@ from typing import Literal, TypeAlias
 from .errors import QueryError
 
 TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title"}
-SHOWN_KEYS = ("author", "org", "title", "is", "date", "upvotes")  # in the order help lists them
+# in the order help lists them
+SHOWN_KEYS = ("author", "org", "title", "is", "has", "date", "upvotes")
 FILTER_KEYS = sorted(SHOWN_KEYS)
-State = Literal["read", "unread", "bookmarked"]
+State = Literal["read", "unread", "bookmarked", "new"]
 IS_VALUES: dict[str, State] = {
     "read": "read",
     "unread": "unread",
     "bookmarked": "bookmarked",
     "bookmark": "bookmarked",
+    "new": "new",
 }
+HasWhat = Literal["code"]
+HAS_VALUES: dict[str, HasWhat] = {"code": "code", "github": "code", "repo": "code"}
 _WORD = re.compile(r"[^\W_]+")
 _KEY = re.compile(r"([A-Za-z]+):")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -58,7 +63,16 @@ class Words:
 
 @dataclass(frozen=True)
 class Is:
+    """Your reading state, or `new`: reached the cache since the reader's last session."""
+
     state: State
+
+
+@dataclass(frozen=True)
+class Has:
+    """Papers that have something: `code`, a known GitHub repo."""
+
+    what: HasWhat
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,7 @@ class PaperIds:
     ids: tuple[str, ...]
 
 
-Query: TypeAlias = Words | Is | Days | Upvotes | PaperIds | Not | And | Or
+Query: TypeAlias = Words | Is | Has | Days | Upvotes | PaperIds | Not | And | Or
 EVERYTHING: Query = And(())
 
 
@@ -351,8 +365,13 @@ def _term(term: _Term) -> Query | None:
     elif term.key == "is":
         state = IS_VALUES.get(term.value.lower())
         if state is None:
-            raise QueryError("is: takes read, unread or bookmarked")
+            raise QueryError("is: takes read, unread, bookmarked or new")
         node = Is(state)
+    elif term.key == "has":
+        what = HAS_VALUES.get(term.value.lower())
+        if what is None:
+            raise QueryError("has: takes code (papers with a GitHub repo)")
+        node = Has(what)
     elif term.key == "date":
         node = Days(*_date_range(term.value))
     else:

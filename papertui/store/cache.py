@@ -24,6 +24,7 @@ from ..models import (
     ImportRecord,
     ListRow,
     Origin,
+    RowMarks,
     StoredPaper,
     UpsertStats,
     UserState,
@@ -32,6 +33,7 @@ from ..models import (
 from ..query import EVERYTHING, Query
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
+from .history import HistoryMixin
 from .rows import (
     in_chunks,
     load_raw,
@@ -56,8 +58,9 @@ BATCH_PAUSE = 0.15
 CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory at 100k papers
 
 
-class Store:
-    """One open cache file. Thread-safe: a lock serialises use of the one connection."""
+class Store(HistoryMixin):
+    """One open cache file. Thread-safe: a lock serialises use of the one connection.
+    What changed and what is covered (history, sync runs, coverage) is in `history.py`."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if str(path) != ":memory:" else path
@@ -217,8 +220,10 @@ class Store:
         now = utc_now()
         with self._write() as conn:
             stats = self._classify(conn, rows)
+            self._record_changes(conn, rows, now)
             conn.executemany(_UPSERT_SQL, rows)
             if day:
+                self._clear_failure(conn, day)
                 conn.execute("DELETE FROM day_papers WHERE day = ?", (day,))
                 conn.executemany(
                     "INSERT OR REPLACE INTO day_papers (day, paper_id, rank, upvotes) "
@@ -298,14 +303,16 @@ class Store:
             "CASE WHEN json_valid(p.authors) THEN json_array_length(p.authors) ELSE 0 END AS n_authors"
         )
         limit, offset = max(limit, 0), max(offset, 0)
+        since = self.rising_since()
         rows = self._first_ranked(where, _sort(sort), columns, limit, offset)
         if rows is None:
-            rows_of = ordered(where, sort)
+            rows_of = ordered(where, sort, since)
             sql = (
                 f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
             )
             rows = self._rows(sql, (*rows_of.params, limit, offset))
+        marks = self.row_marks([r["id"] for r in rows], since)
         return [
             ListRow(
                 r["id"],
@@ -318,6 +325,7 @@ class Store:
                 r["first_author"] if isinstance(r["first_author"], str) else "",
                 r["n_authors"] or 0,
                 r["organization"] or "",
+                *_marks(marks.get(r["id"])),
             )
             for r in rows
         ]
@@ -331,7 +339,8 @@ class Store:
         if limit is not None:
             rows = self._first_ranked(where, _sort(sort), _SELECT_FULL, max(limit, 0), 0)
         if rows is None:
-            rows_of = ordered(where, _sort(sort))
+            since = self.rising_since() if sort == "rising" else None
+            rows_of = ordered(where, _sort(sort), since)
             sql = (
                 f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ?"
@@ -625,6 +634,11 @@ ON CONFLICT(paper_id) DO UPDATE SET
     updated_at = excluded.updated_at
 WHERE excluded.updated_at > user_state.updated_at
 """
+
+
+def _marks(marks: RowMarks | None) -> tuple[int, bool, bool]:
+    marks = marks or RowMarks()
+    return marks.gained, marks.new, marks.links_new
 
 
 def _sort(sort: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..query import And, Days, Is, Not, Or, PaperIds, Query, Upvotes, Words
+from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Upvotes, Words
+from .history import GAINS_SQL, IS_NEW_SQL
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
 # Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
@@ -13,6 +14,8 @@ SORTS = {
     "upvotes": "p.upvotes DESC, p.day DESC, p.id DESC",
     "date": "p.day DESC, p.upvotes DESC, p.id DESC",
     "title": "p.title COLLATE NOCASE, p.id",
+    # upvotes gained lately (see `ordered`), then as most upvoted
+    "rising": "COALESCE(g.gain, 0) DESC, p.upvotes DESC, p.day DESC, p.id DESC",
 }
 # bm25() weights in the index's column order: title, abstract, authors, AI keywords, AI summary,
 # organization. A word in the title counts most, then in the AI keywords or summary, then in the
@@ -60,6 +63,12 @@ _IS = {
     "read": "COALESCE(u.read, 0) = 1",
     "unread": "COALESCE(u.read, 0) = 0",
     "bookmarked": "COALESCE(u.bookmarked, 0) = 1",
+    "new": IS_NEW_SQL,
+}
+_IS_USER = {"read", "unread", "bookmarked"}  # the states that live in user_state
+# `has:` what a paper has: a known GitHub repo (`has:code`).
+_HAS = {
+    "code": "(p.github_repo IS NOT NULL AND p.github_repo != '')",
 }
 
 
@@ -143,7 +152,9 @@ def _condition(query: Query) -> Where:
             return Where("0")
         return Where(f"p.id IN ({', '.join('?' * len(query.ids))})", tuple(query.ids))
     if isinstance(query, Is):
-        return Where(_IS[query.state], uses_user=True)
+        return Where(_IS[query.state], uses_user=query.state in _IS_USER)
+    if isinstance(query, Has):
+        return Where(_HAS[query.what])
     if isinstance(query, Days):
         bounds = [("p.day >= ?", query.start), ("p.day <= ?", query.end)]
         kept = [(sql, v) for sql, v in bounds if v is not None]
@@ -183,10 +194,18 @@ class Ordered:
     order: str
 
 
-def ordered(where: Where, sort: str) -> Ordered:
+def ordered(where: Where, sort: str, since: str | None = None) -> Ordered:
     """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
     the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
-    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable."""
+    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. Rising
+    orders by the upvotes gained since `since` (an ISO time), joined from the count history."""
+    if sort == "rising":
+        return Ordered(
+            f"papers p LEFT JOIN ({GAINS_SQL}) g ON g.paper_id = p.id",
+            where.sql,
+            (since or "9999", since or "9999", *where.params),
+            SORTS["rising"],
+        )
     if sort == "relevance" and where.rank is not None:
         condition = Where("1") if where.match is not None else where  # the join already matches
         return Ordered(

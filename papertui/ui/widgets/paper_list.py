@@ -29,6 +29,8 @@ from ...models import ListRow
 from ..actions import bindings
 
 BLOCK = 200  # rows loaded per request
+NEW = "✦"  # reached the cache since the reader's last session (`is:new`)
+LINKS = "◆"  # gained a GitHub repo or project page since it was last opened
 MAX_CACHED_BLOCKS = 12
 
 
@@ -45,6 +47,9 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--placeholder",
         "paper-list--match",
         "paper-list--byline",
+        "paper-list--new",
+        "paper-list--gained",
+        "paper-list--links",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -77,6 +82,7 @@ class PaperList(ScrollView, can_focus=True):
         self.full_dates = False  # the list may span years: show them in the date column
         self.highlight: re.Pattern[str] | None = None  # the words a search looks for
         self.row_height = 1  # lines a row takes: 1, or 2 (title wrapped, authors beneath)
+        self.show_gains = False  # the "rising" sort: upvotes gained lately, as +N
 
     # ---- data ---------------------------------------------------------------------------
 
@@ -208,10 +214,15 @@ class PaperList(ScrollView, can_focus=True):
         shown_day = (row.day or "") if self.full_dates else (row.day or "")[5:]
         day = f" {shown_day:>{10 if self.full_dates else 5}} " if width >= 40 else " "
         head = [
-            Segment(" ●" if not row.read else "  ", marker),
-            Segment("★ " if row.bookmarked else "  ", mark),
+            Segment(NEW if row.new else " ", styles["paper-list--new"]),
+            Segment("●" if not row.read else " ", marker),
+            Segment("★" if row.bookmarked else " ", mark),
+            Segment(LINKS if row.links_new else " ", styles["paper-list--links"]),
             Segment(f"{row.upvotes:>4} ", upvotes),
         ]
+        if self.show_gains:
+            gained = f"+{row.gained}" if row.gained else ""
+            head.append(Segment(f"{gained:>5} ", styles["paper-list--gained"]))
         used = sum(cell_len(s.text) for s in head) + cell_len(day)
         room = max(width - used, 1)
         title = shown(row.title)  # LaTeX as Unicode: cached, and untouched without LaTeX
