@@ -78,11 +78,9 @@ def classify(
 
 @dataclass(frozen=True)
 class FetchSpan:
-    """Days the calendar asks to fetch: from `first` to `last`, all again with `force`."""
+    """Days the calendar asks to fetch (each of them, whatever the cache has of it)."""
 
-    first: date
-    last: date
-    force: bool
+    days: tuple[date, ...]
     what: str  # how to name them ("8 May", "week 2026-W19", "May 2026")
 
 
@@ -91,12 +89,12 @@ def fetch_span(
 ) -> FetchSpan | str:
     """What the calendar's fetch keys fetch around `day`: the day itself, always again
     (`period` "day"); its week or month ("week", "month"): the days they lack (missing, stale,
-    partial, failed), or all of them again when they lack nothing. A string says why there is
-    nothing to fetch."""
+    partial, failed; a day not known yet counts as lacking), or all of them again when they
+    lack nothing. A string says why there is nothing to fetch."""
     if period == "day":
         if not ARCHIVE_START <= day <= today:
             return "No Daily Papers list for that day."
-        return FetchSpan(day, day, True, f"{day:%d %b}")
+        return FetchSpan((day,), f"{day:%d %b}")
     if period == "week":
         first = day - timedelta(days=day.weekday())
         last = first + timedelta(days=6)
@@ -110,8 +108,8 @@ def fetch_span(
     if first > last:
         return f"No Daily Papers list in {what}."
     span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    lacking = any(known.get(d) is None or known[d].state.needs_fetch for d in span)
-    return FetchSpan(first, last, not lacking, what)
+    lacking = [d for d in span if d not in known or known[d].state.needs_fetch]
+    return FetchSpan(tuple(lacking or span), what)
 
 
 def _short(stamp: str) -> str:

@@ -165,13 +165,14 @@ def status_text(status: Status) -> str:
     if status.full_texts is not None:
         lines.append(("Full texts", f"{status.full_texts:,} cached"))
     if status.first_day and status.last_day:
-        covered = f"{status.first_day} to {status.last_day}"
+        lines.append(("Covered", f"{status.first_day} to {status.last_day}"))
     else:
-        covered = "nothing yet"
+        lines.append(("Covered", "nothing yet"))
     counts = ", ".join(
         f"{days[s]:,} {s.value}" for s in DayState if s is not DayState.OUTSIDE and days[s]
     )
-    lines.append(("Covered", covered + (f": {counts}" if counts else "")))
+    total = sum(n for s, n in days.items() if s is not DayState.OUTSIDE)
+    lines.append(("Days", f"{counts} (of {total:,} since {ARCHIVE_START})"))
     if status.missing:
         lines.append(("Missing", _ranges(status.missing)))
     if status.stale:

@@ -65,10 +65,13 @@ class SyncRequest:
     recent: int = syncing.DEFAULT_DAYS
     force: bool = False  # refetch days that are up to date
     everything: bool = False  # every day of the archive (`sync --all`)
+    days: tuple[date, ...] = ()  # these days (the coverage calendar's choice)
 
     def days_wanted(self, today: date) -> list[date]:
         if self.everything:
             return syncing.clamp(syncing.span(syncing.ARCHIVE_START, today), today)
+        if self.days:
+            return syncing.clamp(self.days, today, explicit=len(self.days) == 1)
         if self.day is not None:
             return syncing.clamp([self.day], today, explicit=True)
         if self.start is not None:
@@ -83,6 +86,11 @@ class SyncRequest:
         """What was asked for, in a few words (the sync log and `papertui status`)."""
         if self.everything:
             return "the whole archive"
+        if self.days:
+            first, last = min(self.days), max(self.days)
+            if first == last:
+                return first.isoformat()
+            return f"{plural(len(self.days), 'day')} from {first.isoformat()} to {last.isoformat()}"
         if self.day is not None:
             return self.day.isoformat()
         if self.start is not None:

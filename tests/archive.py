@@ -10,6 +10,7 @@ is the submission time), later days the current one. A day's items are made when
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Iterator, Mapping
@@ -30,16 +31,24 @@ _NEW = _template("daily_papers_date-2026-05-08.json", 5)
 _OLD = _template("daily_papers_date-2024-10-25_old-schema.json", 5)
 
 
-def papers_on(day: date, seed: int = 0) -> int:
-    """How many papers the archive lists on a day."""
+def papers_on(day: date, seed: int = 0, scale: float = 1.0) -> int:
+    """How many papers the archive lists on a day (`scale` < 1: a smaller archive of the same
+    shape, for tests that need many days but not many papers)."""
     rng = random.Random(f"{seed}:{day.isoformat()}")
     if day.weekday() >= 5:
-        return rng.randint(1, 8) if rng.random() < 0.15 else 0
-    if rng.random() < 0.02:  # a holiday
-        return 0
-    progress = (day - ARCHIVE_START).days / 1300
-    mean = 25 + 65 * min(max(progress, 0.0), 1.0)
-    return max(20, min(120, round(rng.gauss(mean, mean * 0.3))))
+        count = rng.randint(1, 8) if rng.random() < 0.15 else 0
+    elif rng.random() < 0.02:  # a holiday
+        count = 0
+    else:
+        progress = (day - ARCHIVE_START).days / 1300
+        mean = 25 + 65 * min(max(progress, 0.0), 1.0)
+        count = max(20, min(120, round(rng.gauss(mean, mean * 0.3))))
+    return count if scale == 1.0 else round(count * scale)
+
+
+@functools.lru_cache(maxsize=256)  # the pages of a few months at once ask for their days again
+def _cached_items(day: date, count: int, seed: int) -> list[dict]:
+    return make_items(day, count, seed)
 
 
 def make_items(day: date, count: int, seed: int = 0, upvote_bonus: int = 0) -> list[dict]:
@@ -68,10 +77,17 @@ class Archive(Mapping[str, list[dict]]):
     """Day (ISO) -> its items, made on demand: a drop-in for `FakeApi.days`. Days added with
     `set` (to change a day between syncs) override the generated ones."""
 
-    def __init__(self, start: date = ARCHIVE_START, end: date | None = None, seed: int = 0):
+    def __init__(
+        self,
+        start: date = ARCHIVE_START,
+        end: date | None = None,
+        seed: int = 0,
+        scale: float = 1.0,
+    ):
         self.start = start
         self.end = end or date.today()
         self.seed = seed
+        self.scale = scale
         self.overrides: dict[str, list[dict]] = {}
 
     def __setitem__(self, day: str, items: list[dict]) -> None:
@@ -92,7 +108,7 @@ class Archive(Mapping[str, list[dict]]):
             raise KeyError(key) from None
         if not self.start <= day <= self.end:
             raise KeyError(key)
-        return make_items(day, papers_on(day, self.seed), self.seed)
+        return _cached_items(day, papers_on(day, self.seed, self.scale), self.seed)
 
     def __iter__(self) -> Iterator[str]:
         return (d.isoformat() for d in self.days())
@@ -101,4 +117,4 @@ class Archive(Mapping[str, list[dict]]):
         return (self.end - self.start).days + 1
 
     def paper_count(self) -> int:
-        return sum(papers_on(day, self.seed) for day in self.days())
+        return sum(papers_on(day, self.seed, self.scale) for day in self.days())

@@ -299,7 +299,6 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Prev month",
         "Calendar: previous month",
         "calendar",
-        footer=True,
     ),
     KeyAction(
         "calendar.next_month",
@@ -308,7 +307,6 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Next month",
         "Calendar: next month",
         "calendar",
-        footer=True,
     ),
     KeyAction(
         "calendar.prev_year",

@@ -649,12 +649,9 @@ class PapertuiApp(App):
         )
 
     def fetch_span(self, span: FetchSpan) -> None:
-        """The calendar's fetch keys: sync those days in the background."""
-        if span.first == span.last:
-            request = SyncRequest(day=span.first, force=span.force)
-        else:
-            request = SyncRequest(start=span.first, end=span.last, force=span.force)
-        self.syncer.start(request, span.what)
+        """The calendar's fetch keys: sync those days in the background, whatever the cache
+        has of them (the calendar chose them)."""
+        self.syncer.start(SyncRequest(days=span.days, force=True), span.what)
 
     def open_day(self, day: date) -> None:
         """Show one day's papers (the calendar's Enter)."""

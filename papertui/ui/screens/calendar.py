@@ -109,9 +109,9 @@ class CalendarGrid(Widget):
             if info is not None and state is not DayState.OUTSIDE and width >= 15:
                 text.append(f" {state.value}", state_style)
         else:
-            text = Text("   ")
+            text = Text(" ")
             if info is not None and info.papers:
-                text.append(f" {info.papers}")
+                text.append(f"{info.papers:>3}")
                 if info.unread:
                     text.append(f" ●{info.unread}", style("calendar--unread"))
         text.truncate(width, pad=True)
@@ -137,6 +137,7 @@ class CalendarScreen(ModalScreen[None]):
             yield Static(id="calendar-title")
             yield CalendarGrid(id="calendar-grid")
             yield Static(id="calendar-day")
+            yield Static(id="calendar-reason")
             yield Static(id="calendar-legend")
             yield Static(id="calendar-sync")
         yield Footer()
@@ -199,12 +200,10 @@ class CalendarScreen(ModalScreen[None]):
     def _show_title(self, days: list[DayCoverage]) -> None:
         month = self.grid.cursor
         counts = tally(days)
-        parts = [
-            f"{counts[s]} {s.value}" for s in DayState if s is not DayState.OUTSIDE and counts[s]
-        ]
-        title = Text(f"Coverage · {month:%B %Y}", style="bold")
-        if parts:
-            title.append("  " + " · ".join(parts), style="dim")
+        title = Text(f"Coverage · {month:%B %Y} ", style="bold")
+        for state in DayState:
+            if state is not DayState.OUTSIDE and counts[state]:
+                title.append(f" {GLYPHS[state]} {counts[state]}", style=self._style(state))
         self.query_one("#calendar-title", Static).update(title)
 
     def _show_day(self) -> None:
@@ -228,9 +227,8 @@ class CalendarScreen(ModalScreen[None]):
             second.append(info.reason, style=self._style(info.state))
         elif info is not None and info.state is not DayState.OUTSIDE:
             second.append("Enter opens it · f fetches it, w its week, m the month", style="dim")
-        text.append("\n")
-        text.append_text(second)
         self.query_one("#calendar-day", Static).update(text)
+        self.query_one("#calendar-reason", Static).update(second)
 
     def _legend(self) -> Text:
         legend = Text(no_wrap=True, overflow="ellipsis")
