@@ -133,9 +133,10 @@ def climbing(items: list[dict], age: int) -> list[dict]:
 
 
 def history(tmp: Path) -> dict:
+    from fake_api import FakeApi
+
     import papertui.store.cache as cache
     import papertui.store.rows as rows
-    from fake_api import FakeApi
 
     first = date(2026, 3, 2)
     db = tmp / "history.db"

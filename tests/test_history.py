@@ -100,6 +100,9 @@ def test_history_has_one_row_per_paper_per_day_it_changed(store, client, fake_ap
         ("2026-05-09", up0 + 9, up0 + 12),
     ]
     assert store.history_size() == (3, 2)  # the second paper did not change on the 9th
+    assert [(r["day"], r["upvotes_before"], r["upvotes"]) for r in store.history(second)] == [
+        ("2026-05-08", up1, up1 + 1)
+    ]
 
 
 def test_rising_orders_by_upvotes_gained_in_the_last_day(store, client, fake_api, clock):

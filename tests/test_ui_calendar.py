@@ -15,7 +15,7 @@ from ui_helpers import make_app, settle
 from papertui.coverage import DayState
 from papertui.models import parse_items
 from papertui.store import Store
-from papertui.ui.screens.calendar import CalendarScreen
+from papertui.ui.screens.calendar import ArchiveStrip, CalendarScreen
 from papertui.views import View
 
 pytestmark = pytest.mark.slow
@@ -92,6 +92,7 @@ def test_each_day_is_marked_with_its_state(crafted, tmp_path):
                 region = screen.query_one(selector).region
                 assert 0 < region.bottom <= 23 and region.right <= 80, selector
             assert screen.query_one("#calendar-grid").region.height >= 11  # 5 weeks of 2 lines
+            assert not screen.query_one(ArchiveStrip).display  # no room for the archive's overview
             # months page with [ and ]; June has nothing yet
             await pilot.press("right_square_bracket")
             await settle(pilot)
@@ -133,6 +134,10 @@ def test_enter_opens_the_day_in_the_list(crafted, tmp_path):
             await settle(pilot)
             await go_to(pilot, screen, SKIPPED)
             papers = screen.grid.days[SKIPPED].papers
+            strip = screen.query_one(ArchiveStrip)  # the whole archive, a month a mark
+            assert strip.display and strip.months[(2026, 5)] is DayState.FAILED
+            assert strip.months[(2026, 4)] is DayState.MISSING
+            assert "2023" in strip.render().plain and "Year  Jan Feb" in strip.render().plain
             await pilot.press("enter")
             await settle(pilot)
             assert not isinstance(app.screen, CalendarScreen)

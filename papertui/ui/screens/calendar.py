@@ -64,6 +64,8 @@ class CalendarGrid(Widget):
         "calendar--cursor",
         "calendar--today",
         "calendar--header",
+        "calendar--day",
+        "calendar--count",
         "calendar--unread",
         "calendar--sync",
         "calendar--error",
@@ -90,7 +92,10 @@ class CalendarGrid(Widget):
         for name in WEEKDAYS:
             out.append(f" {name}".ljust(cell), style("calendar--header"))
         weeks = calendar.Calendar().monthdatescalendar(self.cursor.year, self.cursor.month)
+        roomy = self.size.height >= 1 + 3 * len(weeks)  # a blank line between weeks
         for week in weeks:
+            if roomy:
+                out.append("\n")
             for line in (0, 1):
                 out.append("\n")
                 for day in week:
@@ -104,20 +109,79 @@ class CalendarGrid(Widget):
         state = info.state if info else DayState.OUTSIDE
         state_style = style(STYLE_OF[state])
         if line == 0:
-            number = Text(f" {day.day:>2}", style("calendar--today") if day == self.today else "")
+            today = style("calendar--today") if day == self.today else Style()
+            number = Text(f" {day.day:>2}", style("calendar--day") + today)
             text = number + Text(f" {GLYPHS[state]}", state_style)
             if info is not None and state is not DayState.OUTSIDE and width >= 15:
                 text.append(f" {state.value}", state_style)
         else:
             text = Text(" ")
             if info is not None and info.papers:
-                text.append(f"{info.papers:>3}")
+                text.append(f"{info.papers:>3}", style("calendar--count"))
                 if info.unread:
                     text.append(f" ●{info.unread}", style("calendar--unread"))
         text.truncate(width, pad=True)
         if day == self.cursor:
             text.stylize(style("calendar--cursor"))
         return text
+
+
+def month_state(days: list[DayCoverage]) -> DayState:
+    """One mark for a month: failed if a day failed, complete when every day is complete or has
+    no papers, missing when none is there at all, partial otherwise; outside for a month
+    wholly before the archive or after today."""
+    states = {d.state for d in days} - {DayState.OUTSIDE}
+    if not states:
+        return DayState.OUTSIDE
+    if DayState.FAILED in states:
+        return DayState.FAILED
+    if states <= {DayState.COMPLETE, DayState.EMPTY}:
+        return DayState.COMPLETE
+    if states == {DayState.MISSING}:
+        return DayState.MISSING
+    if states <= {DayState.COMPLETE, DayState.EMPTY, DayState.STALE}:
+        return DayState.STALE
+    return DayState.PARTIAL
+
+
+class ArchiveStrip(Widget):
+    """Every month of the archive, a year a line, each marked as its days are (see
+    `month_state`): where the holes are, without paging through the months."""
+
+    COMPONENT_CLASSES = {*STYLE_OF.values(), "calendar--header", "calendar--cursor"}
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.months: dict[tuple[int, int], DayState] = {}
+        self.cursor = (0, 0)
+
+    def show(self, days: list[DayCoverage]) -> None:
+        by_month: dict[tuple[int, int], list[DayCoverage]] = {}
+        for day in days:
+            by_month.setdefault((day.day.year, day.day.month), []).append(day)
+        self.months = {key: month_state(found) for key, found in by_month.items()}
+        self.styles.height = 1 + len({year for year, _ in self.months})
+        self.refresh(layout=True)
+
+    def point_at(self, day: date) -> None:
+        self.cursor = (day.year, day.month)
+        self.refresh()
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        out = Text(no_wrap=True, overflow="crop")
+        header = "Year  " + " ".join(calendar.month_abbr[m] for m in range(1, 13))
+        out.append(header, style("calendar--header"))
+        for year in sorted({year for year, _ in self.months}):
+            out.append(f"\n{year}  ", style("calendar--header"))
+            for month in range(1, 13):
+                state = self.months.get((year, month), DayState.OUTSIDE)
+                cell = Text(f" {GLYPHS[state]} ", style(STYLE_OF[state]))
+                if (year, month) == self.cursor:
+                    cell.stylize(style("calendar--cursor"))
+                out.append_text(cell)
+                out.append(" ")
+        return out
 
 
 class CalendarScreen(ModalScreen[None]):
@@ -140,17 +204,27 @@ class CalendarScreen(ModalScreen[None]):
             yield Static(id="calendar-reason")
             yield Static(id="calendar-legend")
             yield Static(id="calendar-sync")
+            yield ArchiveStrip(id="calendar-archive")
         yield Footer()
 
     @property
     def grid(self) -> CalendarGrid:
         return self.query_one(CalendarGrid)
 
+    def on_resize(self, event: Any) -> None:
+        self._fit_archive()
+
+    def _fit_archive(self) -> None:
+        """The archive's overview only where it fits under the month (not at 80x24)."""
+        strip = self.query_one(ArchiveStrip)
+        strip.display = self.size.height >= 26 + len({y for y, _ in strip.months})
+
     def on_mount(self) -> None:
         self.query_one("#calendar-legend", Static).update(self._legend())
         self._show_sync(self.app.sync_state)  # type: ignore[attr-defined]
         self.watch(self.app, "sync_state", self._sync_changed, init=False)
         self._go(self.start)
+        self._load_archive()
 
     # ---- data ---------------------------------------------------------------------------
 
@@ -163,6 +237,7 @@ class CalendarScreen(ModalScreen[None]):
             self._load()
         self._show_day()
         self.grid.refresh()
+        self.query_one(ArchiveStrip).point_at(day)
 
     def _load(self) -> None:
         self.generation += 1
@@ -174,6 +249,19 @@ class CalendarScreen(ModalScreen[None]):
             lambda: service.coverage(first, last, today),
             lambda days: self._loaded(generation, days),
         )
+
+    def _load_archive(self) -> None:
+        service = self.app.service  # type: ignore[attr-defined]
+        today = utc_today()
+        self.app.background(  # type: ignore[attr-defined]
+            lambda: service.coverage(ARCHIVE_START, today, today),
+            self._archive_loaded,
+        )
+
+    def _archive_loaded(self, days: list[DayCoverage]) -> None:
+        if self.is_attached:
+            self.query_one(ArchiveStrip).show(days)
+            self._fit_archive()
 
     def _loaded(self, generation: int, days: list[DayCoverage]) -> None:
         if generation != self.generation or not self.is_attached:
@@ -194,6 +282,8 @@ class CalendarScreen(ModalScreen[None]):
     def _sync_changed(self, state: Any) -> None:
         self._show_sync(state)
         self._load()  # days land as the sync goes: show them
+        if not state.running:
+            self._load_archive()
 
     # ---- text ---------------------------------------------------------------------------
 
@@ -235,8 +325,8 @@ class CalendarScreen(ModalScreen[None]):
         for state in DayState:
             if state is DayState.OUTSIDE:
                 continue
-            legend.append(GLYPHS[state], style=self._style(state))
-            legend.append(f" {state.value}  ")
+            legend.append(f"{GLYPHS[state]} ", style=self._style(state))
+            legend.append(f"{state.value}  ")
         legend.append("●n unread", style=self.grid.get_component_rich_style("calendar--unread"))
         legend.append(" · [ ] months · { } years", style="dim")
         return legend
