@@ -139,11 +139,11 @@ class Tracker:
         self.tick()
 
     def requests_left(self) -> int:
-        guess = (
-            round(sum(self.month_pages) / len(self.month_pages))
-            if self.month_pages
-            else MONTH_PAGES_GUESS
-        )
+        """Requests still to make: one a day; for a month list, as many pages as the last few
+        months took (months go newest first, and neighbouring months are alike in size: the
+        archive grew over the years, so an average of all seen would run high)."""
+        recent = self.month_pages[-3:]
+        guess = round(sum(recent) / len(recent)) if recent else MONTH_PAGES_GUESS
         return sum(guess if unit.month is not None else 1 for unit in self.pending)
 
     def eta(self, left: int) -> float | None:

@@ -305,8 +305,10 @@ class Store(HistoryMixin):
         limit, offset = max(limit, 0), max(offset, 0)
         since = self.rising_since()
         rows = self._first_ranked(where, _sort(sort), columns, limit, offset)
+        if rows is None and sort == "rising":
+            rows = self._rising_window(where, columns, limit, offset, since)
         if rows is None:
-            rows_of = ordered(where, sort, since)
+            rows_of = ordered(where, sort)
             sql = (
                 f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
@@ -338,9 +340,11 @@ class Store(HistoryMixin):
         rows = None
         if limit is not None:
             rows = self._first_ranked(where, _sort(sort), _SELECT_FULL, max(limit, 0), 0)
+        if rows is None and sort == "rising":
+            window = -1 if limit is None else max(limit, 0)
+            rows = self._rising_window(where, _SELECT_FULL, window, 0, self.rising_since())
         if rows is None:
-            since = self.rising_since() if sort == "rising" else None
-            rows_of = ordered(where, _sort(sort), since)
+            rows_of = ordered(where, _sort(sort))
             sql = (
                 f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ?"

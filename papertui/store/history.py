@@ -19,6 +19,7 @@ from . import rows as rows_module
 from .errors import wrap_errors
 from .rows import in_chunks
 from .schema import migrations
+from .search import IS_NEW_SQL, SORTS, Where
 
 SYNC_RUNS_KEPT = 1_000  # older runs are pruned when a new one starts
 
@@ -46,9 +47,7 @@ WHERE h.at > ? AND NOT EXISTS (
     SELECT 1 FROM paper_history e WHERE e.paper_id = h.paper_id AND e.at > ? AND e.day < h.day
 )
 """
-_NEW_SINCE = "(SELECT new_since FROM reader_marks WHERE id = 1)"
-# `is:new` (see search.py): papers that reached the cache after the reader's "new since" mark.
-IS_NEW_SQL = f"p.first_seen_at > COALESCE({_NEW_SINCE}, '9999')"
+_JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"
 
 
 def _has_text(column: str) -> str:
@@ -145,6 +144,45 @@ class HistoryMixin:
                 ):
                     found[paper_id] = RowMarks(max(int(gained or 0), 0), bool(new), bool(links))
         return found
+
+    def _rising_window(
+        self, where: Where, columns: str, limit: int, offset: int, since: str
+    ) -> list[dict[str, Any]]:
+        """A window of the rising order without sorting every paper: the papers that gained
+        since `since` (few: those whose counts changed lately), by their gain, then the rest in
+        the most upvoted order, which runs along its index (at 100k papers: ms, not 0.4 s).
+        `limit` -1: every row."""
+        gainers = [
+            r["id"]
+            for r in self._rows(
+                f"SELECT p.id AS id FROM ({GAINS_SQL}) g JOIN papers p ON p.id = g.paper_id "
+                f"{_JOIN_USER} WHERE g.gain > 0 AND ({where.sql}) "
+                f"ORDER BY g.gain DESC, {SORTS['upvotes']}",
+                (since, since, *where.params),
+            )
+        ]
+        head = gainers[offset:] if limit < 0 else gainers[offset : offset + limit]
+        rows: list[dict[str, Any]] = []
+        if head:
+            found: dict[str, dict[str, Any]] = {}
+            for start in range(0, len(head), 500):
+                chunk = head[start : start + 500]
+                for row in self._rows(
+                    f"SELECT {columns} FROM papers p {_JOIN_USER} "
+                    f"WHERE p.id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                ):
+                    found[row["id"]] = row
+            rows = [found[i] for i in head if i in found]
+        rest = -1 if limit < 0 else limit - len(head)
+        if rest:
+            rows += self._rows(
+                f"SELECT {columns} FROM papers p {_JOIN_USER} WHERE ({where.sql}) "
+                f"AND p.id NOT IN (SELECT paper_id FROM ({GAINS_SQL}) WHERE gain > 0) "
+                f"ORDER BY {SORTS['upvotes']} LIMIT ? OFFSET ?",
+                (*where.params, since, since, rest, max(0, offset - len(gainers))),
+            )
+        return rows
 
     @wrap_errors
     def history(self, paper_id: str) -> list[dict[str, Any]]:

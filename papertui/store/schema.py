@@ -217,6 +217,10 @@ def m006_history(db: Database) -> None:
             error TEXT NOT NULL
         );
 
+        -- `is:new` reads papers by when they reached the cache (without it, a scan that walks
+        -- past every row's raw JSON: 0.5 s at 100k papers).
+        CREATE INDEX idx_papers_first_seen ON papers(first_seen_at);
+
         -- When the reader was opened, and what `is:new` counts from (the end of the session
         -- before). One row; the reader's own.
         CREATE TABLE reader_marks (

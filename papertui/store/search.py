@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Upvotes, Words
-from .history import GAINS_SQL, IS_NEW_SQL
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
 # Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
@@ -14,8 +13,9 @@ SORTS = {
     "upvotes": "p.upvotes DESC, p.day DESC, p.id DESC",
     "date": "p.day DESC, p.upvotes DESC, p.id DESC",
     "title": "p.title COLLATE NOCASE, p.id",
-    # upvotes gained lately (see `ordered`), then as most upvoted
-    "rising": "COALESCE(g.gain, 0) DESC, p.upvotes DESC, p.day DESC, p.id DESC",
+    # the papers that gained upvotes lately, by their gain, come first (`Store._rising_window`);
+    # the rest in this order
+    "rising": "p.upvotes DESC, p.day DESC, p.id DESC",
 }
 # bm25() weights in the index's column order: title, abstract, authors, AI keywords, AI summary,
 # organization. A word in the title counts most, then in the AI keywords or summary, then in the
@@ -55,6 +55,9 @@ class Where:
     rank: str | None = None  # the full-text expression whose bm25 ranks by relevance
 
 
+# `is:new`: papers that reached the cache after the reader's "new since" mark (reader_marks,
+# set when the reader opens; see HistoryMixin.begin_reading). Nothing is new without a mark.
+IS_NEW_SQL = "p.first_seen_at > COALESCE((SELECT new_since FROM reader_marks WHERE id = 1), '9999')"
 # The unary + keeps SQLite from driving the query off the match list: with it the plan walks
 # the sort index and probes the list, bounded by the cache size however many papers match
 # (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
@@ -194,18 +197,11 @@ class Ordered:
     order: str
 
 
-def ordered(where: Where, sort: str, since: str | None = None) -> Ordered:
+def ordered(where: Where, sort: str) -> Ordered:
     """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
     the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
-    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. Rising
-    orders by the upvotes gained since `since` (an ISO time), joined from the count history."""
-    if sort == "rising":
-        return Ordered(
-            f"papers p LEFT JOIN ({GAINS_SQL}) g ON g.paper_id = p.id",
-            where.sql,
-            (since or "9999", since or "9999", *where.params),
-            SORTS["rising"],
-        )
+    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. (Rising puts
+    the papers that gained first: `Store._rising_window`.)"""
     if sort == "relevance" and where.rank is not None:
         condition = Where("1") if where.match is not None else where  # the join already matches
         return Ordered(
