@@ -67,7 +67,9 @@ def serve(end: date) -> subprocess.Popen:
 def backfill(end: date, months: bool, limit: bool, tmp: Path) -> dict:
     server = serve(end)
     url = server.stdout.readline().strip()
-    db = tmp / f"backfill-{months}-{limit}.db"
+    db = tmp / f"backfill-{'months' if months else 'days'}{'' if limit else '-no-limit'}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)  # a fresh cache, not a resumed one
     etas: list[tuple[float, float, float | None]] = []  # (elapsed, fraction, eta)
     started = time.perf_counter()
 
@@ -176,6 +178,12 @@ def main() -> None:
     parser.add_argument("--part", choices=("all", "archive", "history"), default="all")
     parser.add_argument("--end", default=None, help="the archive's last day (default: today UTC)")
     parser.add_argument("--no-limit-only", action="store_true", help="skip the rate-limited runs")
+    parser.add_argument(
+        "--modes",
+        default="months,days",
+        help="which ways to fetch: months, days or both (default)",
+    )
+    parser.add_argument("--keep", type=Path, help="keep the caches in this folder")
     args = parser.parse_args()
     end = date.fromisoformat(args.end) if args.end else datetime.now(UTC).date()
     print(
@@ -184,18 +192,21 @@ def main() -> None:
         f"{Archive(end=end).paper_count():,} papers",
         file=sys.stderr,
     )
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or Path(scratch)
+        tmp.mkdir(parents=True, exist_ok=True)
+        modes = [m == "months" for m in args.modes.split(",")]
         if args.part in ("all", "archive"):
             print(
                 "| fetched by | days | papers | requests (client / server) | month lists | "
                 "wall time | ETA shown at 10% | at 50% | DB MB |"
             )
             print("|---|---|---|---|---|---|---|---|---|")
-            runs = [(True, False), (False, False)]
+            runs = [(months, False) for months in modes]
             if not args.no_limit_only:
-                runs += [(True, True), (False, True)]
+                runs += [(months, True) for months in modes]
             for months, limit in runs:
-                r = backfill(end, months, limit, Path(tmp))
+                r = backfill(end, months, limit, tmp)
                 print(
                     f"| {r['mode']} | {r['days']:,} | {r['papers']:,} | "
                     f"{r['requests']:,} / {r['served']:,} | {r['month_requests']:,} | "
@@ -203,7 +214,7 @@ def main() -> None:
                     flush=True,
                 )
         if args.part in ("all", "history"):
-            h = history(Path(tmp))
+            h = history(tmp)
             print()
             print(
                 "| daily syncs of 7 days | papers | history rows | papers that changed | "

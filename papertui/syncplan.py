@@ -19,6 +19,7 @@ from typing import Any
 MONTH_MIN_DAYS = 20  # fewer days to fetch in a month: one request a day is cheaper
 MONTH_PAGES_GUESS = 15  # requests a month list is expected to take until one has been seen
 OBSERVED_AFTER = 5  # requests made before the observed pace counts in the ETA
+TREND_MONTHS = 6  # the months a month list's size is extrapolated from
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class Batch:
 
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def _ordinal(month: str) -> int:
+    year, number = month.split("-")
+    return int(year) * 12 + int(number)
 
 
 def month_end(day: date) -> date:
@@ -118,7 +124,7 @@ class Tracker:
         self.clock = clock
         self.started = clock()
         self.base = self.requests(absolute=True)
-        self.month_pages: list[int] = []
+        self.month_pages: list[tuple[int, int]] = []  # (month's ordinal, pages it took)
         self._last: Progress | None = None
 
     def requests(self, absolute: bool = False) -> int:
@@ -132,19 +138,32 @@ class Tracker:
         self.pending.pop(unit, None)
         pages = getattr(outcome, "pages", 0)
         if unit.month is not None and pages:
-            self.month_pages.append(pages)
+            self.month_pages.append((_ordinal(unit.month), pages))
 
     def day_done(self) -> None:
         self.days_done += 1
         self.tick()
 
     def requests_left(self) -> int:
-        """Requests still to make: one a day; for a month list, as many pages as the last few
-        months took (months go newest first, and neighbouring months are alike in size: the
-        archive grew over the years, so an average of all seen would run high)."""
-        recent = self.month_pages[-3:]
-        guess = round(sum(recent) / len(recent)) if recent else MONTH_PAGES_GUESS
-        return sum(guess if unit.month is not None else 1 for unit in self.pending)
+        """Requests still to make: one a day; for a month list, the pages it is expected to
+        take (see `pages_of`)."""
+        return sum(1 if unit.month is None else self.pages_of(unit.month) for unit in self.pending)
+
+    def pages_of(self, month: str) -> int:
+        """A month list's expected pages, from the months seen so far: the trend of the last
+        few (months go newest first and the archive grew over the years, so the next month back
+        is likely a little smaller than the last), within what has been seen."""
+        seen = self.month_pages[-TREND_MONTHS:]
+        if not seen:
+            return MONTH_PAGES_GUESS
+        if len(seen) < 3:
+            return round(sum(p for _, p in seen) / len(seen))
+        xs, ys = [x for x, _ in seen], [y for _, y in seen]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in seen) / spread if spread else 0.0
+        guess = mean_y + slope * (_ordinal(month) - mean_x)
+        return max(1, min(round(guess), max(p for _, p in self.month_pages)))
 
     def eta(self, left: int) -> float | None:
         """Seconds left: the rate limiter's pace for the requests left, or the pace seen so far

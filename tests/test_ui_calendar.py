@@ -242,3 +242,28 @@ def test_the_list_marks_what_changed(tmp_path, monkeypatch):
             assert app.rq.sort == "date" and not app.paper_list.show_gains
 
     asyncio.run(scenario())
+
+
+def test_a_hostile_failure_reason_is_shown_as_text(crafted, tmp_path, run, monkeypatch):
+    """A day's failure reason comes from a server: shown as the characters it sent, in the
+    calendar and in `papertui status`, never as markup or terminal escapes."""
+    reason = "[@click=app.quit]boom[/] [link='file:///etc/passwd']x[/link] \x1b]52;c;SGVsbG8=\x07"
+    with Store(crafted) as store:
+        store.record_failure(MISSING.isoformat(), reason)
+
+    async def scenario():
+        app = make_app(crafted, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_calendar(pilot)
+            await go_to(pilot, screen, MISSING)
+            shown = text_of(screen, "#calendar-reason")
+            assert "[@click=app.quit]boom[/]" in shown and "[link=" in shown
+            assert "\x1b" not in shown and "\x07" not in shown  # cleaned on the way in
+            await pilot.click("#calendar-reason")
+            await settle(pilot)
+            assert app.is_running and isinstance(app.screen, CalendarScreen)
+
+    asyncio.run(scenario())
+    monkeypatch.setenv("PAPERTUI_DB", str(crafted))
+    out = run("status").output
+    assert "[@click=app.quit]boom[/]" in out and "\x1b" not in out and "\x07" not in out

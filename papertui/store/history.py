@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..models import DayFailure, DayRecord, RowMarks, SyncRun, UpsertStats
+from ..text import clean
 from . import rows as rows_module
 from .errors import wrap_errors
 from .rows import in_chunks
@@ -279,7 +280,7 @@ class HistoryMixin:
         with self._write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO day_failures (day, failed_at, error) VALUES (?, ?, ?)",
-                (day, now, error[:500]),
+                (day, now, clean(error)[:500]),  # a server's words: no controls, no escapes
             )
 
     @staticmethod

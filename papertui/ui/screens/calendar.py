@@ -170,13 +170,13 @@ class ArchiveStrip(Widget):
     def render(self) -> Text:
         style = self.get_component_rich_style
         out = Text(no_wrap=True, overflow="crop")
-        header = "Year  " + " ".join(calendar.month_abbr[m] for m in range(1, 13))
+        header = "Year  " + " ".join(calendar.month_abbr[m] for m in range(1, 13))  # 4 a month
         out.append(header, style("calendar--header"))
         for year in sorted({year for year, _ in self.months}):
             out.append(f"\n{year}  ", style("calendar--header"))
             for month in range(1, 13):
                 state = self.months.get((year, month), DayState.OUTSIDE)
-                cell = Text(f" {GLYPHS[state]} ", style(STYLE_OF[state]))
+                cell = Text(f"{GLYPHS[state]:^3}", style(STYLE_OF[state]))
                 if (year, month) == self.cursor:
                     cell.stylize(style("calendar--cursor"))
                 out.append_text(cell)
