@@ -306,7 +306,7 @@ def status(settings: Settings, as_json):
         click.echo(safe_json(status_dict(found)))
     else:
         click.echo(status_text(found))
-        if found.missing or found.failed or found.stale:
+        if found.missing or found.failed:
             click.echo(
                 "\nTo fill the holes: papertui sync --all (the whole archive, whole months "
                 "at a time; resumable), or --from YYYY-MM-DD for a part of it."

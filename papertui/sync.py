@@ -106,7 +106,7 @@ class SyncSummary:
             return "Nothing to sync: every requested day is up to date."
         done = self.stored
         line = (
-            f"Synced {len(done)} of {plural(len(self.requested), 'day')}: "
+            f"Synced {len(done):,} of {plural(len(self.requested), 'day')}: "
             f"{plural(sum(r.new for r in done), 'paper')} new, "
             f"{sum(r.updated for r in done):,} updated, "
             f"{plural(sum(r.skipped for r in done) + self.unplaced, 'item')} skipped, "

@@ -19,7 +19,7 @@ from typing import Any
 MONTH_MIN_DAYS = 20  # fewer days to fetch in a month: one request a day is cheaper
 MONTH_PAGES_GUESS = 15  # requests a month list is expected to take until one has been seen
 OBSERVED_AFTER = 5  # requests made before the observed pace counts in the ETA
-TREND_MONTHS = 6  # the months a month list's size is extrapolated from
+TREND_MONTHS = 6  # month lists seen before their sizes' trend is followed
 
 
 @dataclass(frozen=True)
@@ -150,20 +150,22 @@ class Tracker:
         return sum(1 if unit.month is None else self.pages_of(unit.month) for unit in self.pending)
 
     def pages_of(self, month: str) -> int:
-        """A month list's expected pages, from the months seen so far: the trend of the last
-        few (months go newest first and the archive grew over the years, so the next month back
-        is likely a little smaller than the last), within what has been seen."""
-        seen = self.month_pages[-TREND_MONTHS:]
+        """A month list's expected pages, from the months seen so far: their mean, and once
+        there are TREND_MONTHS of them, their trend (months go newest first and the archive grew
+        over the years, so months further back are smaller), kept between half the smallest
+        and the largest seen."""
+        seen = self.month_pages
         if not seen:
             return MONTH_PAGES_GUESS
-        if len(seen) < 3:
-            return round(sum(p for _, p in seen) / len(seen))
-        xs, ys = [x for x, _ in seen], [y for _, y in seen]
-        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-        spread = sum((x - mean_x) ** 2 for x in xs)
+        mean_y = sum(p for _, p in seen) / len(seen)
+        if len(seen) < TREND_MONTHS:
+            return max(1, round(mean_y))
+        mean_x = sum(x for x, _ in seen) / len(seen)
+        spread = sum((x - mean_x) ** 2 for x, _ in seen)
         slope = sum((x - mean_x) * (y - mean_y) for x, y in seen) / spread if spread else 0.0
         guess = mean_y + slope * (_ordinal(month) - mean_x)
-        return max(1, min(round(guess), max(p for _, p in self.month_pages)))
+        low, high = min(p for _, p in seen), max(p for _, p in seen)
+        return max(1, round(low / 2), min(round(guess), high))
 
     def eta(self, left: int) -> float | None:
         """Seconds left: the rate limiter's pace for the requests left, or the pace seen so far

@@ -223,8 +223,12 @@ def test_sync_all_resumes_after_sigkill_without_fetching_finished_months(tmp_pat
 def test_a_month_lists_size_follows_the_trend_of_the_last_months():
     tracker = Tracker(object(), [], 0, None)
     assert tracker.pages_of("2026-07") == 15  # nothing seen yet: a guess
-    for month, pages in (("2026-10", 20), ("2026-09", 18), ("2026-08", 16)):
+    seen = [("2026-10", 20), ("2026-09", 18), ("2026-08", 16)]
+    for month, pages in seen:
         tracker.unit_done(Unit((), month), type("Batch", (), {"pages": pages})())
-    assert tracker.pages_of("2026-07") == 14  # the archive shrinks going back
-    assert tracker.pages_of("2020-01") == 1  # never below one page
+    assert tracker.pages_of("2026-07") == 18  # a few seen: their mean
+    for month, pages in (("2026-07", 14), ("2026-06", 12), ("2026-05", 10)):
+        tracker.unit_done(Unit((), month), type("Batch", (), {"pages": pages})())
+    assert tracker.pages_of("2026-04") == 8  # enough seen: the archive shrinks going back
+    assert tracker.pages_of("2020-01") == 5  # never below half the smallest seen
     assert tracker.pages_of("2030-01") == 20  # never more than any month seen
