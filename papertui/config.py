@@ -1,4 +1,5 @@
-"""User settings in `config.toml` (platform config dir): theme, keymap, default view, sync window.
+"""User settings in `config.toml` (platform config dir): theme, keymap, default view, sync window,
+the editor for notes.
 
 A broken or unreadable file never stops the app: defaults are used and the problem is reported.
 The file is the user's: papertui only ever changes the one `theme` key (tomlkit keeps comments,
@@ -29,6 +30,9 @@ class Config(BaseModel):
     auto_sync_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: only at start and on `r`
     keymap: dict[str, str] = Field(default_factory=dict)
     restore_session: bool = True  # open where the reader was last time
+    # The editor for notes (`e`): empty for the reader's own; a command such as "nvim" or
+    # "code --wait", where $EDITOR and other environment variables are expanded.
+    editor: str = ""
 
 
 def load_config(path: Path | None = None) -> tuple[Config, str | None]:

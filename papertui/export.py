@@ -28,6 +28,7 @@ from .models import (
     DailyItem,
     Fetched,
     ImportRecord,
+    SavedSearch,
     StoredPaper,
     UserState,
     check_day,
@@ -35,7 +36,7 @@ from .models import (
     iso_timestamp,
     short_error,
 )
-from .text import clean, safe_json
+from .text import clean, safe_json, strip_controls
 
 FORMATS = ("json", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
@@ -55,6 +56,8 @@ def summary_dict(paper: StoredPaper) -> dict[str, Any]:
         "organization": paper.organization,
         "read": paper.read,
         "bookmarked": paper.bookmarked,
+        "tags": paper.tags,
+        "has_note": paper.notes is not None,
         "url": hf_url(paper.id),
         "arxiv_url": arxiv_abs_url(paper.id),
     }
@@ -74,8 +77,13 @@ def full_dict(paper: StoredPaper) -> dict[str, Any]:
 
 
 def to_json(
-    papers: Sequence[StoredPaper], raws: dict[str, dict], states: dict[str, UserState]
+    papers: Sequence[StoredPaper],
+    raws: dict[str, dict],
+    states: dict[str, UserState],
+    saved: Sequence[SavedSearch] | None = None,
 ) -> str:
+    """The re-importable export: each paper's raw item and your state of it (notes as written,
+    tags, when each field changed), and with `saved` your saved searches."""
     records = []
     for paper in papers:
         records.append(
@@ -90,11 +98,13 @@ def to_json(
                 "raw": raws.get(paper.id),
             }
         )
-    document = {
+    document: dict[str, Any] = {
         "papertui_export": EXPORT_VERSION,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "papers": records,
     }
+    if saved is not None:
+        document["saved_searches"] = [s.model_dump() for s in saved]
     return safe_json(document) + "\n"
 
 
@@ -160,7 +170,9 @@ def bibtex_name(name: str) -> str:
     return "{" + escaped + "}" if _AND_WORD.search(escaped) else escaped
 
 
-def bibtex_entry(paper: StoredPaper) -> str:
+def bibtex_entry(paper: StoredPaper, *, personal: bool = False) -> str:
+    """One `@misc` entry; `personal` adds your tags as `keywords` and your note as `note`
+    (the export does; the copy menu's entry, meant for citing, does not)."""
     fields = [
         ("title", "{" + latex_escape(paper.title) + "}"),
         ("author", " and ".join(bibtex_name(a) for a in paper.authors if a.strip()) or "Anonymous"),
@@ -170,12 +182,17 @@ def bibtex_entry(paper: StoredPaper) -> str:
         ("url", arxiv_abs_url(paper.id)),
         ("doi", f"10.48550/arXiv.{paper.id}"),
     ]
+    if personal:
+        fields += [
+            ("keywords", latex_escape(", ".join(paper.tags)) if paper.tags else None),
+            ("note", latex_escape(paper.notes) if paper.notes else None),
+        ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
 
 
 def to_bibtex(papers: Sequence[StoredPaper]) -> str:
-    return "\n".join(bibtex_entry(p) for p in papers)
+    return "\n".join(bibtex_entry(p, personal=True) for p in papers)
 
 
 # ---- Markdown and CSV -----------------------------------------------------------------
@@ -207,7 +224,22 @@ def to_markdown(papers: Sequence[StoredPaper]) -> str:
             if x
         )
         lines.append(f"- {markdown_link(paper)} — {meta}")
+        lines += _markdown_library(paper)
     return "\n".join(lines) + "\n"
+
+
+def _markdown_library(paper: StoredPaper) -> list[str]:
+    """Your tags and note under a paper's line: the note as a quote inside its list item, your
+    own Markdown kept (controls and escapes removed)."""
+    lines = []
+    if paper.tags:
+        lines.append("  Tags: " + " ".join(f"`{tag}`" for tag in paper.tags))
+    if paper.notes:
+        note = strip_controls(paper.notes, keep_newlines=True).strip("\n")
+        lines.append("")
+        lines += [f"  > {line}".rstrip() for line in note.split("\n")]
+        lines.append("")
+    return lines
 
 
 CSV_COLUMNS = [
@@ -226,6 +258,8 @@ CSV_COLUMNS = [
     "pdf_url",
     "github_repo",
     "project_page",
+    "tags",
+    "note",
 ]
 
 
@@ -257,6 +291,8 @@ def to_csv(papers: Sequence[StoredPaper]) -> str:
             arxiv_pdf_url(p.id),
             safe_url(p.github_repo) or "",
             safe_url(p.project_page) or "",
+            "; ".join(p.tags),
+            strip_controls(p.notes, keep_newlines=True) if p.notes else "",
         ]
         writer.writerow([_csv_cell(v) for v in row])
     return out.getvalue()
@@ -270,9 +306,11 @@ class ImportResult:
     records: list[ImportRecord] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    saved: list[SavedSearch] = field(default_factory=list)
 
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PER_FIELD = {"read_updated_at", "bookmarked_updated_at", "notes_updated_at", "tags_updated_at"}
 _MIB = 1024 * 1024
 _CHUNK = 1024 * 1024
 
@@ -303,6 +341,14 @@ def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
             result.skipped += 1
             if len(result.errors) < MAX_ERRORS_KEPT:  # a file of millions of bad entries
                 result.errors.append(f"entry {index}: {short_error(exc)}")
+    saved = data.get("saved_searches") if isinstance(data, dict) else None
+    for index, entry in enumerate(saved if isinstance(saved, list) else []):
+        try:
+            result.saved.append(SavedSearch.model_validate(entry))
+        except (ValidationError, ValueError, TypeError) as exc:
+            result.skipped += 1
+            if len(result.errors) < MAX_ERRORS_KEPT:
+                result.errors.append(f"saved search {index}: {short_error(exc)}")
     return result
 
 
@@ -407,6 +453,8 @@ def _record(entry: Any) -> ImportRecord:
             state = state.model_copy(
                 update={"updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
             )
+        if isinstance(user, dict) and not _PER_FIELD.intersection(user):
+            state = state.stamped(state.updated_at or "")  # an older export: one time for all
     for stamp in (first_seen, updated):
         if stamp is not None and not isinstance(stamp, str):
             raise ValueError("bad timestamp")

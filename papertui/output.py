@@ -33,6 +33,8 @@ def paper_text(paper: StoredPaper, width: int | None = None) -> str:
     lines.append(
         f"Read: {'yes' if paper.read else 'no'}   Bookmarked: {'yes' if paper.bookmarked else 'no'}"
     )
+    if paper.tags:
+        lines.append("Tags: " + " ".join(paper.tags))
     facts = paper_facts(paper)
     width_label = max(len(f.label) for f in facts) + 2
     for fact in facts:
@@ -42,6 +44,8 @@ def paper_text(paper: StoredPaper, width: int | None = None) -> str:
             subsequent_indent=" " * width_label,
             break_long_words=not fact.link,
         )
+    if paper.notes:  # your own text, as you wrote it (lines kept; controls removed below)
+        lines += ["", "Your note:", *paper.notes.strip("\n").split("\n")]
     if paper.ai_summary:
         lines += ["", *wrap.wrap("AI summary: " + shown(paper.ai_summary))]
     if paper.ai_keywords:

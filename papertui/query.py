@@ -3,6 +3,7 @@
     diffusion "world model" -survey author:lecun org:meta title:agent
     is:unread is:bookmarked date:2026-05-08 date:2026-05-01..2026-05-31 upvotes:>50
     (diffusion OR flow) video -(survey OR review)
+    tag:ml -tag:done has:tag has:note note:baseline
 
 Terms side by side combine with AND; `OR` (in capitals) between terms binds looser than that, so
 `a b OR c` is `(a b) OR c`; parentheses group and nest; `-` negates any term or group; the empty
@@ -21,17 +22,21 @@ from datetime import date
 from typing import Literal, TypeAlias
 
 from .errors import QueryError
+from .library import TagError, normalize_tag
 
 TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title"}
-SHOWN_KEYS = ("author", "org", "title", "is", "date", "upvotes")  # in the order help lists them
+# In the order help lists them; the last three are your own library's.
+SHOWN_KEYS = ("author", "org", "title", "is", "date", "upvotes", "tag", "has", "note")
 FILTER_KEYS = sorted(SHOWN_KEYS)
 State = Literal["read", "unread", "bookmarked"]
+HasWhat = Literal["tag", "note"]
 IS_VALUES: dict[str, State] = {
     "read": "read",
     "unread": "unread",
     "bookmarked": "bookmarked",
     "bookmark": "bookmarked",
 }
+HAS_VALUES: dict[str, HasWhat] = {"tag": "tag", "tags": "tag", "note": "note", "notes": "note"}
 _WORD = re.compile(r"[^\W_]+")
 _KEY = re.compile(r"([A-Za-z]+):")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -78,6 +83,27 @@ class Upvotes:
 
 
 @dataclass(frozen=True)
+class Tag:
+    """Papers you gave this tag (`tag:NAME`; the name normalised as tags are)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Has:
+    """Papers with something of yours on them: a tag (`has:tag`) or a note (`has:note`)."""
+
+    what: HasWhat
+
+
+@dataclass(frozen=True)
+class InNote:
+    """Words to find in your note on a paper (`note:WORD`); plain words look there too."""
+
+    words: Words
+
+
+@dataclass(frozen=True)
 class Not:
     term: Query
 
@@ -99,7 +125,7 @@ class PaperIds:
     ids: tuple[str, ...]
 
 
-Query: TypeAlias = Words | Is | Days | Upvotes | PaperIds | Not | And | Or
+Query: TypeAlias = Words | Is | Days | Upvotes | PaperIds | Tag | Has | InNote | Not | And | Or
 EVERYTHING: Query = And(())
 
 
@@ -355,9 +381,32 @@ def _term(term: _Term) -> Query | None:
         node = Is(state)
     elif term.key == "date":
         node = Days(*_date_range(term.value))
+    elif term.key in ("tag", "has", "note"):
+        node = _library_term(term)
     else:
         node = _upvotes(term.value)
     return Not(node) if term.negate else node
+
+
+def _library_term(term: _Term) -> Query:
+    """`tag:NAME`, `has:tag` / `has:note`, `note:WORDS`."""
+    if term.key == "tag":
+        if not term.value.strip():
+            raise QueryError("tag: needs a tag name, e.g. tag:ml")
+        try:
+            return Tag(normalize_tag(term.value))
+        except TagError as exc:
+            raise QueryError(f"tag:{term.value[:40]} - {exc}") from None
+    if term.key == "has":
+        what = HAS_VALUES.get(term.value.lower())
+        if what is None:
+            raise QueryError("has: takes tag or note (has:tag, has:note)")
+        return Has(what)
+    words = tuple(_WORD.findall(term.value))
+    if not words:
+        raise QueryError("note: needs a word after it, e.g. note:baseline")
+    # Like plain words (a note is free text): the last word matches as a prefix unless quoted.
+    return InNote(Words(words, None, not term.quoted and len(words[-1]) >= PREFIX_MIN))
 
 
 def has_words(query: Query) -> bool:

@@ -32,12 +32,14 @@ from ..models import (
 from ..query import EVERYTHING, Query
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
+from .library import LibraryStore
 from .rows import (
     in_chunks,
     load_raw,
     prepare_row,
     prepare_rows,
     read_user_state,
+    row_tags,
     state_columns,
     stored_paper,
     utc_now,
@@ -56,7 +58,7 @@ BATCH_PAUSE = 0.15
 CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory at 100k papers
 
 
-class Store:
+class Store(LibraryStore):
     """One open cache file. Thread-safe: a lock serialises use of the one connection."""
 
     def __init__(self, path: Path | str):
@@ -275,12 +277,18 @@ class Store:
     def has_paper(self, paper_id: str) -> bool:
         return bool(self._rows("SELECT 1 AS x FROM papers WHERE id = ?", (paper_id,)))
 
+    def _compile(self, query: Query) -> Where:
+        """The query's SQL, its plain words looking in notes too (where some note has them)."""
+        return compile_query(query, self.note_probe())
+
     @wrap_errors
     def count(self, query: Query = EVERYTHING) -> int:
-        where = compile_query(query)
+        where = self._compile(query)
         if where.match is not None:  # one full-text match: count in the index itself
             sql = "SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?"
             return self._rows(sql, (where.match,))[0]["n"]
+        if where.notes is not None and where.words_only and where.rank is not None:
+            return self.count_with_notes(where)
         join = _JOIN_USER if where.uses_user else ""
         sql = f"SELECT count(*) AS n FROM papers p {join} WHERE {where.sql}"
         return self._rows(sql, where.params)[0]["n"]
@@ -289,10 +297,11 @@ class Store:
     def list_rows(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int = 100, offset: int = 0
     ) -> list[ListRow]:
-        where = compile_query(query)
+        where = self._compile(query)
         columns = (
             "p.id, p.title, p.day, p.upvotes, p.num_comments, "
-            "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked"
+            "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, "
+            "u.tags AS tags, u.notes IS NOT NULL AS noted"
         )
         limit, offset = max(limit, 0), max(offset, 0)
         rows = self._first_ranked(where, _sort(sort), columns, limit, offset)
@@ -302,7 +311,7 @@ class Store:
                 f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
             )
-            rows = self._rows(sql, (*rows_of.params, limit, offset))
+            rows = self._rows(sql, (*rows_of.params, *rows_of.order_params, limit, offset))
         return [
             ListRow(
                 r["id"],
@@ -312,6 +321,8 @@ class Store:
                 r["num_comments"],
                 bool(r["read"]),
                 bool(r["bookmarked"]),
+                tuple(row_tags(r["tags"])),
+                bool(r["noted"]),
             )
             for r in rows
         ]
@@ -320,7 +331,7 @@ class Store:
     def papers(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
-        where = compile_query(query)
+        where = self._compile(query)
         rows = None
         if limit is not None:
             rows = self._first_ranked(where, _sort(sort), _SELECT_FULL, max(limit, 0), 0)
@@ -330,7 +341,9 @@ class Store:
                 f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ?"
             )
-            rows = self._rows(sql, (*rows_of.params, -1 if limit is None else limit))
+            rows = self._rows(
+                sql, (*rows_of.params, *rows_of.order_params, -1 if limit is None else limit)
+            )
         return [stored_paper(r) for r in rows]
 
     def _first_ranked(
@@ -343,7 +356,11 @@ class Store:
         and the caller ranks every match instead (bench at 100k, a word in 90,911 papers:
         85 ms for the first 200 instead of 300)."""
         wanted = offset + limit
-        if sort != "relevance" or where.match is None or not 0 < wanted <= FIRST_WINDOWS:
+        if sort != "relevance" or not 0 < wanted <= FIRST_WINDOWS:
+            return None
+        if where.notes is not None and where.words_only and where.rank is not None:
+            return self.first_ranked_with_notes(where, columns, limit, offset)
+        if where.match is None:
             return None
         with self._lock:
             best = self.conn.execute(TOP_RANKED, (where.match, wanted + 1)).fetchall()
@@ -373,7 +390,7 @@ class Store:
     @wrap_errors
     def counts(self, query: Query = EVERYTHING) -> tuple[int, int]:
         """(papers, unread papers) matching, in one pass over the matches."""
-        where = compile_query(query)
+        where = self._compile(query)
         sql = (
             "SELECT count(*) AS n, COALESCE(sum(COALESCE(u.read, 0) = 0), 0) AS unread "
             f"FROM papers p {_JOIN_USER} WHERE {where.sql}"
@@ -413,7 +430,7 @@ class Store:
     @wrap_errors
     def ids(self, query: Query = EVERYTHING, limit: int = 1_000_000) -> list[str]:
         """The ids of the papers matching a query (for changes to a whole view)."""
-        where = compile_query(query)
+        where = self._compile(query)
         sql = f"SELECT p.id FROM papers p {_JOIN_USER} WHERE {where.sql} LIMIT ?"
         return [r["id"] for r in self._rows(sql, (*where.params, limit))]
 
@@ -477,17 +494,19 @@ class Store:
                 )
                 if read is not None:
                     conn.execute(
-                        "UPDATE user_state SET read = ?, read_at = ?, updated_at = ? "
-                        "WHERE paper_id = ? AND read IS NOT ?",
-                        (int(read), now if read else None, now, paper_id, int(read)),
+                        "UPDATE user_state SET read = ?, read_at = ?, read_updated_at = ?, "
+                        "updated_at = ? WHERE paper_id = ? AND read IS NOT ?",
+                        (int(read), now if read else None, now, now, paper_id, int(read)),
                     )
                 if bookmarked is not None:
                     conn.execute(
-                        "UPDATE user_state SET bookmarked = ?, bookmarked_at = ?, updated_at = ? "
+                        "UPDATE user_state SET bookmarked = ?, bookmarked_at = ?, "
+                        "bookmarked_updated_at = ?, updated_at = ? "
                         "WHERE paper_id = ? AND bookmarked IS NOT ?",
                         (
                             int(bookmarked),
                             now if bookmarked else None,
+                            now,
                             now,
                             paper_id,
                             int(bookmarked),
@@ -498,7 +517,8 @@ class Store:
     @wrap_errors
     def user_states(self) -> dict[str, UserState]:
         rows = self._rows(
-            "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at "
+            "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at, "
+            "read_updated_at, bookmarked_updated_at, notes_updated_at, tags_updated_at "
             "FROM user_state"
         )
         return {r.pop("paper_id"): read_user_state(r) for r in rows}
@@ -610,14 +630,43 @@ ON CONFLICT(id) DO UPDATE SET
 WHERE papers.digest IS NOT excluded.digest OR (excluded.day < papers.day)
     OR (papers.day IS NULL AND excluded.day IS NOT NULL)
 """
+# Field by field, the newer change wins (a field the import has no time for never wins); in
+# SET, `user_state.x` is the row before this update, whatever order the assignments are in.
 _IMPORT_STATE_SQL = """
-INSERT INTO user_state (paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at)
-VALUES (:paper_id, :read, :read_at, :bookmarked, :bookmarked_at, :notes, :tags, :updated_at)
+INSERT INTO user_state (paper_id, read, read_at, read_updated_at, bookmarked, bookmarked_at,
+    bookmarked_updated_at, notes, notes_updated_at, tags, tags_updated_at, updated_at)
+VALUES (:paper_id, :read, :read_at, :read_updated_at, :bookmarked, :bookmarked_at,
+    :bookmarked_updated_at, :notes, :notes_updated_at, :tags, :tags_updated_at, :updated_at)
 ON CONFLICT(paper_id) DO UPDATE SET
-    read = excluded.read, read_at = excluded.read_at, bookmarked = excluded.bookmarked,
-    bookmarked_at = excluded.bookmarked_at, notes = excluded.notes, tags = excluded.tags,
-    updated_at = excluded.updated_at
-WHERE excluded.updated_at > user_state.updated_at
+    read = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read ELSE user_state.read END,
+    read_at = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read_at ELSE user_state.read_at END,
+    read_updated_at = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read_updated_at ELSE user_state.read_updated_at END,
+    bookmarked = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked ELSE user_state.bookmarked END,
+    bookmarked_at = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked_at ELSE user_state.bookmarked_at END,
+    bookmarked_updated_at = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked_updated_at ELSE user_state.bookmarked_updated_at END,
+    notes = CASE WHEN excluded.notes_updated_at > COALESCE(user_state.notes_updated_at, '')
+        THEN excluded.notes ELSE user_state.notes END,
+    notes_updated_at = CASE WHEN excluded.notes_updated_at
+        > COALESCE(user_state.notes_updated_at, '')
+        THEN excluded.notes_updated_at ELSE user_state.notes_updated_at END,
+    tags = CASE WHEN excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
+        THEN excluded.tags ELSE user_state.tags END,
+    tags_updated_at = CASE WHEN excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
+        THEN excluded.tags_updated_at ELSE user_state.tags_updated_at END,
+    updated_at = max(user_state.updated_at, excluded.updated_at)
+WHERE excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+    OR excluded.bookmarked_updated_at > COALESCE(user_state.bookmarked_updated_at, '')
+    OR excluded.notes_updated_at > COALESCE(user_state.notes_updated_at, '')
+    OR excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
 """
 
 

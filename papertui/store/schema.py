@@ -6,11 +6,14 @@ transactional (register it with `@migration`): the store applies all pending one
 write transaction in which it found them pending, so two processes never migrate at once.
 """
 
+import json
 import sqlite3
 from collections.abc import Callable
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from ..library import lenient_tags
 
 migrations = Migrations("papertui")
 # The names of the migrations this papertui knows, in order (sqlite-utils keeps its list private).
@@ -163,6 +166,134 @@ def m003_reader_session(db: Database) -> None:
         );
         """,
     )
+
+
+@migration
+def m005_library(db: Database) -> None:
+    """Your own library: tags, notes and saved searches.
+
+    `user_state` keeps notes (as written) and tags (a JSON array of names) as m001 made it; this
+    adds when each field last changed (an import merges field by field: the newer change wins),
+    and two indexes derived from it by triggers, like the papers' full-text index: `paper_tags`
+    (for `tag:`, counts and renames) and `notes_fts` (for `note:` and plain words). A sync never
+    writes to either; no row of `user_state` is dropped. Tags an older cache holds (only an
+    import could put them there) are normalised to the rules of `papertui.library`.
+    Independent of every migration after m003."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE user_state ADD COLUMN read_updated_at TEXT;
+        ALTER TABLE user_state ADD COLUMN bookmarked_updated_at TEXT;
+        ALTER TABLE user_state ADD COLUMN notes_updated_at TEXT;
+        ALTER TABLE user_state ADD COLUMN tags_updated_at TEXT;
+        UPDATE user_state SET notes = NULL WHERE trim(notes, ' ' || char(9, 10, 11, 12, 13)) = '';
+        UPDATE user_state SET
+            read_updated_at = updated_at,
+            bookmarked_updated_at = updated_at,
+            notes_updated_at = CASE WHEN notes IS NOT NULL THEN updated_at END,
+            tags_updated_at = CASE WHEN tags IS NOT NULL AND tags != '[]' THEN updated_at END;
+        """,
+    )
+    _normalise_old_tags(db)
+    _run_script(
+        db,
+        """
+        -- Which papers carry which tag: derived from user_state.tags (the truth) by triggers.
+        CREATE TABLE paper_tags (
+            tag TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            PRIMARY KEY (tag, paper_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_paper_tags_paper ON paper_tags(paper_id);
+        CREATE TRIGGER user_state_tags_ai AFTER INSERT ON user_state BEGIN
+            INSERT OR IGNORE INTO paper_tags (tag, paper_id)
+            SELECT value, new.paper_id FROM json_each(
+                CASE WHEN json_valid(new.tags) AND json_type(new.tags) = 'array'
+                     THEN new.tags ELSE '[]' END)
+            WHERE type = 'text' AND value != '';
+        END;
+        CREATE TRIGGER user_state_tags_au AFTER UPDATE OF tags ON user_state
+        WHEN old.tags IS NOT new.tags BEGIN
+            DELETE FROM paper_tags WHERE paper_id = old.paper_id;
+            INSERT OR IGNORE INTO paper_tags (tag, paper_id)
+            SELECT value, new.paper_id FROM json_each(
+                CASE WHEN json_valid(new.tags) AND json_type(new.tags) = 'array'
+                     THEN new.tags ELSE '[]' END)
+            WHERE type = 'text' AND value != '';
+        END;
+        CREATE TRIGGER user_state_tags_ad AFTER DELETE ON user_state BEGIN
+            DELETE FROM paper_tags WHERE paper_id = old.paper_id;
+        END;
+        INSERT OR IGNORE INTO paper_tags (tag, paper_id)
+        SELECT j.value, u.paper_id FROM user_state u, json_each(
+            CASE WHEN json_valid(u.tags) AND json_type(u.tags) = 'array'
+                 THEN u.tags ELSE '[]' END) j
+        WHERE j.type = 'text' AND j.value != '';
+
+        -- Full-text index of notes, its rowid the paper's `pk` (stable, like papers_fts'), so a
+        -- search joins it as it joins papers_fts. It holds its own copy of the text: notes are
+        -- few and small. A note on a paper not cached yet is indexed when the paper arrives.
+        CREATE VIRTUAL TABLE notes_fts USING fts5(
+            notes, tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
+        );
+        CREATE TRIGGER user_state_notes_ai AFTER INSERT ON user_state
+        WHEN new.notes IS NOT NULL BEGIN
+            INSERT INTO notes_fts (rowid, notes)
+            SELECT pk, new.notes FROM papers WHERE id = new.paper_id;
+        END;
+        CREATE TRIGGER user_state_notes_au AFTER UPDATE OF notes ON user_state
+        WHEN old.notes IS NOT new.notes BEGIN
+            DELETE FROM notes_fts WHERE rowid = (SELECT pk FROM papers WHERE id = old.paper_id);
+            INSERT INTO notes_fts (rowid, notes)
+            SELECT pk, new.notes FROM papers WHERE id = new.paper_id AND new.notes IS NOT NULL;
+        END;
+        CREATE TRIGGER user_state_notes_ad AFTER DELETE ON user_state BEGIN
+            DELETE FROM notes_fts WHERE rowid = (SELECT pk FROM papers WHERE id = old.paper_id);
+        END;
+        CREATE TRIGGER papers_notes_ai AFTER INSERT ON papers BEGIN
+            INSERT INTO notes_fts (rowid, notes)
+            SELECT new.pk, notes FROM user_state WHERE paper_id = new.id AND notes IS NOT NULL;
+        END;
+        CREATE TRIGGER papers_notes_ad AFTER DELETE ON papers BEGIN
+            DELETE FROM notes_fts WHERE rowid = old.pk;
+        END;
+        INSERT INTO notes_fts (rowid, notes)
+        SELECT p.pk, u.notes FROM user_state u JOIN papers p ON p.id = u.paper_id
+        WHERE u.notes IS NOT NULL;
+
+        -- Searches saved under a name (`S` in the reader, `papertui saved`): the query text, the
+        -- view and filters around it, and the sort orders. `key` is the case-folded name.
+        CREATE TABLE saved_searches (
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            query TEXT NOT NULL DEFAULT '',
+            view TEXT NOT NULL DEFAULT 'all',
+            unread_only INTEGER NOT NULL DEFAULT 0,
+            bookmarks_only INTEGER NOT NULL DEFAULT 0,
+            sort TEXT NOT NULL DEFAULT 'upvotes',
+            search_sort TEXT NOT NULL DEFAULT 'relevance',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def _normalise_old_tags(db: Database) -> None:
+    """Tags stored before tags had rules (by an import) follow them from now on."""
+    rows = db.execute(
+        "SELECT paper_id, tags FROM user_state WHERE tags IS NOT NULL AND tags != '[]'"
+    ).fetchall()
+    for paper_id, text in rows:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = []
+        tags = json.dumps(
+            lenient_tags(value if isinstance(value, list) else []), ensure_ascii=False
+        )
+        if tags != text:
+            db.execute("UPDATE user_state SET tags = ? WHERE paper_id = ?", (tags, paper_id))
 
 
 def _run_script(db: Database, script: str) -> None:

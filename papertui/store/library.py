@@ -1,0 +1,353 @@
+"""Your own library in the cache: notes, tags and saved searches (the SQL; rules live in
+`papertui.library`).
+
+Notes and tags are fields of `user_state`, each with the time it last changed; `paper_tags` and
+`notes_fts` are indexes derived from them by triggers (migration m005), so every write here is
+one small transaction on `user_state`, committed before the method returns. A tag change reads
+the paper's tags and writes them back inside that transaction, so two processes tagging one
+paper at once both get their tags in.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from functools import cache
+from typing import Any
+
+from ..models import SavedSearch, TagCount
+from .errors import wrap_errors
+from .rows import utc_now
+from .search import TOP_RANKED, NoteProbe, Where, notes_part
+
+_NEW_STATE = (
+    "INSERT INTO user_state (paper_id, updated_at) VALUES (?, ?) ON CONFLICT(paper_id) DO NOTHING"
+)
+_SAVED_COLUMNS = (
+    "name, query, view, unread_only, bookmarks_only, sort, search_sort, created_at, updated_at"
+)
+
+
+def _tags(text: str | None) -> list[str]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _dump(tags: Iterable[str]) -> str:
+    return json.dumps(sorted(set(tags)), ensure_ascii=False)
+
+
+class LibraryStore:
+    """The library's part of `Store` (a mixin: `Store` provides the connection and transactions)."""
+
+    conn: sqlite3.Connection
+    _lock: threading.RLock
+
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover - Store's
+        raise NotImplementedError
+
+    def _rows(self, sql: str, params: Sequence = ()) -> list[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    # ---- notes --------------------------------------------------------------------------
+
+    @wrap_errors
+    def note(self, paper_id: str) -> str | None:
+        rows = self._rows("SELECT notes FROM user_state WHERE paper_id = ?", (paper_id,))
+        return rows[0]["notes"] if rows else None
+
+    @wrap_errors
+    def set_note(self, paper_id: str, note: str | None) -> bool:
+        """Set (None: clear) the note on a paper, exactly as given; whether it changed."""
+        now = utc_now()
+        with self._write() as conn:
+            conn.execute(_NEW_STATE, (paper_id, now))
+            changed = conn.execute(
+                "UPDATE user_state SET notes = ?, notes_updated_at = ?, updated_at = ? "
+                "WHERE paper_id = ? AND notes IS NOT ?",
+                (note, now, now, paper_id, note),
+            ).rowcount
+        return bool(changed)
+
+    # ---- tags ---------------------------------------------------------------------------
+
+    @wrap_errors
+    def tags_of(self, paper_ids: Sequence[str]) -> dict[str, list[str]]:
+        with self._lock:
+            found: dict[str, str] = {}
+            ids = list(dict.fromkeys(paper_ids))
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found.update(
+                    self.conn.execute(
+                        "SELECT paper_id, tags FROM user_state "
+                        f"WHERE paper_id IN ({','.join('?' * len(chunk))})",
+                        chunk,
+                    ).fetchall()
+                )
+        return {paper_id: _tags(found.get(paper_id)) for paper_id in ids}
+
+    @wrap_errors
+    def change_tags(
+        self,
+        paper_ids: Sequence[str],
+        *,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        replace: Iterable[str] | None = None,
+    ) -> dict[str, list[str]]:
+        """Add and remove tags on papers (or `replace` their whole list), in one transaction;
+        each paper's tags afterwards. Names must already be normalised."""
+        adding, removing = set(add), set(remove)
+        wanted = None if replace is None else sorted(set(replace))
+        now = utc_now()
+        result: dict[str, list[str]] = {}
+        with self._write() as conn:
+            for paper_id in dict.fromkeys(paper_ids):
+                row = conn.execute(
+                    "SELECT tags FROM user_state WHERE paper_id = ?", (paper_id,)
+                ).fetchone()
+                before = _tags(row[0]) if row else []
+                after = wanted if wanted is not None else sorted((set(before) | adding) - removing)
+                result[paper_id] = after
+                if after == sorted(set(before)) and row is not None and row[0] == _dump(after):
+                    continue
+                conn.execute(_NEW_STATE, (paper_id, now))
+                conn.execute(
+                    "UPDATE user_state SET tags = ?, tags_updated_at = ?, updated_at = ? "
+                    "WHERE paper_id = ? AND tags IS NOT ?",
+                    (_dump(after), now, now, paper_id, _dump(after)),
+                )
+        return result
+
+    @wrap_errors
+    def tag_counts(self) -> list[TagCount]:
+        """Every tag on a cached paper: how many papers, how many unread; by name."""
+        rows = self._rows(
+            "SELECT t.tag, count(*) AS papers, "
+            "COALESCE(sum(COALESCE(u.read, 0) = 0), 0) AS unread "
+            "FROM paper_tags t JOIN papers p ON p.id = t.paper_id "
+            "LEFT JOIN user_state u ON u.paper_id = t.paper_id "
+            "GROUP BY t.tag ORDER BY t.tag"
+        )
+        return [TagCount(r["tag"], r["papers"], r["unread"]) for r in rows]
+
+    @wrap_errors
+    def tag_names(self) -> list[str]:
+        """Every tag in use (on cached papers or not), by name: for completion."""
+        return [r["tag"] for r in self._rows("SELECT DISTINCT tag FROM paper_tags ORDER BY tag")]
+
+    @wrap_errors
+    def rename_tag(self, old: str, new: str | None) -> int:
+        """Rename a tag on every paper (merging into `new` where a paper has both), or remove it
+        (`new` None), in one transaction; how many papers changed."""
+        now = utc_now()
+        with self._write() as conn:
+            rows = conn.execute(
+                "SELECT u.paper_id, u.tags FROM paper_tags t "
+                "JOIN user_state u ON u.paper_id = t.paper_id WHERE t.tag = ?",
+                (old,),
+            ).fetchall()
+            for paper_id, text in rows:
+                tags = set(_tags(text)) - {old}
+                if new is not None:
+                    tags.add(new)
+                conn.execute(
+                    "UPDATE user_state SET tags = ?, tags_updated_at = ?, updated_at = ? "
+                    "WHERE paper_id = ?",
+                    (_dump(tags), now, now, paper_id),
+                )
+        return len(rows)
+
+    # ---- saved searches -----------------------------------------------------------------
+
+    @wrap_errors
+    def saved_searches(self) -> list[SavedSearch]:
+        rows = self._rows(f"SELECT {_SAVED_COLUMNS} FROM saved_searches ORDER BY key")
+        return [_saved(r) for r in rows]
+
+    @wrap_errors
+    def saved_search(self, name: str) -> SavedSearch | None:
+        rows = self._rows(
+            f"SELECT {_SAVED_COLUMNS} FROM saved_searches WHERE key = ?", (name.casefold(),)
+        )
+        return _saved(rows[0]) if rows else None
+
+    @wrap_errors
+    def save_search(self, saved: SavedSearch) -> bool:
+        """Store a saved search (replacing one of the same name); whether it replaced one."""
+        now = utc_now()
+        with self._write() as conn:
+            replaced = conn.execute(
+                "SELECT 1 FROM saved_searches WHERE key = ?", (saved.key,)
+            ).fetchone()
+            conn.execute(
+                f"INSERT OR REPLACE INTO saved_searches (key, {_SAVED_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "COALESCE((SELECT created_at FROM saved_searches WHERE key = ?), ?), ?)",
+                (*_saved_values(saved)[:8], saved.key, now, now),
+            )
+        return replaced is not None
+
+    @wrap_errors
+    def delete_saved_search(self, name: str) -> bool:
+        with self._write() as conn:
+            gone = conn.execute(
+                "DELETE FROM saved_searches WHERE key = ?", (name.casefold(),)
+            ).rowcount
+        return bool(gone)
+
+    @wrap_errors
+    def merge_saved_searches(self, items: Sequence[SavedSearch]) -> int:
+        """Saved searches from an import: each replaces the one of its name when it changed
+        later (or there is none); how many were taken."""
+        now = utc_now()
+        taken = 0
+        with self._write() as conn:
+            for saved in items:
+                stamp = saved.updated_at or now
+                taken += conn.execute(
+                    f"INSERT INTO saved_searches (key, {_SAVED_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
+                    "query = excluded.query, view = excluded.view, "
+                    "unread_only = excluded.unread_only, bookmarks_only = excluded.bookmarks_only, "
+                    "sort = excluded.sort, search_sort = excluded.search_sort, "
+                    "updated_at = excluded.updated_at "
+                    "WHERE excluded.updated_at > saved_searches.updated_at",
+                    (*_saved_values(saved), saved.created_at or stamp, stamp),
+                ).rowcount
+        return taken
+
+    # ---- searching with notes (see search.NotesBranch) ----------------------------------
+
+    def note_probe(self) -> NoteProbe:
+        """Whether any note matches an FTS5 expression, asked at most once per expression."""
+
+        @cache
+        def probe(expression: str) -> bool:
+            with self._lock:
+                return (
+                    self.conn.execute(
+                        "SELECT 1 FROM notes_fts WHERE notes_fts MATCH ? LIMIT 1", (expression,)
+                    ).fetchone()
+                    is not None
+                )
+
+        return probe
+
+    def _noted_pks(self, where: Where) -> list[int]:
+        """The papers a words-only search finds through their notes (all of them; few)."""
+        assert where.notes is not None
+        part = notes_part(where.notes)
+        if part is None:
+            return []
+        rows = self._rows(
+            "SELECT p.pk FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id "
+            f"WHERE ({where.sql}) AND ({part.sql})",
+            (*where.params, *part.params),
+        )
+        return [r["pk"] for r in rows]
+
+    def _excluded_by_notes(self, where: Where) -> set[int]:
+        assert where.notes is not None
+        if where.notes.note_negative is None:
+            return set()
+        rows = self._rows(
+            "SELECT rowid AS pk FROM notes_fts WHERE notes_fts MATCH ?",
+            (where.notes.note_negative,),
+        )
+        return {r["pk"] for r in rows}
+
+    def count_with_notes(self, where: Where) -> int:
+        """The count of a words-only search whose words some note has, without walking every
+        paper: the text's matches from the index, less those a note excludes, plus those found
+        only through notes."""
+        assert where.notes is not None and where.rank is not None
+        with self._lock:
+            in_text = self.conn.execute(
+                "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (where.rank,)
+            ).fetchone()[0]
+            for pk in self._excluded_by_notes(where):
+                in_text -= self._in_text(where.rank, pk)
+            extra = sum(1 - self._in_text(where.rank, pk) for pk in self._noted_pks(where))
+        return in_text + extra
+
+    def _in_text(self, expression: str, pk: int) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ? AND rowid = ?",
+            (expression, pk),
+        ).fetchone()[0]
+
+    def first_ranked_with_notes(
+        self, where: Where, columns: str, limit: int, offset: int
+    ) -> list[dict[str, Any]] | None:
+        """`Store._first_ranked` for a words-only search some note has words of: the papers
+        found through notes first (in the tie-breaks' order), then the index's best by score
+        among the rest. None when a tie of scores straddles the cut (the caller ranks all)."""
+        assert where.notes is not None and where.rank is not None
+        wanted = offset + limit
+        noted = self._noted_pks(where)
+        excluded = self._excluded_by_notes(where) | set(noted)
+        with self._lock:
+            best = self.conn.execute(
+                TOP_RANKED, (where.rank, wanted + len(excluded) + 1)
+            ).fetchall()
+        best = [(pk, score) for pk, score in best if pk not in excluded]
+        room = max(wanted - len(noted), 0)
+        if room and len(best) > room and best[room][1] == best[room - 1][1]:
+            return None
+        scores = dict(best[:room])
+        first = _by_tie_breaks(self._rows_of(columns, noted))
+        rest = _by_tie_breaks(self._rows_of(columns, list(scores)))
+        rest.sort(key=lambda r: scores[r["_pk"]])
+        return (first + rest)[offset:wanted]
+
+    def _rows_of(self, columns: str, pks: list[int]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(pks), 500):
+            chunk = pks[start : start + 500]
+            rows += self._rows(
+                f"SELECT {columns}, p.pk AS _pk FROM papers p "
+                "LEFT JOIN user_state u ON u.paper_id = p.id "
+                f"WHERE p.pk IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        return rows
+
+
+def _by_tie_breaks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Newest day first, then most upvoted, then by id (descending): relevance's tie-breaks."""
+    rows.sort(key=lambda r: r["id"], reverse=True)
+    rows.sort(key=lambda r: r["upvotes"], reverse=True)
+    rows.sort(key=lambda r: r["day"] or "", reverse=True)
+    return rows
+
+
+def _saved_values(saved: SavedSearch) -> tuple:
+    return (
+        saved.key,
+        saved.name,
+        saved.query,
+        saved.view,
+        int(saved.unread_only),
+        int(saved.bookmarks_only),
+        saved.sort,
+        saved.search_sort,
+    )
+
+
+def _saved(row: dict[str, Any]) -> SavedSearch:
+    return SavedSearch.model_validate(
+        {
+            **row,
+            "unread_only": bool(row["unread_only"]),
+            "bookmarks_only": bool(row["bookmarks_only"]),
+        }
+    )
