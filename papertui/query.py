@@ -24,7 +24,7 @@ from typing import Literal, TypeAlias
 from .errors import QueryError
 from .library import TagError, normalize_tag
 
-TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title"}
+TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title", "note": "notes"}
 # In the order help lists them; the last three are your own library's.
 SHOWN_KEYS = ("author", "org", "title", "is", "date", "upvotes", "tag", "has", "note")
 FILTER_KEYS = sorted(SHOWN_KEYS)
@@ -57,7 +57,7 @@ class Words:
     """Words to find in a paper's text, in this order; `field` None means any text field."""
 
     words: tuple[str, ...]
-    field: Literal["title", "authors", "organization"] | None = None
+    field: Literal["title", "authors", "organization", "notes"] | None = None
     prefix: bool = False  # the last word matches as a prefix ("model" finds "models")
 
 
@@ -97,13 +97,6 @@ class Has:
 
 
 @dataclass(frozen=True)
-class InNote:
-    """Words to find in your note on a paper (`note:WORD`); plain words look there too."""
-
-    words: Words
-
-
-@dataclass(frozen=True)
 class Not:
     term: Query
 
@@ -125,7 +118,7 @@ class PaperIds:
     ids: tuple[str, ...]
 
 
-Query: TypeAlias = Words | Is | Days | Upvotes | PaperIds | Tag | Has | InNote | Not | And | Or
+Query: TypeAlias = Words | Is | Days | Upvotes | PaperIds | Tag | Has | Not | And | Or
 EVERYTHING: Query = And(())
 
 
@@ -381,7 +374,7 @@ def _term(term: _Term) -> Query | None:
         node = Is(state)
     elif term.key == "date":
         node = Days(*_date_range(term.value))
-    elif term.key in ("tag", "has", "note"):
+    elif term.key in ("tag", "has"):
         node = _library_term(term)
     else:
         node = _upvotes(term.value)
@@ -389,7 +382,7 @@ def _term(term: _Term) -> Query | None:
 
 
 def _library_term(term: _Term) -> Query:
-    """`tag:NAME`, `has:tag` / `has:note`, `note:WORDS`."""
+    """`tag:NAME`, `has:tag` / `has:note` (`note:WORDS` is a text field, like `title:`)."""
     if term.key == "tag":
         if not term.value.strip():
             raise QueryError("tag: needs a tag name, e.g. tag:ml")
@@ -397,16 +390,10 @@ def _library_term(term: _Term) -> Query:
             return Tag(normalize_tag(term.value))
         except TagError as exc:
             raise QueryError(f"tag:{term.value[:40]} - {exc}") from None
-    if term.key == "has":
-        what = HAS_VALUES.get(term.value.lower())
-        if what is None:
-            raise QueryError("has: takes tag or note (has:tag, has:note)")
-        return Has(what)
-    words = tuple(_WORD.findall(term.value))
-    if not words:
-        raise QueryError("note: needs a word after it, e.g. note:baseline")
-    # Like plain words (a note is free text): the last word matches as a prefix unless quoted.
-    return InNote(Words(words, None, not term.quoted and len(words[-1]) >= PREFIX_MIN))
+    what = HAS_VALUES.get(term.value.lower())
+    if what is None:
+        raise QueryError("has: takes tag or note (has:tag, has:note)")
+    return Has(what)
 
 
 def has_words(query: Query) -> bool:

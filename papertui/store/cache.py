@@ -277,18 +277,12 @@ class Store(LibraryStore):
     def has_paper(self, paper_id: str) -> bool:
         return bool(self._rows("SELECT 1 AS x FROM papers WHERE id = ?", (paper_id,)))
 
-    def _compile(self, query: Query) -> Where:
-        """The query's SQL, its plain words looking in notes too (where some note has them)."""
-        return compile_query(query, self.note_probe())
-
     @wrap_errors
     def count(self, query: Query = EVERYTHING) -> int:
-        where = self._compile(query)
+        where = compile_query(query)
         if where.match is not None:  # one full-text match: count in the index itself
             sql = "SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?"
             return self._rows(sql, (where.match,))[0]["n"]
-        if where.notes is not None and where.words_only and where.rank is not None:
-            return self.count_with_notes(where)
         join = _JOIN_USER if where.uses_user else ""
         sql = f"SELECT count(*) AS n FROM papers p {join} WHERE {where.sql}"
         return self._rows(sql, where.params)[0]["n"]
@@ -297,7 +291,7 @@ class Store(LibraryStore):
     def list_rows(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int = 100, offset: int = 0
     ) -> list[ListRow]:
-        where = self._compile(query)
+        where = compile_query(query)
         columns = (
             "p.id, p.title, p.day, p.upvotes, p.num_comments, "
             "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, "
@@ -311,7 +305,7 @@ class Store(LibraryStore):
                 f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
             )
-            rows = self._rows(sql, (*rows_of.params, *rows_of.order_params, limit, offset))
+            rows = self._rows(sql, (*rows_of.params, limit, offset))
         return [
             ListRow(
                 r["id"],
@@ -331,7 +325,7 @@ class Store(LibraryStore):
     def papers(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
-        where = self._compile(query)
+        where = compile_query(query)
         rows = None
         if limit is not None:
             rows = self._first_ranked(where, _sort(sort), _SELECT_FULL, max(limit, 0), 0)
@@ -341,9 +335,7 @@ class Store(LibraryStore):
                 f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ?"
             )
-            rows = self._rows(
-                sql, (*rows_of.params, *rows_of.order_params, -1 if limit is None else limit)
-            )
+            rows = self._rows(sql, (*rows_of.params, -1 if limit is None else limit))
         return [stored_paper(r) for r in rows]
 
     def _first_ranked(
@@ -356,11 +348,7 @@ class Store(LibraryStore):
         and the caller ranks every match instead (bench at 100k, a word in 90,911 papers:
         85 ms for the first 200 instead of 300)."""
         wanted = offset + limit
-        if sort != "relevance" or not 0 < wanted <= FIRST_WINDOWS:
-            return None
-        if where.notes is not None and where.words_only and where.rank is not None:
-            return self.first_ranked_with_notes(where, columns, limit, offset)
-        if where.match is None:
+        if sort != "relevance" or where.match is None or not 0 < wanted <= FIRST_WINDOWS:
             return None
         with self._lock:
             best = self.conn.execute(TOP_RANKED, (where.match, wanted + 1)).fetchall()
@@ -390,7 +378,7 @@ class Store(LibraryStore):
     @wrap_errors
     def counts(self, query: Query = EVERYTHING) -> tuple[int, int]:
         """(papers, unread papers) matching, in one pass over the matches."""
-        where = self._compile(query)
+        where = compile_query(query)
         sql = (
             "SELECT count(*) AS n, COALESCE(sum(COALESCE(u.read, 0) = 0), 0) AS unread "
             f"FROM papers p {_JOIN_USER} WHERE {where.sql}"
@@ -430,7 +418,7 @@ class Store(LibraryStore):
     @wrap_errors
     def ids(self, query: Query = EVERYTHING, limit: int = 1_000_000) -> list[str]:
         """The ids of the papers matching a query (for changes to a whole view)."""
-        where = self._compile(query)
+        where = compile_query(query)
         sql = f"SELECT p.id FROM papers p {_JOIN_USER} WHERE {where.sql} LIMIT ?"
         return [r["id"] for r in self._rows(sql, (*where.params, limit))]
 

@@ -15,13 +15,11 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from functools import cache
 from typing import Any
 
 from ..models import SavedSearch, TagCount
 from .errors import wrap_errors
 from .rows import utc_now
-from .search import TOP_RANKED, NoteProbe, Where, notes_part
 
 _NEW_STATE = (
     "INSERT INTO user_state (paper_id, updated_at) VALUES (?, ?) ON CONFLICT(paper_id) DO NOTHING"
@@ -224,110 +222,6 @@ class LibraryStore:
                     (*_saved_values(saved), saved.created_at or stamp, stamp),
                 ).rowcount
         return taken
-
-    # ---- searching with notes (see search.NotesBranch) ----------------------------------
-
-    def note_probe(self) -> NoteProbe:
-        """Whether any note matches an FTS5 expression, asked at most once per expression."""
-
-        @cache
-        def probe(expression: str) -> bool:
-            with self._lock:
-                return (
-                    self.conn.execute(
-                        "SELECT 1 FROM notes_fts WHERE notes_fts MATCH ? LIMIT 1", (expression,)
-                    ).fetchone()
-                    is not None
-                )
-
-        return probe
-
-    def _noted_pks(self, where: Where) -> list[int]:
-        """The papers a words-only search finds through their notes (all of them; few)."""
-        assert where.notes is not None
-        part = notes_part(where.notes)
-        if part is None:
-            return []
-        rows = self._rows(
-            "SELECT p.pk FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id "
-            f"WHERE ({where.sql}) AND ({part.sql})",
-            (*where.params, *part.params),
-        )
-        return [r["pk"] for r in rows]
-
-    def _excluded_by_notes(self, where: Where) -> set[int]:
-        assert where.notes is not None
-        if where.notes.note_negative is None:
-            return set()
-        rows = self._rows(
-            "SELECT rowid AS pk FROM notes_fts WHERE notes_fts MATCH ?",
-            (where.notes.note_negative,),
-        )
-        return {r["pk"] for r in rows}
-
-    def count_with_notes(self, where: Where) -> int:
-        """The count of a words-only search whose words some note has, without walking every
-        paper: the text's matches from the index, less those a note excludes, plus those found
-        only through notes."""
-        assert where.notes is not None and where.rank is not None
-        with self._lock:
-            in_text = self.conn.execute(
-                "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (where.rank,)
-            ).fetchone()[0]
-            for pk in self._excluded_by_notes(where):
-                in_text -= self._in_text(where.rank, pk)
-            extra = sum(1 - self._in_text(where.rank, pk) for pk in self._noted_pks(where))
-        return in_text + extra
-
-    def _in_text(self, expression: str, pk: int) -> int:
-        return self.conn.execute(
-            "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ? AND rowid = ?",
-            (expression, pk),
-        ).fetchone()[0]
-
-    def first_ranked_with_notes(
-        self, where: Where, columns: str, limit: int, offset: int
-    ) -> list[dict[str, Any]] | None:
-        """`Store._first_ranked` for a words-only search some note has words of: the papers
-        found through notes first (in the tie-breaks' order), then the index's best by score
-        among the rest. None when a tie of scores straddles the cut (the caller ranks all)."""
-        assert where.notes is not None and where.rank is not None
-        wanted = offset + limit
-        noted = self._noted_pks(where)
-        excluded = self._excluded_by_notes(where) | set(noted)
-        with self._lock:
-            best = self.conn.execute(
-                TOP_RANKED, (where.rank, wanted + len(excluded) + 1)
-            ).fetchall()
-        best = [(pk, score) for pk, score in best if pk not in excluded]
-        room = max(wanted - len(noted), 0)
-        if room and len(best) > room and best[room][1] == best[room - 1][1]:
-            return None
-        scores = dict(best[:room])
-        first = _by_tie_breaks(self._rows_of(columns, noted))
-        rest = _by_tie_breaks(self._rows_of(columns, list(scores)))
-        rest.sort(key=lambda r: scores[r["_pk"]])
-        return (first + rest)[offset:wanted]
-
-    def _rows_of(self, columns: str, pks: list[int]) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        for start in range(0, len(pks), 500):
-            chunk = pks[start : start + 500]
-            rows += self._rows(
-                f"SELECT {columns}, p.pk AS _pk FROM papers p "
-                "LEFT JOIN user_state u ON u.paper_id = p.id "
-                f"WHERE p.pk IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-        return rows
-
-
-def _by_tie_breaks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Newest day first, then most upvoted, then by id (descending): relevance's tie-breaks."""
-    rows.sort(key=lambda r: r["id"], reverse=True)
-    rows.sort(key=lambda r: r["upvotes"], reverse=True)
-    rows.sort(key=lambda r: r["day"] or "", reverse=True)
-    return rows
 
 
 def _saved_values(saved: SavedSearch) -> tuple:
