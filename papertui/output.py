@@ -33,8 +33,6 @@ def paper_text(paper: StoredPaper, width: int | None = None) -> str:
     lines.append(
         f"Read: {'yes' if paper.read else 'no'}   Bookmarked: {'yes' if paper.bookmarked else 'no'}"
     )
-    if paper.tags:
-        lines.append("Tags: " + " ".join(paper.tags))
     facts = paper_facts(paper)
     width_label = max(len(f.label) for f in facts) + 2
     for fact in facts:

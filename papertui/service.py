@@ -389,8 +389,12 @@ class Service:
             raise NotCached(missing)
         return state
 
+    # The reader reads a paper's note, the tag names and the saved searches the moment a key
+    # opens their popup (a key typed right after must land in the popup, not in the list), so
+    # these small reads go through the state connection, which no long search ever holds.
+
     def tags_of(self, paper_id: str) -> list[str]:
-        return self.store.tags_of([paper_id])[paper_id]
+        return self._state_store().tags_of([paper_id])[paper_id]
 
     def set_tags(self, paper_id: str, tags: Sequence[str]) -> list[str]:
         """Replace a paper's tags (names normalised; TagError for one that is no tag)."""
@@ -409,7 +413,7 @@ class Service:
         return self.store.tag_counts()
 
     def tag_names(self) -> list[str]:
-        return self.store.tag_names()
+        return self._state_store().tag_names()
 
     def rename_tag(self, old: str, new: str | None) -> int:
         """Rename a tag on every paper (merging into `new` when it exists), or remove it
@@ -423,7 +427,7 @@ class Service:
         return self._state_store().rename_tag(old_name, new_name)
 
     def note(self, paper_id: str) -> str | None:
-        return self.store.note(paper_id)
+        return self._state_store().note(paper_id)
 
     def set_note(self, paper_id: str, text: str | None) -> str:
         """Set (or clear, with nothing but whitespace) a cached paper's note, exactly as
@@ -435,7 +439,7 @@ class Service:
         return "saved" if note is not None else "cleared"
 
     def saved_searches(self) -> list[SavedSearch]:
-        return self.store.saved_searches()
+        return self._state_store().saved_searches()
 
     def saved_search(self, name: str) -> SavedSearch:
         saved = self.store.saved_search(name.strip())

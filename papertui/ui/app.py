@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -32,6 +33,7 @@ from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
+from .library import LibraryController
 from .linking import LinkController
 from .literal import literal, plain
 from .messages import (
@@ -111,6 +113,7 @@ class PapertuiApp(App):
         self.syncer = SyncController(self)
         self.links = LinkController(self)
         self.triage = Triage(self)
+        self.library = LibraryController(self)
 
     def notify(
         self,
@@ -171,6 +174,7 @@ class PapertuiApp(App):
         self.notices.extend(problems)
         if self.keymap.remapped:
             self.set_keymap(dict(self.keymap.remapped))
+        self.detail.note_key = self.keys_for("app.edit_note")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.paper_list.focus()
         self._layout_for(self.size.width)
@@ -476,6 +480,8 @@ class PapertuiApp(App):
         self.search_bar.focus()
 
     def action_switch_pane(self, direction: int) -> None:
+        if self.screen is not self.main_screen:
+            raise SkipAction()  # a popup's own Tab (focus, completion) goes first
         order = [self.paper_list, self.detail]
         focused = self.focused
         if focused not in order:
@@ -609,6 +615,16 @@ class PapertuiApp(App):
     def show_view(self, view: View) -> None:
         self._ask(replace(self.rq, view=view))
 
+    def open_query(self, rq: ReaderQuery) -> None:
+        """Show `rq` with its search text in the bar (a tag from the tag view, a saved search)."""
+        self._follow_latest = False
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._ask(rq)
+        if self.search_bar.value != rq.text:
+            self.search_bar.value = rq.text
+        self.paper_list.focus()
+
     def _ask(self, rq: ReaderQuery) -> None:
         """Show `rq`: through `watch_rq` when it differs, else by running the same query again
         (a reactive does not fire for an equal value)."""
@@ -657,6 +673,23 @@ class PapertuiApp(App):
     def action_open_menu(self) -> None:
         self.links.open_menu()
 
+    # ---- your library: tags, notes, saved searches (see LibraryController) ---------------
+
+    def action_edit_tags(self) -> None:
+        self.library.edit_tags()
+
+    def action_edit_note(self) -> None:
+        self.library.edit_note()
+
+    def action_tag_view(self) -> None:
+        self.library.tag_view()
+
+    def action_save_search(self) -> None:
+        self.library.save_search()
+
+    def action_saved_searches(self) -> None:
+        self.library.saved_searches()
+
     # ---- help, palette, theme -----------------------------------------------------------
 
     def action_help(self) -> None:
@@ -682,6 +715,29 @@ class PapertuiApp(App):
                     f"{action.help} ({self.keys_for(action.id)})",
                     lambda name=action.action: self.run_action(name),
                 )
+        yield from self._library_commands()
+
+    def _library_commands(self) -> Iterable[SystemCommand]:
+        """Each saved search and each tag, to open from the palette by name."""
+        try:
+            searches = self.service.saved_searches()
+            tags = self.service.tag_names()
+        except PapertuiError:
+            return
+        for saved in searches:
+            yield SystemCommand(
+                plain(f"Saved search: {saved.name}"),
+                plain(f"Open the saved search “{saved.query or saved.view + ' view'}”"),
+                lambda saved=saved: self.background(
+                    lambda: self.service.saved_query(saved), self.open_query
+                ),
+            )
+        for name in tags:
+            yield SystemCommand(
+                f"Tag: {name}",
+                f"Show the papers tagged {name} (tag:{name})",
+                lambda name=name: self.open_query(replace(self.rq, text=f"tag:{name}")),
+            )
 
     def _remember_theme(self, theme) -> None:
         if theme.name == self.config.theme:

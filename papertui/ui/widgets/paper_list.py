@@ -28,6 +28,15 @@ BLOCK = 200  # rows loaded per request
 MAX_CACHED_BLOCKS = 12
 
 
+def _tags_text(tags: tuple[str, ...], room: int) -> str:
+    """A row's tags, compactly: ` #a #b`, cut with … to fit `room` cells (the title gets the
+    rest; the detail pane shows them all)."""
+    text = " " + " ".join(f"#{tag}" for tag in tags)
+    if cell_len(text) > room:
+        text = set_cell_size(text, max(room - 1, 1)) + "…"
+    return text
+
+
 class PaperList(ScrollView, can_focus=True):
     BINDINGS = bindings("list")
     COMPONENT_CLASSES = {
@@ -36,6 +45,8 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--read",
         "paper-list--marker",
         "paper-list--bookmark",
+        "paper-list--note",
+        "paper-list--tags",
         "paper-list--upvotes",
         "paper-list--day",
         "paper-list--placeholder",
@@ -186,11 +197,14 @@ class PaperList(ScrollView, can_focus=True):
         day = f" {shown_day:>{10 if self.full_dates else 5}} " if width >= 40 else " "
         head = [
             Segment(" ●" if not row.read else "  ", marker),
-            Segment("★ " if row.bookmarked else "  ", mark),
+            Segment("★" if row.bookmarked else " ", mark),
+            Segment("✎" if row.noted else " ", styles["paper-list--note"]),  # you have a note
             Segment(f"{row.upvotes:>4} ", upvotes),
         ]
         used = sum(cell_len(s.text) for s in head) + cell_len(day)
         room = max(width - used, 1)
+        tags = _tags_text(row.tags, max(room // 3, 8)) if row.tags else ""
+        room = max(room - cell_len(tags), 1)
         title = shown(row.title)  # LaTeX as Unicode: cached, and untouched without LaTeX
         if cell_len(title) > room:
             title = set_cell_size(title, room - 1) + "…"
@@ -202,7 +216,12 @@ class PaperList(ScrollView, can_focus=True):
             body += [Segment(title[last:start], text_style), Segment(title[start:end], match_style)]
             last = end
         body.append(Segment(title[last:], text_style))
-        segments = [*head, *body, Segment(day, day_style)]
+        segments = [
+            *head,
+            *body,
+            Segment(tags, styles["paper-list--tags"]),
+            Segment(day, day_style),
+        ]
         return Strip(segments).adjust_cell_length(width, self.rich_style)
 
     def refresh_line(self, index: int) -> None:
