@@ -62,7 +62,10 @@ class LibraryStore:
 
     @wrap_errors
     def set_note(self, paper_id: str, note: str | None) -> bool:
-        """Set (None: clear) the note on a paper, exactly as given; whether it changed."""
+        """Set (None, or nothing but whitespace: clear) the note on a paper, exactly as given;
+        whether it changed. (The service checks it first: `library.check_note`.)"""
+        if note is not None and not note.strip():
+            note = None
         now = utc_now()
         with self._write() as conn:
             conn.execute(_NEW_STATE, (paper_id, now))
