@@ -390,6 +390,8 @@ class SavedList(ModalScreen[SavedSearch | None]):
                 numbers = "⚠ can't run"
             elif unread is None:
                 numbers = "…"
+            elif saved.unread_only:
+                numbers = f"{unread:,} unread"
             else:
                 numbers = f"{unread:,} unread of {total:,}"
             options.add_option(
