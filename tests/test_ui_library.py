@@ -4,9 +4,12 @@ checked in the database as another process would see it, right after the key."""
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 
 import pytest
+from rich.console import Console
+from textual.content import Content
 from ui_helpers import make_app, run, screen_text, settle, type_search
 
 from papertui.models import SavedSearch
@@ -20,8 +23,16 @@ from papertui.ui.screens.library import (
     TagEditor,
     TagView,
 )
+from papertui.ui.widgets.detail import PaperDetail
 
 pytestmark = pytest.mark.slow
+
+
+def detail_text(app) -> str:
+    """The detail pane's paper as it is drawn, as plain text (what a terminal would show)."""
+    console = Console(width=100, record=True, file=io.StringIO(), color_system=None)
+    console.print(app.detail.render_paper(app.detail.paper))
+    return console.export_text()
 
 
 @pytest.fixture
@@ -142,14 +153,20 @@ def test_a_hostile_or_huge_note_is_shown_as_text_and_kept_exactly(demo_db, tmp_p
             await type_search(pilot, "has:note")
             await pilot.press("enter")
             await settle(pilot)
+            seen = {}
             for _ in range(2):
-                body = app.detail.query_one("#detail-body")
-                shown = "".join(s.text for s in app.detail.render_lines(app.detail.region))
-                assert app.is_running and "\x1b" not in shown and "\u202e" not in shown
+                seen[app.detail.paper.id] = detail_text(app)
                 await pilot.press("j")
                 await settle(pilot)
-            app.detail.show_paper(app.detail.paper)
-            assert body is not None
+            assert app.is_running
+            shown = seen[first]
+            assert "[@click=app.quit]quit[/]  [link=file:///etc/passwd]x[/link]" in shown
+            assert "\x1b" not in shown and "\u202e" not in shown and "\x07" not in shown
+            assert "A line of a long note." in seen[second]
+            cut = len(big.strip("\n")) - PaperDetail.NOTE_SHOWN
+            assert f"… {cut:,} more characters: e opens the whole note." in seen[second]
+            await pilot.press("k")
+            await settle(pilot)
             await pilot.press("e")  # the big one opens in the editor whole
             await settle(pilot, rounds=12)
             assert isinstance(app.screen, NoteEditor)
@@ -250,6 +267,7 @@ def test_the_palette_offers_the_library_and_each_saved_search_and_tag(demo_db, t
         with Store(demo_db) as store:
             store.change_tags([store.list_rows(limit=1)[0].id], add=["ml"])
             store.save_search(SavedSearch(name="Mine", query="tag:ml"))
+            store.save_search(SavedSearch(name="[@click=app.quit]x[/]", query="[b]y"))
         app = make_app(demo_db, tmp_path)
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
@@ -262,6 +280,9 @@ def test_the_palette_offers_the_library_and_each_saved_search_and_tag(demo_db, t
                 "Tag: ml",
             ):
                 assert title in titles
+            # the palette reads titles as markup: a saved search's name is shown as written
+            shown = {Content.from_markup(t).plain for t in titles}
+            assert "Saved search: [@click=app.quit]x[/]" in shown
             command = next(c for c in app.get_system_commands(app.screen) if c.title == "Tag: ml")
             command.callback()
             await settle(pilot)

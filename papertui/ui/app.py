@@ -17,6 +17,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape as escape_markup
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -724,10 +725,14 @@ class PapertuiApp(App):
             tags = self.service.tag_names()
         except PapertuiError:
             return
+        # The palette reads titles and help as markup: a name from you or an import file is
+        # escaped, so `[b]` or `[@click=…]` in it is shown, never obeyed.
         for saved in searches:
             yield SystemCommand(
-                plain(f"Saved search: {saved.name}"),
-                plain(f"Open the saved search “{saved.query or saved.view + ' view'}”"),
+                escape_markup(plain(f"Saved search: {saved.name}")),
+                escape_markup(
+                    plain(f"Open the saved search “{saved.query or saved.view + ' view'}”")
+                ),
                 lambda saved=saved: self.background(
                     lambda: self.service.saved_query(saved), self.open_query
                 ),
