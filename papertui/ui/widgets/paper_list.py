@@ -195,10 +195,14 @@ class PaperList(ScrollView, can_focus=True):
         day_style = styles["paper-list--day"]
         shown_day = (row.day or "") if self.full_dates else (row.day or "")[5:]
         day = f" {shown_day:>{10 if self.full_dates else 5}} " if width >= 40 else " "
+        star = "★" if row.bookmarked else " "
         head = [
             Segment(" ●" if not row.read else "  ", marker),
-            Segment("★" if row.bookmarked else " ", mark),
-            Segment("✎" if row.noted else " ", styles["paper-list--note"]),  # you have a note
+            *(  # the cell after the star: ✎ when you have a note on the paper
+                [Segment(star, mark), Segment("✎", styles["paper-list--note"])]
+                if row.noted
+                else [Segment(star + " ", mark)]
+            ),
             Segment(f"{row.upvotes:>4} ", upvotes),
         ]
         used = sum(cell_len(s.text) for s in head) + cell_len(day)
@@ -216,12 +220,9 @@ class PaperList(ScrollView, can_focus=True):
             body += [Segment(title[last:start], text_style), Segment(title[start:end], match_style)]
             last = end
         body.append(Segment(title[last:], text_style))
-        segments = [
-            *head,
-            *body,
-            Segment(tags, styles["paper-list--tags"]),
-            Segment(day, day_style),
-        ]
+        if tags:
+            body.append(Segment(tags, styles["paper-list--tags"]))
+        segments = [*head, *body, Segment(day, day_style)]
         return Strip(segments).adjust_cell_length(width, self.rich_style)
 
     def refresh_line(self, index: int) -> None:
