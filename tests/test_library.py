@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from pathlib import Path
 
 import bibtexparser
 import pytest
@@ -480,3 +481,19 @@ def test_the_bench_and_service_agree_on_relevance_windows_with_notes(tmp_path):
             )
         ]
         assert ids(store, "retrieval agent", "relevance") == full
+
+
+def test_every_key_of_the_table_is_in_the_readme_and_the_help():
+    """The library's keys are in the one table: README names every binding id and the `?`
+    help shows every action, popups' keys included."""
+    import re
+
+    from papertui.ui.actions import ACTIONS, key_help
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"`((?:app|list|detail|search|note|tags|saved)\.[a-z_]+)`", readme))
+    assert {a.id for a in ACTIONS} == listed
+    helped = {text for _, text in key_help(lambda action_id: "k")}
+    assert {a.help for a in ACTIONS} <= helped
+    for key in ("t", "e", "T", "S", "L"):
+        assert f"| `{key}` |" in readme
