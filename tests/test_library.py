@@ -497,3 +497,37 @@ def test_every_key_of_the_table_is_in_the_readme_and_the_help():
     assert {a.help for a in ACTIONS} <= helped
     for key in ("t", "e", "T", "S", "L"):
         assert f"| `{key}` |" in readme
+
+
+def test_the_fast_first_windows_stay_exact_when_a_tie_straddles_their_cut(tmp_path, monkeypatch):
+    """Sixty papers scoring exactly alike: the fast plan fetches the whole tie and lets the
+    tie-breaks (day, upvotes, id) order it, as ranking every match does."""
+    from papertui.store import cache
+    from papertui.store.search import compile_query as store_where
+
+    template = day_08()[0]
+    items = []
+    for n in range(60):
+        item = json.loads(json.dumps(template))
+        item["paper"].update(id=f"2605.{n:05d}", upvotes=n % 7, title="Zeta paper", summary="x")
+        item.update(title="Zeta paper", summary="x")
+        items.append(item)
+    with Store(tmp_path / "c.db") as store:
+        for day in range(3):
+            chunk = items[day * 20 : (day + 1) * 20]
+            store.upsert(parse_items(chunk).entries, day=f"2026-05-0{day + 1}", record_day=True)
+        where = parse_query("zeta")
+        scores = {
+            s
+            for (s,) in store.conn.execute(
+                "SELECT bm25(papers_fts) FROM papers_fts WHERE papers_fts MATCH 'zeta'"
+            )
+        }
+        assert len(scores) == 1  # one tie, straddling every cut
+        fast = [[r.id for r in store.list_rows(where, "relevance", 7, s)] for s in (0, 7, 50)]
+        assert store._first_ranked(store_where(where), "relevance", "p.id, p.day, p.upvotes", 7, 0)
+        monkeypatch.setattr(cache, "FIRST_WINDOWS", 0)  # every match ranked in SQL
+        assert fast == [
+            [r.id for r in store.list_rows(where, "relevance", 7, s)] for s in (0, 7, 50)
+        ]
+        assert fast[0] and fast[2]

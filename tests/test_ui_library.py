@@ -83,10 +83,15 @@ def test_t_edits_tags_with_completion_and_they_show(demo_db, tmp_path):
             assert on_disk(demo_db, second)[0] == ["vision"]
             await pilot.press("t")
             await pilot.pause()
+            await type_text(pilot, "new")  # typed after the tags there: adds, never replaces
+            await pilot.press("enter")
+            assert on_disk(demo_db, second)[0] == ["new", "vision"]
+            await pilot.press("t")
+            await pilot.pause()
             await pilot.press("escape")  # cancels: nothing changes
             await pilot.pause()
             assert not isinstance(app.screen, TagEditor)
-            assert on_disk(demo_db, second)[0] == ["vision"]
+            assert on_disk(demo_db, second)[0] == ["new", "vision"]
 
     run(scenario())
 

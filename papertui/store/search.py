@@ -33,6 +33,7 @@ TOP_RANKED = (
     "WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
 ).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
 FIRST_WINDOWS = 2_000  # how deep into a words-only relevance list the fast plan reaches
+TIE_ROWS = 20_000  # how many of the best by score that plan fetches to take in a tie at its cut
 _RANKED = (
     "(SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
     "WHERE papers_fts MATCH ?) r JOIN papers p ON p.pk = r.pk"

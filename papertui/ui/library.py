@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from textual.app import SuspendNotSupported
+
 from ..config import Config
 from ..errors import PapertuiError
 from ..library import edit_text, editor_command
@@ -140,7 +142,7 @@ class LibraryController:
         except PapertuiError as exc:
             host.notify(str(exc), title="Note not saved", severity="error", timeout=8)
             return
-        except Exception as exc:  # SuspendNotSupported: no terminal to hand over
+        except SuspendNotSupported as exc:  # no terminal to hand over (e.g. a web driver)
             host.notify(
                 f"Cannot open your editor here ({type(exc).__name__}); nothing was saved.",
                 title="Note not saved",

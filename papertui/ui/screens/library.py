@@ -76,6 +76,7 @@ class TagEditor(ModalScreen[list[str] | None]):
                 value,
                 placeholder="tags, separated by spaces or commas",
                 suggester=TagSuggester(self.names),
+                select_on_focus=False,  # typing adds to the tags there, never replaces them
                 id="tags-input",
             )
             yield Static(id="tags-hint", classes="popup-hint")
