@@ -352,15 +352,15 @@ class Store(LibraryStore):
         wanted = offset + limit
         if sort != "relevance" or where.match is None or not 0 < wanted <= FIRST_WINDOWS:
             return None
-        fetch = wanted + 1
-        while True:
+        # Each pass scores every match, whatever it keeps: a few rows past the cut take in most
+        # ties in one pass; a tie wider than that is fetched whole in a second.
+        for fetch in (wanted + 64, TIE_ROWS):
             with self._lock:
                 best = self.conn.execute(TOP_RANKED, (where.match, fetch)).fetchall()
             if len(best) < fetch or best[-1][1] != best[wanted - 1][1]:
                 break  # every match is here, or the tie group at the cut is whole
-            if fetch >= TIE_ROWS:
-                return None
-            fetch = min(fetch * 4, TIE_ROWS)
+        else:
+            return None
         cut = best[min(wanted, len(best)) - 1][1] if best else 0.0
         scores = {pk: score for pk, score in best if score <= cut}
         rows: list[dict[str, Any]] = []
