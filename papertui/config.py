@@ -1,9 +1,10 @@
 """User settings in `config.toml` (platform config dir): theme, keymap, default view, sync window,
-the editor for notes.
+which full texts to keep, the editor for notes.
 
 A broken or unreadable file never stops the app: defaults are used and the problem is reported.
-The file is the user's: papertui only ever changes the one `theme` key (tomlkit keeps comments,
-order and layout), and never writes over a file it could not read and validate.
+The file is the user's: papertui only ever changes the keys the reader remembers (`theme` and the
+layout: `list_width`, `layout`, `two_line_rows`), keeping comments, order and everything else with
+tomlkit, and never writes over a file it could not read and validate.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ class Config(BaseModel):
     auto_sync_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: only at start and on `r`
     keymap: dict[str, str] = Field(default_factory=dict)
     restore_session: bool = True  # open where the reader was last time
+    list_width: int = Field(default=50, ge=20, le=80)  # the list's share of the width, percent
+    layout: Literal["split", "list"] = "split"  # "list": the list alone, the paper full screen
+    two_line_rows: bool = False  # rows of two lines: the title wrapped, the authors beneath
+    # "bookmarked": every sync (and bookmarking a paper in the reader) fetches the full texts of
+    # bookmarked papers that are not cached, so they can be read offline; "none": only on demand.
+    fulltext: Literal["bookmarked", "none"] = "bookmarked"
     # The editor for notes (`e`): empty for the reader's own; a command such as "nvim" or
     # "code --wait", where $EDITOR and other environment variables are expanded.
     editor: str = ""
@@ -71,6 +78,11 @@ class ConfigNotSaved(PapertuiError):
 
 def save_theme(theme: str, path: Path | None = None) -> None:
     """Set `theme` in the config file, keeping everything else in it as the user wrote it."""
+    save_setting("theme", theme, path)
+
+
+def save_setting(key: str, value: str | int | bool, path: Path | None = None) -> None:
+    """Set one top-level key in the config file, keeping everything else as the user wrote it."""
     path = path or config_path()
     try:
         text = path.read_text(encoding="utf-8")
@@ -86,10 +98,10 @@ def save_theme(theme: str, path: Path | None = None) -> None:
     except (tomlkit.exceptions.ParseError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
         raise ConfigNotSaved(f"config file {path} has an error ({first}); left as it is") from exc
-    if "theme" in document:
-        document["theme"] = theme
+    if key in document:
+        document[key] = value
         text = tomlkit.dumps(document)
     else:  # first thing in the file, not under whatever comment ends the top-level keys
-        text = f"theme = {tomlkit.string(theme).as_string()}\n" + text
+        text = f"{key} = {tomlkit.item(value).as_string()}\n" + text
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, text)

@@ -14,12 +14,13 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 from .errors import ImportFileError, NotARegularFile
@@ -27,6 +28,7 @@ from .links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
 from .models import (
     DailyItem,
     Fetched,
+    FullText,
     ImportRecord,
     SavedSearch,
     StoredPaper,
@@ -191,8 +193,16 @@ def bibtex_entry(paper: StoredPaper, *, personal: bool = False) -> str:
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
 
 
-def to_bibtex(papers: Sequence[StoredPaper]) -> str:
-    return "\n".join(bibtex_entry(p, personal=True) for p in papers)
+def to_bibtex(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_bibtex(papers))
+
+
+def iter_bibtex(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """The entries one at a time, a blank line between them (a large export is written as it
+    is made, never held whole); each with your tags and note (`personal`)."""
+    for index, paper in enumerate(papers):
+        entry = bibtex_entry(paper, personal=True)
+        yield entry if index == 0 else "\n" + entry
 
 
 # ---- Markdown and CSV -----------------------------------------------------------------
@@ -208,36 +218,117 @@ def markdown_link(paper: StoredPaper) -> str:
     return f"[{markdown_escape(paper.title)}]({hf_url(paper.id)})"
 
 
-def to_markdown(papers: Sequence[StoredPaper]) -> str:
-    lines = ["# Papers", ""]
-    for paper in papers:
-        authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
-        meta = " · ".join(
-            x
-            for x in (
-                markdown_escape(authors) if authors else None,
-                paper.day,
-                f"{paper.upvotes} upvotes",
-                f"[arXiv]({arxiv_abs_url(paper.id)})",
-                f"[PDF]({arxiv_pdf_url(paper.id)})",
-            )
-            if x
+def _markdown_meta(paper: StoredPaper) -> str:
+    authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
+    return " · ".join(
+        x
+        for x in (
+            markdown_escape(authors) if authors else None,
+            paper.day,
+            f"{paper.upvotes} upvotes",
+            f"[arXiv]({arxiv_abs_url(paper.id)})",
+            f"[PDF]({arxiv_pdf_url(paper.id)})",
         )
-        lines.append(f"- {markdown_link(paper)} — {meta}")
-        lines += _markdown_library(paper)
-    return "\n".join(lines) + "\n"
+        if x
+    )
 
 
-def _markdown_library(paper: StoredPaper) -> list[str]:
-    """Your tags and note under a paper's line: the note as a quote inside its list item, your
-    own Markdown kept (controls and escapes removed)."""
+def to_markdown(
+    papers: Iterable[StoredPaper],
+    texts: dict[str, FullText] | None = None,
+    heading: str | None = "Papers",
+) -> str:
+    """A list of papers under a `# heading` (none for `heading=None`: one paper pasted into a
+    note wants its line only); with `texts`, a section per paper with its cached full text
+    under it (its headings moved two levels down, below the paper's own heading)."""
+    if texts is None:
+        return "".join(iter_markdown(papers, heading))
+    parts = [f"# {markdown_escape(heading)}\n" if heading else ""]
+    for paper in papers:
+        parts.append(f"\n## {markdown_link(paper)}\n\n{_markdown_meta(paper)}\n\n")
+        library = _markdown_library(paper, indent="")
+        if library:
+            parts.append("\n".join(library).strip("\n") + "\n\n")
+        text = texts.get(paper.id)
+        if text is None:
+            parts.append("*No full text cached.*\n")
+            continue
+        if text.fallback:
+            parts.append(
+                "> Only the paper page's text was available (arXiv has no HTML version of this "
+                f"paper): [PDF]({arxiv_pdf_url(paper.id)})\n\n"
+            )
+        parts.append(embedded_markdown(text.markdown) + "\n\n---\n")
+    return "".join(parts)
+
+
+def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers") -> Iterator[str]:
+    """`to_markdown` (the list, without full texts) a line at a time."""
+    if heading:
+        yield f"# {markdown_escape(heading)}\n\n"
+    for paper in papers:
+        yield f"- {markdown_link(paper)} — {_markdown_meta(paper)}\n"
+        library = _markdown_library(paper)
+        if library:
+            yield "\n".join(library) + "\n"
+
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+_OPEN_HTML = {"<!--": "-->", "<pre": "</pre>", "<script": "</script>", "<style": "</style>"}
+
+
+def embedded_markdown(text: str, shift: int = 2) -> str:
+    """A Markdown document made fit to sit inside another: its headings (ATX and setext)
+    `shift` levels down (at most 6), and a code block or HTML block left open at its end
+    closed, so nothing after it in the export is swallowed."""
+    lines = text.split("\n")
+    tokens = _MARKDOWN.parse(text)
+    for token in reversed(tokens):
+        if token.type != "heading_open" or not token.map:
+            continue
+        start, end = token.map
+        level = min(6, int(token.tag[1]) + shift)
+        if token.markup.startswith("#"):
+            stripped = lines[start].lstrip(" ")
+            indent = len(lines[start]) - len(stripped)
+            lines[start] = " " * indent + "#" * level + stripped[len(token.markup) :]
+        else:  # setext: the text lines, then the underline
+            title = " ".join(line.strip() for line in lines[start : end - 1])
+            lines[start:end] = ["#" * level + " " + title]
+    closing = _unclosed(tokens, text)
+    body = "\n".join(lines).rstrip("\n")
+    return body + ("\n" + closing if closing else "")
+
+
+def _unclosed(tokens: list, text: str) -> str | None:
+    """The line that closes a fenced code block or HTML block running to the end, if one does."""
+    last = next((t for t in reversed(tokens) if t.map and t.level == 0), None)
+    if last is None:
+        return None
+    if last.type == "fence":
+        closing = [ln.strip() for ln in text.rstrip("\n").split("\n")[last.map[0] + 1 :]]
+        fence = last.markup
+        if not closing or not (closing[-1].startswith(fence) and set(closing[-1]) == {fence[0]}):
+            return fence
+        return None
+    if last.type == "html_block":
+        content = last.content.lstrip()
+        for opener, closer in _OPEN_HTML.items():
+            if content.lower().startswith(opener) and closer not in content.lower():
+                return closer
+    return None
+
+
+def _markdown_library(paper: StoredPaper, indent: str = "  ") -> list[str]:
+    """Your tags and note under a paper: the note as a quote (inside its list item with the
+    list's `indent`), your own Markdown kept (controls and escapes removed)."""
     lines = []
     if paper.tags:
-        lines.append("  Tags: " + " ".join(f"`{tag}`" for tag in paper.tags))
+        lines.append(f"{indent}Tags: " + " ".join(f"`{tag}`" for tag in paper.tags))
     if paper.notes:
         note = strip_controls(paper.notes, keep_newlines=True).strip("\n")
         lines.append("")
-        lines += [f"  > {line}".rstrip() for line in note.split("\n")]
+        lines += [f"{indent}> {line}".rstrip() for line in note.split("\n")]
         lines.append("")
     return lines
 
@@ -270,11 +361,17 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(papers: Sequence[StoredPaper]) -> str:
+def to_csv(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_csv(papers))
+
+
+def iter_csv(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """`to_csv` a row at a time (the header first)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for p in papers:
+        yield _taken(out)
         row = [
             p.id,
             p.title,
@@ -295,7 +392,15 @@ def to_csv(papers: Sequence[StoredPaper]) -> str:
             strip_controls(p.notes, keep_newlines=True) if p.notes else "",
         ]
         writer.writerow([_csv_cell(v) for v in row])
-    return out.getvalue()
+    yield _taken(out)
+
+
+def _taken(out: io.StringIO) -> str:
+    """What was written to `out` so far, which is then emptied."""
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
 
 
 # ---- import ---------------------------------------------------------------------------

@@ -310,6 +310,21 @@ def paper_columns(item: DailyItem) -> dict[str, Any]:
     }
 
 
+class FullText(BaseModel):
+    """A paper's full text as the cache holds it: the Markdown Hugging Face serves for it (built
+    from arXiv's HTML version), cleaned of escape sequences and control characters, with when it
+    was fetched, its size in bytes (UTF-8) and whether it was only the fallback content (no arXiv
+    HTML version: the paper page's own text, about the abstract)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paper_id: str
+    markdown: str
+    fetched_at: datetime
+    size: int
+    fallback: bool = False
+
+
 @dataclass(frozen=True)
 class ListRow:
     """What the list pane and `search` need: one narrow row, cheap to fetch in windows."""
@@ -321,8 +336,19 @@ class ListRow:
     num_comments: int
     read: bool
     bookmarked: bool
-    tags: tuple[str, ...] = ()
+    first_author: str = ""  # for the list's optional second line ("Ada Lovelace et al. · Org")
+    author_count: int = 0
+    organization: str = ""
+    tags: tuple[str, ...] = ()  # yours
     noted: bool = False  # you have a note on it
+
+    @property
+    def byline(self) -> str:
+        """Who wrote it, in one short line: the first author, "et al." for more, the organization."""
+        who = self.first_author
+        if who and self.author_count > 1:
+            who += " et al."
+        return " · ".join(part for part in (who, self.organization) if part)
 
 
 @dataclass(frozen=True)

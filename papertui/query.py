@@ -3,6 +3,7 @@
     diffusion "world model" -survey author:lecun org:meta title:agent
     is:unread is:bookmarked date:2026-05-08 date:2026-05-01..2026-05-31 upvotes:>50
     (diffusion OR flow) video -(survey OR review)
+    text:"rotary embedding" has:text -has:text
     tag:ml -tag:done has:tag has:note note:baseline
 
 Terms side by side combine with AND; `OR` (in capitals) between terms binds looser than that, so
@@ -24,19 +25,34 @@ from typing import Literal, TypeAlias
 from .errors import QueryError
 from .library import TagError, normalize_tag
 
-TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title", "note": "notes"}
-# In the order help lists them; the last three are your own library's.
-SHOWN_KEYS = ("author", "org", "title", "is", "date", "upvotes", "tag", "has", "note")
+# `text:` searches the cached full texts (their own index, see store/search.py); `note:` your
+# note on a paper (a column of the papers' index); the others fields of the papers' index.
+TEXT_FIELDS = {
+    "author": "authors",
+    "org": "organization",
+    "title": "title",
+    "text": "text",
+    "note": "notes",
+}
+# in the order help lists them; the last two are your own library's (`has:` serves both)
+SHOWN_KEYS = ("author", "org", "title", "text", "is", "has", "date", "upvotes", "tag", "note")
 FILTER_KEYS = sorted(SHOWN_KEYS)
 State = Literal["read", "unread", "bookmarked"]
-HasWhat = Literal["tag", "note"]
+Having = Literal["text", "tag", "note"]
+HAS_VALUES: dict[str, Having] = {
+    "text": "text",
+    "fulltext": "text",
+    "tag": "tag",
+    "tags": "tag",
+    "note": "note",
+    "notes": "note",
+}
 IS_VALUES: dict[str, State] = {
     "read": "read",
     "unread": "unread",
     "bookmarked": "bookmarked",
     "bookmark": "bookmarked",
 }
-HAS_VALUES: dict[str, HasWhat] = {"tag": "tag", "tags": "tag", "note": "note", "notes": "note"}
 _WORD = re.compile(r"[^\W_]+")
 _KEY = re.compile(r"([A-Za-z]+):")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -54,16 +70,25 @@ MAX_DEPTH = 8  # nested parentheses
 
 @dataclass(frozen=True)
 class Words:
-    """Words to find in a paper's text, in this order; `field` None means any text field."""
+    """Words to find in a paper's text, in this order; `field` None means any text field of the
+    paper (not its full text: that is `field="text"`)."""
 
     words: tuple[str, ...]
-    field: Literal["title", "authors", "organization", "notes"] | None = None
+    field: Literal["title", "authors", "organization", "text", "notes"] | None = None
     prefix: bool = False  # the last word matches as a prefix ("model" finds "models")
 
 
 @dataclass(frozen=True)
 class Is:
     state: State
+
+
+@dataclass(frozen=True)
+class Has:
+    """Papers that have something: `text`, a cached full text (the fallback content counts);
+    `tag` or `note`, a tag or a note of yours."""
+
+    what: Having
 
 
 @dataclass(frozen=True)
@@ -90,13 +115,6 @@ class Tag:
 
 
 @dataclass(frozen=True)
-class Has:
-    """Papers with something of yours on them: a tag (`has:tag`) or a note (`has:note`)."""
-
-    what: HasWhat
-
-
-@dataclass(frozen=True)
 class Not:
     term: Query
 
@@ -118,7 +136,7 @@ class PaperIds:
     ids: tuple[str, ...]
 
 
-Query: TypeAlias = Words | Is | Days | Upvotes | PaperIds | Tag | Has | Not | And | Or
+Query: TypeAlias = Words | Is | Has | Days | Upvotes | PaperIds | Tag | Not | And | Or
 EVERYTHING: Query = And(())
 
 
@@ -372,28 +390,31 @@ def _term(term: _Term) -> Query | None:
         if state is None:
             raise QueryError("is: takes read, unread or bookmarked")
         node = Is(state)
+    elif term.key == "has":
+        having = HAS_VALUES.get(term.value.lower())
+        if having is None:
+            raise QueryError(
+                "has: takes text, tag or note (has:text: a cached full text; has:tag, has:note: "
+                "yours)"
+            )
+        node = Has(having)
     elif term.key == "date":
         node = Days(*_date_range(term.value))
-    elif term.key in ("tag", "has"):
-        node = _library_term(term)
+    elif term.key == "tag":
+        node = _tag(term)
     else:
         node = _upvotes(term.value)
     return Not(node) if term.negate else node
 
 
-def _library_term(term: _Term) -> Query:
-    """`tag:NAME`, `has:tag` / `has:note` (`note:WORDS` is a text field, like `title:`)."""
-    if term.key == "tag":
-        if not term.value.strip():
-            raise QueryError("tag: needs a tag name, e.g. tag:ml")
-        try:
-            return Tag(normalize_tag(term.value))
-        except TagError as exc:
-            raise QueryError(f"tag:{term.value[:40]} - {exc}") from None
-    what = HAS_VALUES.get(term.value.lower())
-    if what is None:
-        raise QueryError("has: takes tag or note (has:tag, has:note)")
-    return Has(what)
+def _tag(term: _Term) -> Query:
+    """`tag:NAME` (`has:tag`, `has:note` are `has:` values; `note:WORDS` a text field)."""
+    if not term.value.strip():
+        raise QueryError("tag: needs a tag name, e.g. tag:ml")
+    try:
+        return Tag(normalize_tag(term.value))
+    except TagError as exc:
+        raise QueryError(f"tag:{term.value[:40]} - {exc}") from None
 
 
 def has_words(query: Query) -> bool:

@@ -72,12 +72,24 @@ async def narrow(pilot):
     await settle(pilot)
 
 
+async def list_only(pilot):
+    await settle(pilot)
+    await pilot.press("j")
+    await settle(pilot)
+
+
 SCENARIOS = [
     ("main", (120, 36), main_view, {}),
     ("search", (120, 36), search, {}),
     ("detail", (120, 36), detail, {}),
     ("help", (120, 36), help_screen, {}),
     ("narrow-80x24", (80, 24), narrow, {"default_view": "all"}),
+    (
+        "list-only",
+        (120, 36),
+        list_only,
+        {"layout": "list", "two_line_rows": True, "default_view": "all"},
+    ),
     ("library", (120, 36), library, {}),
     ("tag-view", (120, 36), tag_view, {}),
 ]

@@ -503,7 +503,6 @@ def test_the_fast_first_windows_stay_exact_when_a_tie_straddles_their_cut(tmp_pa
     """Sixty papers scoring exactly alike: the fast plan fetches the whole tie and lets the
     tie-breaks (day, upvotes, id) order it, as ranking every match does."""
     from papertui.store import cache
-    from papertui.store.search import compile_query as store_where
 
     template = day_08()[0]
     items = []
@@ -525,8 +524,7 @@ def test_the_fast_first_windows_stay_exact_when_a_tie_straddles_their_cut(tmp_pa
         }
         assert len(scores) == 1  # one tie, straddling every cut
         fast = [[r.id for r in store.list_rows(where, "relevance", 7, s)] for s in (0, 7, 50)]
-        assert store._first_ranked(store_where(where), "relevance", "p.id, p.day, p.upvotes", 7, 0)
-        monkeypatch.setattr(cache, "FIRST_WINDOWS", 0)  # every match ranked in SQL
+        monkeypatch.setattr(cache, "RANKED_WINDOWS", False)  # every match ranked in SQL
         assert fast == [
             [r.id for r in store.list_rows(where, "relevance", 7, s)] for s in (0, 7, 50)
         ]

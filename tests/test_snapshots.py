@@ -44,6 +44,45 @@ def test_narrow_80x24(snap_compare, demo_app):
     assert snap_compare(demo_app(default_view="all"), terminal_size=(80, 24), run_before=settle)
 
 
+@pytest.mark.slow
+def test_list_only_with_two_line_rows(snap_compare, demo_app):
+    """The list alone (`z`), rows of two lines (`W`): whole titles and who wrote them."""
+    assert snap_compare(
+        demo_app(layout="list", two_line_rows=True), terminal_size=(120, 36), run_before=settle
+    )
+
+
+@pytest.mark.slow
+def test_list_only_paper_full_screen(snap_compare, demo_app):
+    async def open_paper(pilot):
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(layout="list"), terminal_size=(80, 24), run_before=open_paper)
+
+
+def test_save_prompt_80x24(snap_compare, demo_app, monkeypatch):
+    """The file prompt of "Save BibTeX: bookmarks…" on a small terminal, after a refused path."""
+    from datetime import date
+    from pathlib import Path
+
+    monkeypatch.setenv("HOME", "/home/reader")
+    app = demo_app()
+    app.exports.today = lambda: date(2026, 5, 20)
+    app.exports.default_folder = lambda: Path("/home/reader/Downloads")
+
+    async def prompt(pilot):
+        await settle(pilot)
+        for key in ("E", "k", "B"):
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.press("ctrl+u", *"~/no-such-folder/x.bib", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=prompt)
+
+
 async def _library(pilot):
     """Two papers tagged and one with a note, written with the reader's own keys."""
     await settle(pilot)

@@ -27,17 +27,26 @@ RANK_WEIGHTS = {
     "organization": 0.5,
     "notes": 8.0,
 }
-# The best matches by score alone, straight from the index (no join, a bounded sorter).
-TOP_RANKED = (
-    "SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
-    "WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
-).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
-FIRST_WINDOWS = 2_000  # how deep into a words-only relevance list the fast plan reaches
-TIE_ROWS = 20_000  # how many of the best by score that plan fetches to take in a tie at its cut
+_BM25 = "bm25(papers_fts, {})".format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
+# The best matches by score alone, straight from the index (no join, a bounded sorter), and every
+# match by score: the relevance windows of `ranking.py` are read from these.
+TOP_RANKED = f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
+ALL_RANKED = (
+    f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score"
+)
+# The matches that meet a condition besides the words (`{}`: over `papers p LEFT JOIN user_state
+# u`), by score: bm25 is computed for those only, and the condition's papers are gathered once.
+FILTERED_RANKED = (
+    f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? AND +rowid IN "
+    "(SELECT p.pk FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id WHERE {}) "
+    "ORDER BY score"
+)
+# Every match ranked in SQL with the tie-breaks: the plain statement of the relevance order, which
+# `ranking.py` must give window for window (tests compare the two).
 _RANKED = (
-    "(SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
+    f"(SELECT rowid AS pk, {_BM25} AS score FROM papers_fts "
     "WHERE papers_fts MATCH ?) r JOIN papers p ON p.pk = r.pk"
-).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
+)
 
 
 @dataclass(frozen=True)
@@ -53,15 +62,23 @@ class Where:
     match: str | None = None
     uses_user: bool = False
     rank: str | None = None  # the full-text expression whose bm25 ranks by relevance
+    rest: Where | None = None  # with `rank`: the condition besides that match (None: nothing)
 
 
 # The unary + keeps SQLite from driving the query off the match list: with it the plan walks
 # the sort index and probes the list, bounded by the cache size however many papers match
 # (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
 _FTS = "+p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
-# Your library: tags through their index, notes are a column of the full-text index (m005).
+# `text:` words, in the full texts' own index (a few hundred rows where the papers have 100,000:
+# the match list drives the query).
+_TEXT_FTS = (
+    "p.id IN (SELECT paper_id FROM full_texts WHERE pk IN "
+    "(SELECT rowid FROM full_texts_fts WHERE full_texts_fts MATCH ?))"
+)
+# Your library: tags through their index; notes are a column of the papers' index (m005).
 _TAGGED = "p.id IN (SELECT paper_id FROM paper_tags WHERE tag = ?)"
 _HAS = {
+    "text": Where("p.id IN (SELECT paper_id FROM full_texts)"),
     "tag": Where("p.id IN (SELECT paper_id FROM paper_tags)"),
     "note": Where("u.notes IS NOT NULL", uses_user=True),
 }
@@ -75,15 +92,16 @@ _IS = {
 def fts_phrase(words: Words) -> str:
     """An FTS5 phrase of the words (quoted: nothing in it is FTS5 syntax), column-filtered."""
     phrase = '"' + " ".join(words.words) + '"' + ("*" if words.prefix else "")
-    return f"{words.field} : {phrase}" if words.field else phrase
+    return f"{words.field} : {phrase}" if words.field and words.field != "text" else phrase
 
 
 def fts_expression(query: Query) -> str | None:
     """The query as one FTS5 expression when it is made of words alone: phrases joined by AND,
     OR and NOT, every conjunction with a word to find (FTS5 has no "every paper NOT x").
-    None when it is not (it has a filter such as is:read, or a conjunction of negations only)."""
+    None when it is not (it has a filter such as is:read, words of the full texts, which have
+    an index of their own, or a conjunction of negations only)."""
     if isinstance(query, Words):
-        return fts_phrase(query)
+        return None if query.field == "text" else fts_phrase(query)
     if isinstance(query, Or):
         alternatives = [fts_expression(t) for t in query.terms]
         if not alternatives or None in alternatives:
@@ -126,12 +144,16 @@ def compile_query(query: Query) -> Where:
         parts.append(Where(_FTS, (match,)))
     elif negative:
         parts.append(Where(f"NOT ({_FTS})", (" OR ".join(negative),)))
-    parts.extend(_condition(t) for t in rest)
+    others = [_condition(t) for t in rest]
+    parts.extend(others)
     if not parts:
         return Where("1")
     combined = _join(parts, "AND")
     only_match = match if len(parts) == 1 and positive else None
-    return Where(combined.sql, combined.params, only_match, combined.uses_user, rank=match)
+    besides = _join(others, "AND") if match is not None and others else None
+    return Where(
+        combined.sql, combined.params, only_match, combined.uses_user, rank=match, rest=besides
+    )
 
 
 def _join(parts: list[Where], op: str) -> Where:
@@ -146,7 +168,7 @@ def _join(parts: list[Where], op: str) -> Where:
 
 def _condition(query: Query) -> Where:
     if isinstance(query, Words):
-        return Where(_FTS, (fts_phrase(query),))
+        return Where(_TEXT_FTS if query.field == "text" else _FTS, (fts_phrase(query),))
     if isinstance(query, PaperIds):
         if not query.ids:
             return Where("0")
@@ -199,7 +221,8 @@ class Ordered:
 def ordered(where: Where, sort: str) -> Ordered:
     """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
     the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
-    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable."""
+    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. (The store
+    reads relevance windows through `ranking.py`, which gives the same rows for less.)"""
     if sort == "relevance" and where.rank is not None:
         condition = Where("1") if where.match is not None else where  # the join already matches
         return Ordered(

@@ -34,6 +34,8 @@ from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
+from .exporting import EXPORT_COMMANDS, ExportController
+from .layout import Layout
 from .library import LibraryController
 from .linking import LinkController
 from .literal import literal, plain
@@ -52,13 +54,12 @@ from .screens.help import HelpScreen
 from .state import SyncState
 from .syncing import SyncController
 from .triage import Triage
-from .widgets.detail import PaperDetail
-from .widgets.paper_list import BLOCK, PaperList
+from .widgets.detail import PaperDetail, prepare_paper
+from .widgets.paper_list import BLOCK, PaperList, prepare_titles
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
-NARROW_WIDTH = 100
 DETAIL_DELAY = 0.04
 
 
@@ -113,7 +114,9 @@ class PapertuiApp(App):
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
         self.links = LinkController(self)
+        self.exports = ExportController(self)
         self.triage = Triage(self)
+        self.layout = Layout(self)
         self.library = LibraryController(self)
 
     def notify(
@@ -178,7 +181,7 @@ class PapertuiApp(App):
         self.detail.note_key = self.keys_for("app.edit_note")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.paper_list.focus()
-        self._layout_for(self.size.width)
+        self.layout.apply()
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=8)
         restore = self.config.restore_session
@@ -253,26 +256,16 @@ class PapertuiApp(App):
         self.background(self.service.latest_day, arrive)
 
     def on_resize(self, event) -> None:
-        self._layout_for(event.size.width)
+        self.layout.apply(event.size.width)
 
     @property
     def main_screen(self) -> Screen:
         """The reader's own screen, under any popup (help, copy menu, palette) open on top."""
         return self.screen_stack[0]
 
-    def _layout_for(self, width: int) -> None:
-        """Below 100 columns the panes stack and the search bar loses its border. Set on the
-        reader's own screen, not the popup that may be on top while the terminal is resized."""
-        narrow = width < NARROW_WIDTH
-        main = self.main_screen
-        main.set_class(narrow, "-narrow")
-        self.search_bar.compact = narrow
-        if not narrow and main.maximized is self.detail:
-            main.minimize()  # the full-screen paper of a narrow terminal: side by side again
-
     @property
     def narrow(self) -> bool:
-        return self.main_screen.has_class("-narrow")
+        return self.layout.narrow
 
     # ---- workers ------------------------------------------------------------------------
 
@@ -334,11 +327,15 @@ class PapertuiApp(App):
         self._save_session()
         self.exit()
 
+    def on_unmount(self) -> None:
+        self.layout.save()  # a layout change still waiting for its moment (however the reader ends)
+
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _load_query(
         self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int
     ) -> None:
         snapshot = self.service.snapshot(rq, BLOCK)
+        prepare_titles(snapshot.rows)
         index = None
         if keep_id and snapshot.where is not None:
             ids = [r.id for r in snapshot.rows]
@@ -393,9 +390,9 @@ class PapertuiApp(App):
 
     @work(thread=True, exit_on_error=False)
     def _load_rows(self, generation: int, where: Query, sort: str, start: int, count: int) -> None:
-        self.post_message(
-            RowsLoaded(generation, start, self.service.rows(where, sort, start, count))
-        )
+        rows = self.service.rows(where, sort, start, count)
+        prepare_titles(rows)
+        self.post_message(RowsLoaded(generation, start, rows))
 
     @while_mounted
     def on_rows_loaded(self, message: RowsLoaded) -> None:
@@ -412,7 +409,10 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_paper(self, paper_id: str) -> None:
-        self.post_message(PaperLoaded(paper_id, self.service.paper(paper_id)))
+        paper = self.service.paper(paper_id)
+        if paper is not None:
+            prepare_paper(paper)
+        self.post_message(PaperLoaded(paper_id, paper))
 
     @while_mounted
     def on_paper_loaded(self, message: PaperLoaded) -> None:
@@ -423,11 +423,11 @@ class PapertuiApp(App):
     def on_paper_list_selected(self, message: PaperList.Selected) -> None:
         if not message.row.read:
             self._set_state(message.row, read=True)
-        if self.narrow:  # stacked panes are small: read the paper full screen (Esc returns)
-            self.main_screen.maximize(self.detail, container=False)
+        self.layout.open_paper()  # full screen when the panes are stacked or the list is alone
         self.detail.focus()  # j/k scroll the paper, J/K go to the next one, Esc returns
 
     def on_paper_detail_back(self, _message: PaperDetail.Back) -> None:
+        self.layout.paper_closed()
         self.paper_list.focus()
 
     # ---- search -------------------------------------------------------------------------
@@ -482,7 +482,7 @@ class PapertuiApp(App):
 
     def action_switch_pane(self, direction: int) -> None:
         if self.screen is not self.main_screen:
-            raise SkipAction()  # a popup's own Tab (focus, completion) goes first
+            raise SkipAction()  # a popup's own Tab goes first (path and tag completion)
         order = [self.paper_list, self.detail]
         focused = self.focused
         if focused not in order:
@@ -498,6 +498,10 @@ class PapertuiApp(App):
         if row is None:
             self.notify("No paper is highlighted.", severity="warning")
         return row
+
+    def highlighted(self) -> ListRow | None:
+        """The highlighted paper, if any (quietly)."""
+        return self.paper_list.current
 
     def _set_state(
         self, row: ListRow, *, read: bool | None = None, bookmarked: bool | None = None
@@ -537,6 +541,17 @@ class PapertuiApp(App):
         if row := self.current_row():
             self._set_state(row, bookmarked=not row.bookmarked)
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
+            if not row.bookmarked:
+                self.syncer.fetch_texts()  # its full text, for reading offline
+
+    def action_resize_list(self, step: int) -> None:
+        self.layout.resize_list(step)
+
+    def action_toggle_layout(self) -> None:
+        self.layout.toggle_list_only()
+
+    def action_toggle_rows(self) -> None:
+        self.layout.toggle_rows()
 
     def action_mark_all_read(self) -> None:
         self.triage.mark_all_read()
@@ -674,6 +689,9 @@ class PapertuiApp(App):
     def action_open_menu(self) -> None:
         self.links.open_menu()
 
+    def action_export_menu(self) -> None:
+        self.exports.menu()
+
     # ---- your library: tags, notes, saved searches (see LibraryController) ---------------
 
     def action_edit_tags(self) -> None:
@@ -716,6 +734,13 @@ class PapertuiApp(App):
                     f"{action.help} ({self.keys_for(action.id)})",
                     lambda name=action.action: self.run_action(name),
                 )
+        menu = self.keys_for("app.export_menu")
+        for command in EXPORT_COMMANDS:
+            yield SystemCommand(
+                command.title,
+                f"{command.help} (also in the {menu} menu)",
+                lambda c=command: self.exports.run(c.verb, c.fmt, c.scope),
+            )
         yield from self._library_commands()
 
     def _library_commands(self) -> Iterable[SystemCommand]:

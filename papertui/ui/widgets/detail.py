@@ -154,3 +154,11 @@ class PaperDetail(VerticalScroll, can_focus=True):
         if self.highlight is not None:
             text.highlight_regex(self.highlight, self._style("detail--match"))
         return text
+
+
+def prepare_paper(paper: StoredPaper) -> None:
+    """Convert the paper's LaTeX in the worker that loaded it (pylatexenc takes milliseconds on
+    a long abstract); `show_paper` on the UI thread then finds the results cached."""
+    shown(paper.title)
+    shown(paper.ai_summary)
+    shown_paragraphs(paper.abstract)

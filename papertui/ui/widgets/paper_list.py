@@ -3,6 +3,10 @@
 It never talks to SQLite itself: when a line it must draw is not loaded it posts `NeedRows`,
 the app loads that block in a worker, and `add_rows` fills it in. So opening, scrolling and
 jumping cost the same at 100 rows or 100,000.
+
+A row is one line, or two (`row_height`): the title wrapped over both, the authors and
+organization after it where the title leaves room. Every row has the same height, so a list
+position is still a multiplication away from a screen line.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--day",
         "paper-list--placeholder",
         "paper-list--match",
+        "paper-list--byline",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -82,6 +87,7 @@ class PaperList(ScrollView, can_focus=True):
         self.empty_text = "No papers here."
         self.full_dates = False  # the list may span years: show them in the date column
         self.highlight: re.Pattern[str] | None = None  # the words a search looks for
+        self.row_height = 1  # lines a row takes: 1, or 2 (title wrapped, authors beneath)
 
     # ---- data ---------------------------------------------------------------------------
 
@@ -91,7 +97,7 @@ class PaperList(ScrollView, can_focus=True):
         self.total = total
         self._rows = dict(enumerate(rows))
         self._requested = {0} if rows else set()
-        self.virtual_size = Size(self.scrollable_content_region.width, total)
+        self._resize_virtual()
         self.refresh()
         self.cursor = max(0, min(cursor, total - 1))
 
@@ -142,9 +148,26 @@ class PaperList(ScrollView, can_focus=True):
 
     # ---- drawing ------------------------------------------------------------------------
 
+    def set_row_height(self, lines: int) -> None:
+        """One or two lines a row; the cursor's paper stays on screen."""
+        if lines == self.row_height:
+            return
+        self.row_height = lines
+        self._resize_virtual()
+        self.refresh()
+        self.call_after_refresh(self._scroll_to_cursor)
+
+    def _resize_virtual(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total * self.row_height)
+
+    @property
+    def rows_per_page(self) -> int:
+        return max(self.scrollable_content_region.height // self.row_height, 1)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        index = round(self.scroll_offset.y) + y
+        line = round(self.scroll_offset.y) + y
+        index, part = divmod(line, self.row_height)
         base = self.rich_style
         if self.total == 0:  # why it is empty, wrapped to the pane: every word of it shows
             lines = textwrap.wrap(self.empty_text, max(width - 2, 10))
@@ -159,7 +182,7 @@ class PaperList(ScrollView, can_focus=True):
             self._need(index)
             style = self._styles()["paper-list--placeholder"]
             return Strip([Segment("  …", style)]).adjust_cell_length(width, base)
-        strip = self._row_strip(row, width)
+        strip = self._row_strip(row, width, part)
         if index == self.cursor:
             # post_style: the cursor's colours win over each segment's own
             cursor_style = self._styles()["paper-list--cursor"]
@@ -186,7 +209,7 @@ class PaperList(ScrollView, can_focus=True):
         self._style_cache = None
         self.refresh()
 
-    def _row_strip(self, row: ListRow, width: int) -> Strip:
+    def _row_strip(self, row: ListRow, width: int, part: int = 0) -> Strip:
         styles = self._styles()
         text_style = styles["paper-list--read" if row.read else "paper-list--unread"]
         marker = styles["paper-list--marker"]
@@ -210,39 +233,75 @@ class PaperList(ScrollView, can_focus=True):
         tags = _tags_text(row.tags, max(room // 3, 8)) if row.tags else ""
         room = max(room - cell_len(tags), 1)
         title = shown(row.title)  # LaTeX as Unicode: cached, and untouched without LaTeX
-        if cell_len(title) > room:
-            title = set_cell_size(title, room - 1) + "…"
-        title = set_cell_size(title, room)
-        match_style = text_style + styles["paper-list--match"]
-        body: list[Segment] = []
-        last = 0
-        for start, end in spans(title, self.highlight):  # the search's words, marked
-            body += [Segment(title[last:start], text_style), Segment(title[start:end], match_style)]
-            last = end
-        body.append(Segment(title[last:], text_style))
-        if tags:
-            body.append(Segment(tags, styles["paper-list--tags"]))
-        segments = [*head, *body, Segment(day, day_style)]
+        tagged = [Segment(tags, styles["paper-list--tags"])] if tags else []
+        if self.row_height == 1:
+            segments = [
+                *head,
+                *self._marked(fit(title, room), text_style),
+                *tagged,
+                Segment(day, day_style),
+            ]
+            return Strip(segments).adjust_cell_length(width, self.rich_style)
+        first, rest = split_title(title, room)
+        if part == 0:
+            segments = [
+                *head,
+                *self._marked(fit(first, room), text_style),
+                *tagged,
+                Segment(day, day_style),
+            ]
+        else:  # under the title: the rest of it, then who wrote it, as far as the line goes
+            room += cell_len(tags)  # the tags are on the line above
+            indent = Segment(" " * sum(cell_len(s.text) for s in head), self.rich_style)
+            byline = row.byline
+            if rest and byline:  # the byline keeps up to two fifths of the line
+                keep = min(cell_len(byline), max(room * 2 // 5, 12))
+                rest_room = max(room - keep - 3, 1)
+                rest = (fit(rest, rest_room) if cell_len(rest) > rest_room else rest) + " — "
+            elif cell_len(rest) > room:
+                rest = fit(rest, room)
+            by_room = max(room - cell_len(rest), 0)
+            by = fit(byline, by_room) if byline and by_room > 3 else ""
+            segments = [
+                indent,
+                *self._marked(rest, text_style),
+                Segment(by, styles["paper-list--byline"]),
+            ]
         return Strip(segments).adjust_cell_length(width, self.rich_style)
 
+    def _marked(self, text: str, text_style: Style) -> list[Segment]:
+        """The text in its style, with the search's words marked."""
+        match_style = text_style + self._styles()["paper-list--match"]
+        body: list[Segment] = []
+        last = 0
+        for start, end in spans(text, self.highlight):
+            body += [Segment(text[last:start], text_style), Segment(text[start:end], match_style)]
+            last = end
+        body.append(Segment(text[last:], text_style))
+        return body
+
     def refresh_line(self, index: int) -> None:
-        y = index - round(self.scroll_offset.y)
-        if 0 <= y < self.scrollable_content_region.height:
-            self.refresh(Region(0, y, self.size.width, 1))
+        y = index * self.row_height - round(self.scroll_offset.y)
+        if -self.row_height < y < self.scrollable_content_region.height:
+            self.refresh(Region(0, y, self.size.width, self.row_height))
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+        self._resize_virtual()
 
     # ---- cursor -------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh_line(old)
         self.refresh_line(new)
-        self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
+        self._scroll_to_cursor()
         row = self._rows.get(new)
         if row is None and self.total:
             self._need(new)
         self.post_message(self.Highlighted(row))
+
+    def _scroll_to_cursor(self) -> None:
+        region = Region(0, self.cursor * self.row_height, 1, self.row_height)
+        self.scroll_to_region(region, animate=False, force=True, immediate=True)
 
     def move_to(self, to: int) -> None:
         """Put the cursor on a list position (clamped); its rows load if they are not here."""
@@ -262,16 +321,50 @@ class PaperList(ScrollView, can_focus=True):
         self.move_to(self.total - 1)
 
     def action_page(self, direction: int) -> None:
-        self.move_to(self.cursor + direction * max(self.scrollable_content_region.height - 1, 1))
+        self.move_to(self.cursor + direction * max(self.rows_per_page - 1, 1))
 
     def action_half_page(self, direction: int) -> None:
-        self.move_to(self.cursor + direction * max(self.scrollable_content_region.height // 2, 1))
+        self.move_to(self.cursor + direction * max(self.rows_per_page // 2, 1))
 
     def action_select(self) -> None:
         if self.current is not None:
             self.post_message(self.Selected(self.current))
 
     def on_click(self, event) -> None:
-        index = round(self.scroll_offset.y) + event.y
+        offset = event.get_content_offset(self)  # inside the border, or None
+        if offset is None:
+            return
+        index = (round(self.scroll_offset.y) + offset.y) // self.row_height
         if 0 <= index < self.total:
             self.cursor = index
+
+
+def prepare_titles(rows: list[ListRow]) -> None:
+    """Convert the rows' LaTeX titles in the worker that loaded them, so drawing the rows (on
+    the UI thread) finds the converted text cached instead of running pylatexenc per line."""
+    for row in rows:
+        shown(row.title)
+
+
+def fit(text: str, room: int) -> str:
+    """The text in exactly `room` cells: cut with an ellipsis when longer, padded when shorter."""
+    if cell_len(text) > room:
+        text = set_cell_size(text, max(room - 1, 0)) + "…"
+    return set_cell_size(text, room)
+
+
+def split_title(title: str, room: int) -> tuple[str, str]:
+    """A title over two lines of `room` cells: broken at a space where one is near the end of
+    the first line, otherwise mid-word (a long word, or a title in a script without spaces)."""
+    if cell_len(title) <= room:
+        return title, ""
+    end = 0  # characters that fit in `room` cells (wide characters take two)
+    used = 0
+    for end, char in enumerate(title):  # noqa: B007 - `end` is what the loop is for
+        used += cell_len(char)
+        if used > room:
+            break
+    cut = title.rfind(" ", 0, end + 1)
+    if cut > end // 2:
+        return title[:cut], title[cut + 1 :]
+    return title[:end], title[end:]
