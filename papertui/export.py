@@ -235,8 +235,9 @@ def _markdown_meta(paper: StoredPaper) -> str:
 
 def to_markdown(
     papers: Iterable[StoredPaper],
-    texts: dict[str, FullText] | None = None,
     heading: str | None = "Papers",
+    *,
+    texts: dict[str, FullText] | None = None,
 ) -> str:
     """A list of papers under a `# heading` (none for `heading=None`: one paper pasted into a
     note wants its line only); with `texts`, a section per paper with its cached full text

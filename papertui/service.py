@@ -542,7 +542,7 @@ class Service(FullTexts):
         if with_text:
             papers = self.store.papers(where, sort=sort)
             texts = self.store.full_texts([p.id for p in papers])
-            return Export(exporting.to_markdown(papers, texts), len(papers))
+            return Export(exporting.to_markdown(papers, texts=texts), len(papers))
         everything = not query and not bookmarked and tag is None
         return self.export_papers(fmt, where, sort=sort, saved_searches=everything)
 

@@ -48,7 +48,7 @@ def test_batched_export_is_the_whole_export_in_the_list_order(service, monkeypat
     assert [p.id for p in papers] == listed and len(listed) > 20
     for fmt, whole in (
         ("bibtex", to_bibtex(papers)),
-        ("markdown", to_markdown(papers, "Model")),
+        ("markdown", to_markdown(papers, heading="Model")),
         ("csv", to_csv(papers)),
     ):
         exported = service.export_papers(fmt, where, sort=sort, heading="Model")
