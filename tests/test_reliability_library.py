@@ -163,9 +163,16 @@ def test_the_reader_hands_the_terminal_to_your_editor_and_takes_it_back(tmp_path
         time.sleep(0.5)
         os.write(main, b"e")
         _read_until(main, b"EDITOR RAN")
-        _read_until(main, b"Note saved")  # back in the reader, which said so
+        deadline = time.monotonic() + 60  # back in the reader, which saves what the editor left
+        while time.monotonic() < deadline:
+            _drain(main)
+            with Store(db) as store:
+                if store.note(ids[0]) == "after the editor":
+                    break
+            time.sleep(0.1)
         with Store(db) as store:
             assert store.note(ids[0]) == "after the editor"
+        assert proc.poll() is None  # the reader goes on
         os.write(main, b"q")
         deadline = time.monotonic() + 30
         while proc.poll() is None and time.monotonic() < deadline:
