@@ -15,6 +15,7 @@ from typing import NoReturn
 import click
 
 from . import __version__
+from .cli_library import COMMANDS as LIBRARY_COMMANDS
 from .config import load_config
 from .errors import NotARegularFile, PapertuiError
 from .export import FORMATS, full_dict, summary_dict
@@ -281,8 +282,14 @@ def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
     is_flag=True,
     help="Search huggingface.co instead of the cache (results are cached).",
 )
+@click.option(
+    "--saved",
+    "saved_name",
+    metavar="NAME",
+    help="Run a saved search (see `papertui saved`); QUERY, if given, narrows it.",
+)
 @click.pass_obj
-def search(settings: Settings, query, limit, sort, as_json, remote):
+def search(settings: Settings, query, limit, sort, as_json, remote, saved_name):
     """Search the cache with the query language (see README), e.g. 'diffusion is:unread'.
 
     On a terminal a header labels the columns; piped, only the rows are printed. When more
@@ -291,12 +298,17 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
     from .output import row_header, row_line
 
     text = " ".join(query)
+    if remote and saved_name is not None:
+        raise PapertuiError("--remote and --saved contradict each other: choose one")
     if remote and not text.strip():
         raise PapertuiError("--remote needs words to search for")
     found: Found | None = None
     with settings.service() as service:
         if remote:
             papers = service.search_remote(text, limit=limit, sort=sort)
+        elif saved_name is not None:
+            found = service.search_saved(saved_name, text, sort=sort, limit=limit)
+            papers = found.papers
         else:
             found = service.search(text, sort=sort, limit=limit)
             papers = found.papers
@@ -305,7 +317,7 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
     elif not papers:
         _echo_err(
             "No papers match."
-            if text.strip() or remote
+            if text.strip() or remote or saved_name is not None
             else "The cache is empty: run `papertui sync`."
         )
     else:
@@ -447,7 +459,9 @@ def read(settings: Settings, paper_id, plain, width):
         )
     else:
         rendered = plain_text(text.markdown, columns, fallback=text.fallback, pdf_url=pdf)
-    click.echo(rendered, nl=False, color=styled)  # click would strip the styles it did not see a tty for
+    click.echo(
+        rendered, nl=False, color=styled
+    )  # click would strip the styles it did not see a tty for
 
 
 def _stdout_is_terminal() -> bool:
@@ -515,6 +529,7 @@ def _one_of(yes_flag: str, yes: bool, no_flag: str, no: bool) -> bool | None:
 @cli.command("export")
 @click.option("--bookmarked", is_flag=True, help="Only bookmarked papers.")
 @click.option("--query", "-q", "query", help="Only papers matching this search.")
+@click.option("--tag", "tag_name", metavar="NAME", help="Only papers with this tag.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option(
     "-o",
@@ -527,17 +542,31 @@ def _one_of(yes_flag: str, yes: bool, no_flag: str, no: bool) -> bool | None:
     "--with-text", is_flag=True, help="Markdown only: each paper's cached full text under it."
 )
 @click.pass_obj
-def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort, with_text):
-    """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+def export_cmd(settings: Settings, bookmarked, query, tag_name, fmt, output, sort, with_text):
+    """Write papers as JSON (re-importable), BibTeX, Markdown or CSV.
+
+    Your tags and notes go along: in JSON with the rest of your state (and, exporting every
+    paper, your saved searches), in BibTeX as keywords and note, in Markdown under each paper,
+    in CSV as two columns.
+    """
     if with_text and fmt != "markdown":
         raise PapertuiError("--with-text works only with --format markdown")
     with settings.service() as service:
         exported = service.export(
-            fmt, query=query, bookmarked=bookmarked, sort=sort, with_text=with_text
+            fmt,
+            query=query,
+            bookmarked=bookmarked,
+            tag=tag_name,
+            sort=sort,
+            with_text=with_text,
         )
     if exported.count == 0:  # still written (an empty export is valid), but never silently
         what = "bookmarked papers" if bookmarked and not query else "papers"
-        _echo_err(f"No {what} match: the export is empty.")
+        if tag_name is not None and not query and not bookmarked:
+            what = f"papers tagged {tag_name.strip().casefold()!r}"
+            _echo_err(f"No {what}: the export is empty.")
+        else:
+            _echo_err(f"No {what} match: the export is empty.")
     if output is None:
         click.echo(exported.text, nl=False)
         return
@@ -569,10 +598,15 @@ def import_cmd(settings: Settings, file: Path):
         except NotARegularFile as exc:
             raise PapertuiError(f"{exc}: papertui import - < {exc.path}") from None
     stats = report.stats
+    saved = (
+        f"; {plural(report.saved_searches, 'saved search', 'saved searches')} taken"
+        if report.saved_searches
+        else ""
+    )
     click.echo(
         f"Imported {plural(report.imported, 'paper')} ({stats.new:,} new, "
         f"{stats.updated:,} updated, {stats.unchanged:,} unchanged); "
-        f"{plural(report.skipped, 'entry', 'entries')} skipped."
+        f"{plural(report.skipped, 'entry', 'entries')} skipped{saved}."
     )
     for error in report.errors[:10]:
         _echo_err(f"  skipped {error}")
@@ -582,6 +616,10 @@ def _echo_err(text: str) -> None:
     from .output import terminal_safe
 
     click.echo(terminal_safe(text), err=True)
+
+
+for _command in LIBRARY_COMMANDS:  # tag, tags, note, saved: in their own module
+    cli.add_command(_command)
 
 
 def main() -> None:

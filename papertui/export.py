@@ -30,6 +30,7 @@ from .models import (
     Fetched,
     FullText,
     ImportRecord,
+    SavedSearch,
     StoredPaper,
     UserState,
     check_day,
@@ -37,7 +38,7 @@ from .models import (
     iso_timestamp,
     short_error,
 )
-from .text import clean, safe_json
+from .text import clean, safe_json, strip_controls
 
 FORMATS = ("json", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
@@ -57,6 +58,8 @@ def summary_dict(paper: StoredPaper) -> dict[str, Any]:
         "organization": paper.organization,
         "read": paper.read,
         "bookmarked": paper.bookmarked,
+        "tags": paper.tags,
+        "has_note": paper.notes is not None,
         "url": hf_url(paper.id),
         "arxiv_url": arxiv_abs_url(paper.id),
     }
@@ -76,8 +79,13 @@ def full_dict(paper: StoredPaper) -> dict[str, Any]:
 
 
 def to_json(
-    papers: Sequence[StoredPaper], raws: dict[str, dict], states: dict[str, UserState]
+    papers: Sequence[StoredPaper],
+    raws: dict[str, dict],
+    states: dict[str, UserState],
+    saved: Sequence[SavedSearch] | None = None,
 ) -> str:
+    """The re-importable export: each paper's raw item and your state of it (notes as written,
+    tags, when each field changed), and with `saved` your saved searches."""
     records = []
     for paper in papers:
         records.append(
@@ -92,11 +100,13 @@ def to_json(
                 "raw": raws.get(paper.id),
             }
         )
-    document = {
+    document: dict[str, Any] = {
         "papertui_export": EXPORT_VERSION,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "papers": records,
     }
+    if saved is not None:
+        document["saved_searches"] = [s.model_dump() for s in saved]
     return safe_json(document) + "\n"
 
 
@@ -162,7 +172,9 @@ def bibtex_name(name: str) -> str:
     return "{" + escaped + "}" if _AND_WORD.search(escaped) else escaped
 
 
-def bibtex_entry(paper: StoredPaper) -> str:
+def bibtex_entry(paper: StoredPaper, *, personal: bool = False) -> str:
+    """One `@misc` entry; `personal` adds your tags as `keywords` and your note as `note`
+    (the export does; the copy menu's entry, meant for citing, does not)."""
     fields = [
         ("title", "{" + latex_escape(paper.title) + "}"),
         ("author", " and ".join(bibtex_name(a) for a in paper.authors if a.strip()) or "Anonymous"),
@@ -172,6 +184,11 @@ def bibtex_entry(paper: StoredPaper) -> str:
         ("url", arxiv_abs_url(paper.id)),
         ("doi", f"10.48550/arXiv.{paper.id}"),
     ]
+    if personal:
+        fields += [
+            ("keywords", latex_escape(", ".join(paper.tags)) if paper.tags else None),
+            ("note", latex_escape(paper.notes) if paper.notes else None),
+        ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
 
@@ -182,9 +199,10 @@ def to_bibtex(papers: Iterable[StoredPaper]) -> str:
 
 def iter_bibtex(papers: Iterable[StoredPaper]) -> Iterator[str]:
     """The entries one at a time, a blank line between them (a large export is written as it
-    is made, never held whole)."""
+    is made, never held whole); each with your tags and note (`personal`)."""
     for index, paper in enumerate(papers):
-        yield bibtex_entry(paper) if index == 0 else "\n" + bibtex_entry(paper)
+        entry = bibtex_entry(paper, personal=True)
+        yield entry if index == 0 else "\n" + entry
 
 
 # ---- Markdown and CSV -----------------------------------------------------------------
@@ -229,6 +247,9 @@ def to_markdown(
     parts = [f"# {markdown_escape(heading)}\n" if heading else ""]
     for paper in papers:
         parts.append(f"\n## {markdown_link(paper)}\n\n{_markdown_meta(paper)}\n\n")
+        library = _markdown_library(paper, indent="")
+        if library:
+            parts.append("\n".join(library).strip("\n") + "\n\n")
         text = texts.get(paper.id)
         if text is None:
             parts.append("*No full text cached.*\n")
@@ -248,6 +269,9 @@ def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers")
         yield f"# {markdown_escape(heading)}\n\n"
     for paper in papers:
         yield f"- {markdown_link(paper)} — {_markdown_meta(paper)}\n"
+        library = _markdown_library(paper)
+        if library:
+            yield "\n".join(library) + "\n"
 
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
@@ -296,6 +320,20 @@ def _unclosed(tokens: list, text: str) -> str | None:
     return None
 
 
+def _markdown_library(paper: StoredPaper, indent: str = "  ") -> list[str]:
+    """Your tags and note under a paper: the note as a quote (inside its list item with the
+    list's `indent`), your own Markdown kept (controls and escapes removed)."""
+    lines = []
+    if paper.tags:
+        lines.append(f"{indent}Tags: " + " ".join(f"`{tag}`" for tag in paper.tags))
+    if paper.notes:
+        note = strip_controls(paper.notes, keep_newlines=True).strip("\n")
+        lines.append("")
+        lines += [f"{indent}> {line}".rstrip() for line in note.split("\n")]
+        lines.append("")
+    return lines
+
+
 CSV_COLUMNS = [
     "id",
     "title",
@@ -312,6 +350,8 @@ CSV_COLUMNS = [
     "pdf_url",
     "github_repo",
     "project_page",
+    "tags",
+    "note",
 ]
 
 
@@ -349,6 +389,8 @@ def iter_csv(papers: Iterable[StoredPaper]) -> Iterator[str]:
             arxiv_pdf_url(p.id),
             safe_url(p.github_repo) or "",
             safe_url(p.project_page) or "",
+            "; ".join(p.tags),
+            strip_controls(p.notes, keep_newlines=True) if p.notes else "",
         ]
         writer.writerow([_csv_cell(v) for v in row])
     yield _taken(out)
@@ -370,9 +412,11 @@ class ImportResult:
     records: list[ImportRecord] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    saved: list[SavedSearch] = field(default_factory=list)
 
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PER_FIELD = {"read_updated_at", "bookmarked_updated_at", "notes_updated_at", "tags_updated_at"}
 _MIB = 1024 * 1024
 _CHUNK = 1024 * 1024
 
@@ -403,6 +447,14 @@ def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
             result.skipped += 1
             if len(result.errors) < MAX_ERRORS_KEPT:  # a file of millions of bad entries
                 result.errors.append(f"entry {index}: {short_error(exc)}")
+    saved = data.get("saved_searches") if isinstance(data, dict) else None
+    for index, entry in enumerate(saved if isinstance(saved, list) else []):
+        try:
+            result.saved.append(SavedSearch.model_validate(entry))
+        except (ValidationError, ValueError, TypeError) as exc:
+            result.skipped += 1
+            if len(result.errors) < MAX_ERRORS_KEPT:
+                result.errors.append(f"saved search {index}: {short_error(exc)}")
     return result
 
 
@@ -507,6 +559,8 @@ def _record(entry: Any) -> ImportRecord:
             state = state.model_copy(
                 update={"updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
             )
+        if isinstance(user, dict) and not _PER_FIELD.intersection(user):
+            state = state.stamped(state.updated_at or "")  # an older export: one time for all
     for stamp in (first_seen, updated):
         if stamp is not None and not isinstance(stamp, str):
             raise ValueError("bad timestamp")

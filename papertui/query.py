@@ -4,6 +4,7 @@
     is:unread is:bookmarked date:2026-05-08 date:2026-05-01..2026-05-31 upvotes:>50
     (diffusion OR flow) video -(survey OR review)
     text:"rotary embedding" has:text -has:text
+    tag:ml -tag:done has:tag has:note note:baseline
 
 Terms side by side combine with AND; `OR` (in capitals) between terms binds looser than that, so
 `a b OR c` is `(a b) OR c`; parentheses group and nest; `-` negates any term or group; the empty
@@ -22,16 +23,30 @@ from datetime import date
 from typing import Literal, TypeAlias
 
 from .errors import QueryError
+from .library import TagError, normalize_tag
 
-# `text:` searches the cached full texts (their own index, see store/search.py), the others
-# fields of the papers' index.
-TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title", "text": "text"}
-# in the order help lists them
-SHOWN_KEYS = ("author", "org", "title", "text", "is", "has", "date", "upvotes")
+# `text:` searches the cached full texts (their own index, see store/search.py); `note:` your
+# note on a paper (a column of the papers' index); the others fields of the papers' index.
+TEXT_FIELDS = {
+    "author": "authors",
+    "org": "organization",
+    "title": "title",
+    "text": "text",
+    "note": "notes",
+}
+# in the order help lists them; the last two are your own library's (`has:` serves both)
+SHOWN_KEYS = ("author", "org", "title", "text", "is", "has", "date", "upvotes", "tag", "note")
 FILTER_KEYS = sorted(SHOWN_KEYS)
 State = Literal["read", "unread", "bookmarked"]
-Having = Literal["text"]
-HAS_VALUES: dict[str, Having] = {"text": "text", "fulltext": "text"}
+Having = Literal["text", "tag", "note"]
+HAS_VALUES: dict[str, Having] = {
+    "text": "text",
+    "fulltext": "text",
+    "tag": "tag",
+    "tags": "tag",
+    "note": "note",
+    "notes": "note",
+}
 IS_VALUES: dict[str, State] = {
     "read": "read",
     "unread": "unread",
@@ -59,7 +74,7 @@ class Words:
     paper (not its full text: that is `field="text"`)."""
 
     words: tuple[str, ...]
-    field: Literal["title", "authors", "organization", "text"] | None = None
+    field: Literal["title", "authors", "organization", "text", "notes"] | None = None
     prefix: bool = False  # the last word matches as a prefix ("model" finds "models")
 
 
@@ -70,7 +85,8 @@ class Is:
 
 @dataclass(frozen=True)
 class Has:
-    """Papers that have something cached: `text`, a full text (the fallback content counts)."""
+    """Papers that have something: `text`, a cached full text (the fallback content counts);
+    `tag` or `note`, a tag or a note of yours."""
 
     what: Having
 
@@ -89,6 +105,13 @@ class Upvotes:
 
     low: int | None = None
     high: int | None = None
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Papers you gave this tag (`tag:NAME`; the name normalised as tags are)."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -113,7 +136,7 @@ class PaperIds:
     ids: tuple[str, ...]
 
 
-Query: TypeAlias = Words | Is | Has | Days | Upvotes | PaperIds | Not | And | Or
+Query: TypeAlias = Words | Is | Has | Days | Upvotes | PaperIds | Tag | Not | And | Or
 EVERYTHING: Query = And(())
 
 
@@ -370,13 +393,28 @@ def _term(term: _Term) -> Query | None:
     elif term.key == "has":
         having = HAS_VALUES.get(term.value.lower())
         if having is None:
-            raise QueryError("has: takes text (papers whose full text is cached)")
+            raise QueryError(
+                "has: takes text, tag or note (has:text: a cached full text; has:tag, has:note: "
+                "yours)"
+            )
         node = Has(having)
     elif term.key == "date":
         node = Days(*_date_range(term.value))
+    elif term.key == "tag":
+        node = _tag(term)
     else:
         node = _upvotes(term.value)
     return Not(node) if term.negate else node
+
+
+def _tag(term: _Term) -> Query:
+    """`tag:NAME` (`has:tag`, `has:note` are `has:` values; `note:WORDS` a text field)."""
+    if not term.value.strip():
+        raise QueryError("tag: needs a tag name, e.g. tag:ml")
+    try:
+        return Tag(normalize_tag(term.value))
+    except TagError as exc:
+        raise QueryError(f"tag:{term.value[:40]} - {exc}") from None
 
 
 def has_words(query: Query) -> bool:

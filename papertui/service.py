@@ -19,17 +19,18 @@ from itertools import chain
 from pathlib import Path
 
 from . import export as exporting
+from . import library
 from . import sync as syncing
 from .errors import NotFound, PapertuiError
 from .files import write_atomically
 from .hf_api import HfApi
-from .models import ListRow, Origin, StoredPaper, UpsertStats
+from .models import ListRow, Origin, SavedSearch, StoredPaper, TagCount, UpsertStats
 from .plural import plural
-from .query import EVERYTHING, Is, PaperIds, Query, all_of, has_words, parse_query
+from .query import EVERYTHING, Is, PaperIds, Query, Tag, all_of, has_words, parse_query
 from .ratelimit import RateLimiter, pages_limiter
 from .service_texts import FullTexts
 from .store import Store
-from .views import ReaderQuery, Session
+from .views import ReaderQuery, Session, View
 
 EXPORT_FORMATS = exporting.FORMATS
 EXPORT_BATCH = 1000  # papers read from the cache at a time while an export is written
@@ -123,6 +124,17 @@ class ImportReport:
     stats: UpsertStats
     skipped: int
     errors: list[str]
+    saved_searches: int = 0  # saved searches taken from the file
+
+
+@dataclass(frozen=True)
+class SavedCount:
+    """A saved search and what it finds now (None: its query can't be understood any more)."""
+
+    saved: SavedSearch
+    total: int | None
+    unread: int | None
+    error: str | None = None
 
 
 class Service(FullTexts):
@@ -389,6 +401,121 @@ class Service(FullTexts):
     def save_session(self, session: Session) -> None:
         self._state_store().save_reader_session(session.to_json())
 
+    # ---- your library: tags, notes, saved searches -----------------------------------------
+
+    def _cached(self, paper_ids: Sequence[str]) -> Store:
+        """The state connection, once every paper is known to be cached (NotCached if not)."""
+        state = self._state_store()
+        missing = [i for i in dict.fromkeys(paper_ids) if not state.has_paper(i)]
+        if missing:
+            raise NotCached(missing)
+        return state
+
+    # The reader reads a paper's note, the tag names and the saved searches the moment a key
+    # opens their popup (a key typed right after must land in the popup, not in the list), so
+    # these small reads go through the state connection, which no long search ever holds.
+
+    def tags_of(self, paper_id: str) -> list[str]:
+        return self._state_store().tags_of([paper_id])[paper_id]
+
+    def set_tags(self, paper_id: str, tags: Sequence[str]) -> list[str]:
+        """Replace a paper's tags (names normalised; TagError for one that is no tag)."""
+        names = [library.normalize_tag(t) for t in tags]
+        return self._cached([paper_id]).change_tags([paper_id], replace=names)[paper_id]
+
+    def change_tags(
+        self, paper_ids: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> dict[str, list[str]]:
+        """Add and remove tags on cached papers, all in one transaction; each paper's tags."""
+        adding = [library.normalize_tag(t) for t in add]
+        removing = [library.normalize_tag(t) for t in remove]
+        return self._cached(paper_ids).change_tags(paper_ids, add=adding, remove=removing)
+
+    def tag_counts(self) -> list[TagCount]:
+        return self.store.tag_counts()
+
+    def tag_names(self) -> list[str]:
+        return self._state_store().tag_names()
+
+    def rename_tag(self, old: str, new: str | None) -> int:
+        """Rename a tag on every paper (merging into `new` when it exists), or remove it
+        everywhere (`new` None); how many papers changed. PapertuiError when no paper has it."""
+        old_name = library.normalize_tag(old)
+        new_name = library.normalize_tag(new) if new is not None else None
+        if old_name not in self.store.tag_names():
+            raise PapertuiError(f"no paper is tagged {old_name!r}")
+        if new_name == old_name:
+            return 0
+        return self._state_store().rename_tag(old_name, new_name)
+
+    def note(self, paper_id: str) -> str | None:
+        return self._state_store().note(paper_id)
+
+    def set_note(self, paper_id: str, text: str | None) -> str:
+        """Set (or clear, with nothing but whitespace) a cached paper's note, exactly as
+        written, committed before this returns: "saved", "cleared" or "unchanged"."""
+        note = library.check_note(text)
+        changed = self._cached([paper_id]).set_note(paper_id, note)
+        if not changed:
+            return "unchanged"
+        return "saved" if note is not None else "cleared"
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return self._state_store().saved_searches()
+
+    def saved_search(self, name: str) -> SavedSearch:
+        saved = self.store.saved_search(name.strip())
+        if saved is None:
+            known = ", ".join(s.name for s in self.store.saved_searches()[:8])
+            raise PapertuiError(
+                f"no saved search called {name.strip()[:60]!r}"
+                + (f" (saved: {known})" if known else " (none saved yet)")
+            )
+        return saved
+
+    def save_search(self, saved: SavedSearch) -> bool:
+        """Save a search under its name (replacing one of that name: True). Its query must be
+        understood (QueryError otherwise), so a saved search always opens."""
+        if saved.query:
+            parse_query(saved.query)
+        return self._state_store().save_search(saved)
+
+    def delete_saved_search(self, name: str) -> None:
+        if not self._state_store().delete_saved_search(name.strip()):
+            self.saved_search(name)  # names the saved searches there are
+            raise PapertuiError(f"no saved search called {name.strip()[:60]!r}")
+
+    def saved_query(self, saved: SavedSearch) -> ReaderQuery:
+        """What the reader shows for a saved search: its query, filters and sorts, its view
+        on the newest day with papers."""
+        return ReaderQuery.from_saved(saved, View(saved.view, self.latest_day()))
+
+    def saved_counts(self, searches: Sequence[SavedSearch]) -> list[SavedCount]:
+        """How many papers each saved search finds now, and how many of them are unread."""
+        counted = []
+        for saved in searches:
+            try:
+                total, unread = self.store.counts(self.saved_query(saved).filter())
+            except PapertuiError as exc:
+                counted.append(SavedCount(saved, None, None, str(exc)))
+                continue
+            counted.append(SavedCount(saved, total, unread))
+        return counted
+
+    def search_saved(
+        self, name: str, text: str = "", *, sort: str | None = None, limit: int | None = 50
+    ) -> Found:
+        """A saved search, narrowed by more search text when given; in the saved search's own
+        order unless `sort` says another."""
+        rq = self.saved_query(self.saved_search(name))
+        where = rq.filter()
+        if text.strip():
+            where = all_of(where, parse_query(text))
+        order = sort or (rq.search_sort if has_words(where) else rq.sort)
+        papers = self.store.papers(where, sort=order, limit=limit)
+        cut = limit is not None and len(papers) >= limit
+        return Found(papers, self.store.count(where) if cut else len(papers))
+
     # ---- export and import ---------------------------------------------------------------
 
     def export(
@@ -397,32 +524,46 @@ class Service(FullTexts):
         *,
         query: str | None = None,
         bookmarked: bool = False,
+        tag: str | None = None,
         sort: str = "date",
         with_text: bool = False,
     ) -> Export:
         """Papers as JSON (re-importable), BibTeX, Markdown or CSV; Markdown `with_text` has
         each paper's cached full text under it (full texts are cache data: JSON never has
-        them, nor the reading positions)."""
+        them, nor the reading positions). A JSON export of every paper (no query, bookmark or
+        tag filter) carries your saved searches too."""
         if with_text and fmt != "markdown":
             raise PapertuiError("full texts can only be included in the Markdown export")
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
+        if tag is not None:
+            where = all_of(where, Tag(library.normalize_tag(tag)))
         if with_text:
             papers = self.store.papers(where, sort=sort)
             texts = self.store.full_texts([p.id for p in papers])
             return Export(exporting.to_markdown(papers, texts=texts), len(papers))
-        return self.export_papers(fmt, where, sort=sort)
+        everything = not query and not bookmarked and tag is None
+        return self.export_papers(fmt, where, sort=sort, saved_searches=everything)
 
     def export_papers(
-        self, fmt: str, where: Query, *, sort: str = "date", heading: str | None = "Papers"
+        self,
+        fmt: str,
+        where: Query,
+        *,
+        sort: str = "date",
+        heading: str | None = "Papers",
+        saved_searches: bool = False,
     ) -> Export:
         """The papers a query matches, in `sort` order, in one of the export formats (`heading`:
-        the Markdown list's title, None for none)."""
+        the Markdown list's title, None for none; `saved_searches`: JSON carries yours)."""
         if fmt == "json":
             papers = self.store.papers(where, sort=sort)
             text = exporting.to_json(
-                papers, self.store.raws([p.id for p in papers]), self.store.user_states()
+                papers,
+                self.store.raws([p.id for p in papers]),
+                self.store.user_states(),
+                self.store.saved_searches() if saved_searches else None,
             )
             return Export(text, len(papers))
         ids, pieces = self._export_pieces(fmt, where, sort, heading)
@@ -470,7 +611,8 @@ class Service(FullTexts):
                 f"nothing to import from {path}: all {parsed.skipped} entries are invalid"
             )
         stats = self.store.import_records(parsed.records)
-        return ImportReport(len(parsed.records), stats, parsed.skipped, parsed.errors)
+        saved = self.store.merge_saved_searches(parsed.saved) if parsed.saved else 0
+        return ImportReport(len(parsed.records), stats, parsed.skipped, parsed.errors, saved)
 
 
 def _day(text: str | None) -> date | None:

@@ -46,6 +46,30 @@ async def help_screen(pilot):
     await settle(pilot)
 
 
+async def library(pilot):
+    """Tags and a note, written with the reader's own keys; then the tag view (T)."""
+    await settle(pilot)
+    await pilot.press("t", *"agents", "space", *"vision", "enter")
+    await pilot.press("j", "t", *"vision", "enter")
+    await pilot.press("k", "e")
+    await settle(pilot)
+    for line in (
+        "## Why it matters",
+        "",
+        "Strong *baseline* for game agents; compare with `SIMA`.",
+    ):
+        await pilot.press(*[c if c != " " else "space" for c in line], "enter")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    await pilot.pause(3.5)  # the "Note saved." toast goes
+
+
+async def tag_view(pilot):
+    await library(pilot)
+    await pilot.press("T")
+    await settle(pilot)
+
+
 async def narrow(pilot):
     await settle(pilot)
     await pilot.press("j", "j")
@@ -86,6 +110,8 @@ SCENARIOS = [
         {"layout": "list", "two_line_rows": True, "default_view": "all"},
     ),
     ("reading", (120, 36), reading, {}),
+    ("library", (120, 36), library, {}),
+    ("tag-view", (120, 36), tag_view, {}),
 ]
 
 

@@ -32,6 +32,7 @@ from ..models import (
 from ..query import EVERYTHING, Query
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
+from .library import LibraryStore
 from .ranking import Ranker
 from .rows import (
     in_chunks,
@@ -39,6 +40,7 @@ from .rows import (
     prepare_row,
     prepare_rows,
     read_user_state,
+    row_tags,
     state_columns,
     stored_paper,
     utc_now,
@@ -61,9 +63,10 @@ CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory a
 RANKED_WINDOWS = True
 
 
-class Store(FullTextStore):
+class Store(FullTextStore, LibraryStore):
     """One open cache file. Thread-safe: a lock serialises use of the one connection. Full texts
-    and reading positions: `texts.FullTextStore`."""
+    and reading positions: `texts.FullTextStore`; tags, notes and saved searches:
+    `library.LibraryStore`."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if str(path) != ":memory:" else path
@@ -307,7 +310,8 @@ class Store(FullTextStore):
             "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, "
             "p.organization, "
             "CASE WHEN json_valid(p.authors) THEN json_extract(p.authors, '$[0]') END AS first_author, "
-            "CASE WHEN json_valid(p.authors) THEN json_array_length(p.authors) ELSE 0 END AS n_authors"
+            "CASE WHEN json_valid(p.authors) THEN json_array_length(p.authors) ELSE 0 END AS n_authors, "
+            "u.tags AS tags, u.notes IS NOT NULL AS noted"
         )
         limit, offset = max(limit, 0), max(offset, 0)
         if _ranked(where, sort):
@@ -331,6 +335,8 @@ class Store(FullTextStore):
                 r["first_author"] if isinstance(r["first_author"], str) else "",
                 r["n_authors"] or 0,
                 r["organization"] or "",
+                tuple(row_tags(r["tags"])),
+                bool(r["noted"]),
             )
             for r in rows
         ]
@@ -514,17 +520,19 @@ class Store(FullTextStore):
                 )
                 if read is not None:
                     conn.execute(
-                        "UPDATE user_state SET read = ?, read_at = ?, updated_at = ? "
-                        "WHERE paper_id = ? AND read IS NOT ?",
-                        (int(read), now if read else None, now, paper_id, int(read)),
+                        "UPDATE user_state SET read = ?, read_at = ?, read_updated_at = ?, "
+                        "updated_at = ? WHERE paper_id = ? AND read IS NOT ?",
+                        (int(read), now if read else None, now, now, paper_id, int(read)),
                     )
                 if bookmarked is not None:
                     conn.execute(
-                        "UPDATE user_state SET bookmarked = ?, bookmarked_at = ?, updated_at = ? "
+                        "UPDATE user_state SET bookmarked = ?, bookmarked_at = ?, "
+                        "bookmarked_updated_at = ?, updated_at = ? "
                         "WHERE paper_id = ? AND bookmarked IS NOT ?",
                         (
                             int(bookmarked),
                             now if bookmarked else None,
+                            now,
                             now,
                             paper_id,
                             int(bookmarked),
@@ -535,7 +543,8 @@ class Store(FullTextStore):
     @wrap_errors
     def user_states(self) -> dict[str, UserState]:
         rows = self._rows(
-            "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at "
+            "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at, "
+            "read_updated_at, bookmarked_updated_at, notes_updated_at, tags_updated_at "
             "FROM user_state"
         )
         return {r.pop("paper_id"): read_user_state(r) for r in rows}
@@ -647,14 +656,43 @@ ON CONFLICT(id) DO UPDATE SET
 WHERE papers.digest IS NOT excluded.digest OR (excluded.day < papers.day)
     OR (papers.day IS NULL AND excluded.day IS NOT NULL)
 """
+# Field by field, the newer change wins (a field the import has no time for never wins); in
+# SET, `user_state.x` is the row before this update, whatever order the assignments are in.
 _IMPORT_STATE_SQL = """
-INSERT INTO user_state (paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at)
-VALUES (:paper_id, :read, :read_at, :bookmarked, :bookmarked_at, :notes, :tags, :updated_at)
+INSERT INTO user_state (paper_id, read, read_at, read_updated_at, bookmarked, bookmarked_at,
+    bookmarked_updated_at, notes, notes_updated_at, tags, tags_updated_at, updated_at)
+VALUES (:paper_id, :read, :read_at, :read_updated_at, :bookmarked, :bookmarked_at,
+    :bookmarked_updated_at, :notes, :notes_updated_at, :tags, :tags_updated_at, :updated_at)
 ON CONFLICT(paper_id) DO UPDATE SET
-    read = excluded.read, read_at = excluded.read_at, bookmarked = excluded.bookmarked,
-    bookmarked_at = excluded.bookmarked_at, notes = excluded.notes, tags = excluded.tags,
-    updated_at = excluded.updated_at
-WHERE excluded.updated_at > user_state.updated_at
+    read = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read ELSE user_state.read END,
+    read_at = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read_at ELSE user_state.read_at END,
+    read_updated_at = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read_updated_at ELSE user_state.read_updated_at END,
+    bookmarked = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked ELSE user_state.bookmarked END,
+    bookmarked_at = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked_at ELSE user_state.bookmarked_at END,
+    bookmarked_updated_at = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked_updated_at ELSE user_state.bookmarked_updated_at END,
+    notes = CASE WHEN excluded.notes_updated_at > COALESCE(user_state.notes_updated_at, '')
+        THEN excluded.notes ELSE user_state.notes END,
+    notes_updated_at = CASE WHEN excluded.notes_updated_at
+        > COALESCE(user_state.notes_updated_at, '')
+        THEN excluded.notes_updated_at ELSE user_state.notes_updated_at END,
+    tags = CASE WHEN excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
+        THEN excluded.tags ELSE user_state.tags END,
+    tags_updated_at = CASE WHEN excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
+        THEN excluded.tags_updated_at ELSE user_state.tags_updated_at END,
+    updated_at = max(user_state.updated_at, excluded.updated_at)
+WHERE excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+    OR excluded.bookmarked_updated_at > COALESCE(user_state.bookmarked_updated_at, '')
+    OR excluded.notes_updated_at > COALESCE(user_state.notes_updated_at, '')
+    OR excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
 """
 
 

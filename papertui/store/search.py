@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Upvotes, Words
+from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Tag, Upvotes, Words
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
 # Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
@@ -15,8 +15,9 @@ SORTS = {
     "title": "p.title COLLATE NOCASE, p.id",
 }
 # bm25() weights in the index's column order: title, abstract, authors, AI keywords, AI summary,
-# organization. A word in the title counts most, then in the AI keywords or summary, then in the
-# abstract, then among the authors; the organization barely.
+# organization, your note. A word in the title counts most, then in your note on the paper, then
+# in the AI keywords or summary, then in the abstract, then among the authors; the organization
+# barely.
 RANK_WEIGHTS = {
     "title": 10.0,
     "abstract": 2.0,
@@ -24,6 +25,7 @@ RANK_WEIGHTS = {
     "ai_keywords": 5.0,
     "ai_summary": 5.0,
     "organization": 0.5,
+    "notes": 8.0,
 }
 _BM25 = "bm25(papers_fts, {})".format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
 # The best matches by score alone, straight from the index (no join, a bounded sorter), and every
@@ -73,7 +75,13 @@ _TEXT_FTS = (
     "p.id IN (SELECT paper_id FROM full_texts WHERE pk IN "
     "(SELECT rowid FROM full_texts_fts WHERE full_texts_fts MATCH ?))"
 )
-_HAS = {"text": "p.id IN (SELECT paper_id FROM full_texts)"}
+# Your library: tags through their index; notes are a column of the papers' index (m005).
+_TAGGED = "p.id IN (SELECT paper_id FROM paper_tags WHERE tag = ?)"
+_HAS = {
+    "text": Where("p.id IN (SELECT paper_id FROM full_texts)"),
+    "tag": Where("p.id IN (SELECT paper_id FROM paper_tags)"),
+    "note": Where("u.notes IS NOT NULL", uses_user=True),
+}
 _IS = {
     "read": "COALESCE(u.read, 0) = 1",
     "unread": "COALESCE(u.read, 0) = 0",
@@ -161,14 +169,16 @@ def _join(parts: list[Where], op: str) -> Where:
 def _condition(query: Query) -> Where:
     if isinstance(query, Words):
         return Where(_TEXT_FTS if query.field == "text" else _FTS, (fts_phrase(query),))
-    if isinstance(query, Has):
-        return Where(_HAS[query.what])
     if isinstance(query, PaperIds):
         if not query.ids:
             return Where("0")
         return Where(f"p.id IN ({', '.join('?' * len(query.ids))})", tuple(query.ids))
     if isinstance(query, Is):
         return Where(_IS[query.state], uses_user=True)
+    if isinstance(query, Tag):
+        return Where(_TAGGED, (query.name,))
+    if isinstance(query, Has):
+        return _HAS[query.what]
     if isinstance(query, Days):
         bounds = [("p.day >= ?", query.start), ("p.day <= ?", query.end)]
         kept = [(sql, v) for sql, v in bounds if v is not None]

@@ -14,8 +14,13 @@ from typing import Literal
 from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
-Scope = Literal["app", "list", "detail", "search", "help", "copy", "reading", "find"]
+Scope = Literal[
+    "app", "list", "detail", "search", "help", "copy", "reading", "find", "note", "tags", "saved"
+]
 SCOPES: tuple[Scope, ...] = ("app", "list", "detail", "search", "reading", "find")
+# The popups of your library: their keys act only while the popup is open, where the reader's
+# own keys do not (a popup is modal), so they clash only with each other.
+POPUP_SCOPES: tuple[Scope, ...] = ("note", "tags", "saved")
 
 
 @dataclass(frozen=True)
@@ -296,6 +301,52 @@ ACTIONS: tuple[KeyAction, ...] = (
         palette=True,
         palette_title="Layout: two-line / one-line rows",
     ),
+    # Your library: tags, notes, saved searches.
+    KeyAction(
+        "app.edit_tags",
+        "t",
+        "edit_tags",
+        "Tags",
+        "Edit the paper's tags (space or comma between them; Tab completes)",
+        palette=True,
+        palette_title="Edit tags",
+    ),
+    KeyAction(
+        "app.edit_note",
+        "e",
+        "edit_note",
+        "Note",
+        "Write or edit your note on the paper (Markdown)",
+        palette=True,
+        palette_title="Edit note",
+    ),
+    KeyAction(
+        "app.tag_view",
+        "T",
+        "tag_view",
+        "Tags…",
+        "Your tags with paper and unread counts: Enter opens one",
+        palette=True,
+        palette_title="Tags… (open a tag)",
+    ),
+    KeyAction(
+        "app.save_search",
+        "S",
+        "save_search",
+        "Save search",
+        "Save this search (with its view, filters and sort) under a name",
+        palette=True,
+        palette_title="Save this search",
+    ),
+    KeyAction(
+        "app.saved_searches",
+        "L",
+        "saved_searches",
+        "Saved…",
+        "Your saved searches with unread counts: Enter opens one",
+        palette=True,
+        palette_title="Saved searches… (open one)",
+    ),
     KeyAction("list.down", "j,down", "cursor_down", "Down", "Move down", "list"),
     KeyAction("list.up", "k,up", "cursor_up", "Up", "Move up", "list"),
     KeyAction("list.first", "g,home", "first", "First", "First paper", "list"),
@@ -468,6 +519,41 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Search bar: clear the search and return to the list",
         "search",
     ),
+    KeyAction(
+        "note.save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "Note editor: save the note",
+        "note",
+        priority=True,  # before the text area, which takes every key it can
+    ),
+    KeyAction(
+        "note.close",
+        "escape",
+        "close",
+        "Close",
+        "Note editor: close (asks first when there are changes)",
+        "note",
+        priority=True,
+    ),
+    KeyAction(
+        "tags.complete",
+        "tab",
+        "complete",
+        "Complete",
+        "Tag editor: complete the tag being typed from those you have",
+        "tags",
+        priority=True,
+    ),
+    KeyAction(
+        "saved.delete",
+        "d,delete",
+        "delete",
+        "Delete",
+        "Saved searches: delete the highlighted one (asks first)",
+        "saved",
+    ),
 )
 
 BY_ID: dict[str, KeyAction] = {a.id: a for a in ACTIONS}
@@ -537,7 +623,10 @@ class KeyMap:
         found = []
         for action_id in self.remapped:
             action = BY_ID[action_id]
-            scopes = {action.scope, "app"} if action.scope != "app" else set(SCOPES)
+            if action.scope in POPUP_SCOPES:
+                scopes = {action.scope}
+            else:
+                scopes = {action.scope, "app"} if action.scope != "app" else set(SCOPES)
             for other in ACTIONS:
                 if other.id == action_id or other.scope not in scopes:
                     continue
@@ -572,7 +661,7 @@ def key_help(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
     """Every reader key (`keys_for(action_id)`: as mapped), one row per meaning: keys of equal
     meaning merged."""
     merged: dict[str, list[str]] = {}
-    for action in scoped(("app", "list", "detail", "search", "reading", "find")):
+    for action in scoped(("app", "list", "detail", "search", "reading", "find", *POPUP_SCOPES)):
         keys = merged.setdefault(action.help, [])
         for shown in keys_for(action.id).split(" / "):
             if shown not in keys:

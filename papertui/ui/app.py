@@ -17,6 +17,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape as escape_markup
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -35,6 +36,7 @@ from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
 from .exporting import EXPORT_COMMANDS, ExportController
 from .layout import Layout
+from .library import LibraryController
 from .linking import LinkController
 from .literal import literal, plain
 from .messages import (
@@ -122,6 +124,7 @@ class PapertuiApp(App):
         self.triage = Triage(self)
         self.full_texts = FullTextController(self, reading_width=self.config.reading_width)
         self.layout = Layout(self)
+        self.library = LibraryController(self)
 
     def notify(
         self,
@@ -182,6 +185,7 @@ class PapertuiApp(App):
         self.notices.extend(problems)
         if self.keymap.remapped:
             self.set_keymap(dict(self.keymap.remapped))
+        self.detail.note_key = self.keys_for("app.edit_note")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.paper_list.focus()
         self.layout.apply()
@@ -486,7 +490,7 @@ class PapertuiApp(App):
 
     def action_switch_pane(self, direction: int) -> None:
         if self.screen is not self.main_screen:
-            raise SkipAction()  # a popup's own Tab (the save prompt completes paths with it)
+            raise SkipAction()  # a popup's own Tab goes first (path and tag completion)
         order = [self.paper_list, self.detail]
         focused = self.focused
         if focused not in order:
@@ -635,6 +639,16 @@ class PapertuiApp(App):
     def show_view(self, view: View) -> None:
         self._ask(replace(self.rq, view=view))
 
+    def open_query(self, rq: ReaderQuery) -> None:
+        """Show `rq` with its search text in the bar (a tag from the tag view, a saved search)."""
+        self._follow_latest = False
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._ask(rq)
+        if self.search_bar.value != rq.text:
+            self.search_bar.value = rq.text
+        self.paper_list.focus()
+
     def _ask(self, rq: ReaderQuery) -> None:
         """Show `rq`: through `watch_rq` when it differs, else by running the same query again
         (a reactive does not fire for an equal value)."""
@@ -703,6 +717,23 @@ class PapertuiApp(App):
     def action_export_menu(self) -> None:
         self.exports.menu()
 
+    # ---- your library: tags, notes, saved searches (see LibraryController) ---------------
+
+    def action_edit_tags(self) -> None:
+        self.library.edit_tags()
+
+    def action_edit_note(self) -> None:
+        self.library.edit_note()
+
+    def action_tag_view(self) -> None:
+        self.library.tag_view()
+
+    def action_save_search(self) -> None:
+        self.library.save_search()
+
+    def action_saved_searches(self) -> None:
+        self.library.saved_searches()
+
     # ---- help, palette, theme -----------------------------------------------------------
 
     def action_help(self) -> None:
@@ -734,6 +765,33 @@ class PapertuiApp(App):
                 command.title,
                 f"{command.help} (also in the {menu} menu)",
                 lambda c=command: self.exports.run(c.verb, c.fmt, c.scope),
+            )
+        yield from self._library_commands()
+
+    def _library_commands(self) -> Iterable[SystemCommand]:
+        """Each saved search and each tag, to open from the palette by name."""
+        try:
+            searches = self.service.saved_searches()
+            tags = self.service.tag_names()
+        except PapertuiError:
+            return
+        # The palette reads titles and help as markup: a name from you or an import file is
+        # escaped, so `[b]` or `[@click=…]` in it is shown, never obeyed.
+        for saved in searches:
+            yield SystemCommand(
+                escape_markup(plain(f"Saved search: {saved.name}")),
+                escape_markup(
+                    plain(f"Open the saved search “{saved.query or saved.view + ' view'}”")
+                ),
+                lambda saved=saved: self.background(
+                    lambda: self.service.saved_query(saved), self.open_query
+                ),
+            )
+        for name in tags:
+            yield SystemCommand(
+                f"Tag: {name}",
+                f"Show the papers tagged {name} (tag:{name})",
+                lambda name=name: self.open_query(replace(self.rq, text=f"tag:{name}")),
             )
 
     def _remember_theme(self, theme) -> None:
