@@ -14,12 +14,13 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 from .errors import ImportFileError, NotARegularFile
@@ -27,7 +28,9 @@ from .links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
 from .models import (
     DailyItem,
     Fetched,
+    FullText,
     ImportRecord,
+    SavedSearch,
     StoredPaper,
     UserState,
     check_day,
@@ -35,7 +38,7 @@ from .models import (
     iso_timestamp,
     short_error,
 )
-from .text import clean, safe_json
+from .text import clean, safe_json, strip_controls
 
 FORMATS = ("json", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
@@ -55,6 +58,8 @@ def summary_dict(paper: StoredPaper) -> dict[str, Any]:
         "organization": paper.organization,
         "read": paper.read,
         "bookmarked": paper.bookmarked,
+        "tags": paper.tags,
+        "has_note": paper.notes is not None,
         "url": hf_url(paper.id),
         "arxiv_url": arxiv_abs_url(paper.id),
     }
@@ -74,8 +79,13 @@ def full_dict(paper: StoredPaper) -> dict[str, Any]:
 
 
 def to_json(
-    papers: Sequence[StoredPaper], raws: dict[str, dict], states: dict[str, UserState]
+    papers: Sequence[StoredPaper],
+    raws: dict[str, dict],
+    states: dict[str, UserState],
+    saved: Sequence[SavedSearch] | None = None,
 ) -> str:
+    """The re-importable export: each paper's raw item and your state of it (notes as written,
+    tags, when each field changed), and with `saved` your saved searches."""
     records = []
     for paper in papers:
         records.append(
@@ -90,11 +100,13 @@ def to_json(
                 "raw": raws.get(paper.id),
             }
         )
-    document = {
+    document: dict[str, Any] = {
         "papertui_export": EXPORT_VERSION,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "papers": records,
     }
+    if saved is not None:
+        document["saved_searches"] = [s.model_dump() for s in saved]
     return safe_json(document) + "\n"
 
 
@@ -160,7 +172,9 @@ def bibtex_name(name: str) -> str:
     return "{" + escaped + "}" if _AND_WORD.search(escaped) else escaped
 
 
-def bibtex_entry(paper: StoredPaper) -> str:
+def bibtex_entry(paper: StoredPaper, *, personal: bool = False) -> str:
+    """One `@misc` entry; `personal` adds your tags as `keywords` and your note as `note`
+    (the export does; the copy menu's entry, meant for citing, does not)."""
     fields = [
         ("title", "{" + latex_escape(paper.title) + "}"),
         ("author", " and ".join(bibtex_name(a) for a in paper.authors if a.strip()) or "Anonymous"),
@@ -170,12 +184,25 @@ def bibtex_entry(paper: StoredPaper) -> str:
         ("url", arxiv_abs_url(paper.id)),
         ("doi", f"10.48550/arXiv.{paper.id}"),
     ]
+    if personal:
+        fields += [
+            ("keywords", latex_escape(", ".join(paper.tags)) if paper.tags else None),
+            ("note", latex_escape(paper.notes) if paper.notes else None),
+        ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
 
 
-def to_bibtex(papers: Sequence[StoredPaper]) -> str:
-    return "\n".join(bibtex_entry(p) for p in papers)
+def to_bibtex(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_bibtex(papers))
+
+
+def iter_bibtex(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """The entries one at a time, a blank line between them (a large export is written as it
+    is made, never held whole); each with your tags and note (`personal`)."""
+    for index, paper in enumerate(papers):
+        entry = bibtex_entry(paper, personal=True)
+        yield entry if index == 0 else "\n" + entry
 
 
 # ---- Markdown and CSV -----------------------------------------------------------------
@@ -191,23 +218,120 @@ def markdown_link(paper: StoredPaper) -> str:
     return f"[{markdown_escape(paper.title)}]({hf_url(paper.id)})"
 
 
-def to_markdown(papers: Sequence[StoredPaper]) -> str:
-    lines = ["# Papers", ""]
-    for paper in papers:
-        authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
-        meta = " · ".join(
-            x
-            for x in (
-                markdown_escape(authors) if authors else None,
-                paper.day,
-                f"{paper.upvotes} upvotes",
-                f"[arXiv]({arxiv_abs_url(paper.id)})",
-                f"[PDF]({arxiv_pdf_url(paper.id)})",
-            )
-            if x
+def _markdown_meta(paper: StoredPaper) -> str:
+    authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
+    return " · ".join(
+        x
+        for x in (
+            markdown_escape(authors) if authors else None,
+            paper.day,
+            f"{paper.upvotes} upvotes",
+            f"[arXiv]({arxiv_abs_url(paper.id)})",
+            f"[PDF]({arxiv_pdf_url(paper.id)})",
         )
-        lines.append(f"- {markdown_link(paper)} — {meta}")
-    return "\n".join(lines) + "\n"
+        if x
+    )
+
+
+def to_markdown(
+    papers: Iterable[StoredPaper],
+    heading: str | None = "Papers",
+    *,
+    texts: dict[str, FullText] | None = None,
+) -> str:
+    """A list of papers under a `# heading` (none for `heading=None`: one paper pasted into a
+    note wants its line only); with `texts`, a section per paper with its cached full text
+    under it (its headings moved two levels down, below the paper's own heading)."""
+    if texts is None:
+        return "".join(iter_markdown(papers, heading))
+    parts = [f"# {markdown_escape(heading)}\n" if heading else ""]
+    for paper in papers:
+        parts.append(f"\n## {markdown_link(paper)}\n\n{_markdown_meta(paper)}\n\n")
+        library = _markdown_library(paper, indent="")
+        if library:
+            parts.append("\n".join(library).strip("\n") + "\n\n")
+        text = texts.get(paper.id)
+        if text is None:
+            parts.append("*No full text cached.*\n")
+            continue
+        if text.fallback:
+            parts.append(
+                "> Only the paper page's text was available (arXiv has no HTML version of this "
+                f"paper): [PDF]({arxiv_pdf_url(paper.id)})\n\n"
+            )
+        parts.append(embedded_markdown(text.markdown) + "\n\n---\n")
+    return "".join(parts)
+
+
+def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers") -> Iterator[str]:
+    """`to_markdown` (the list, without full texts) a line at a time."""
+    if heading:
+        yield f"# {markdown_escape(heading)}\n\n"
+    for paper in papers:
+        yield f"- {markdown_link(paper)} — {_markdown_meta(paper)}\n"
+        library = _markdown_library(paper)
+        if library:
+            yield "\n".join(library) + "\n"
+
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+_OPEN_HTML = {"<!--": "-->", "<pre": "</pre>", "<script": "</script>", "<style": "</style>"}
+
+
+def embedded_markdown(text: str, shift: int = 2) -> str:
+    """A Markdown document made fit to sit inside another: its headings (ATX and setext)
+    `shift` levels down (at most 6), and a code block or HTML block left open at its end
+    closed, so nothing after it in the export is swallowed."""
+    lines = text.split("\n")
+    tokens = _MARKDOWN.parse(text)
+    for token in reversed(tokens):
+        if token.type != "heading_open" or not token.map:
+            continue
+        start, end = token.map
+        level = min(6, int(token.tag[1]) + shift)
+        if token.markup.startswith("#"):
+            stripped = lines[start].lstrip(" ")
+            indent = len(lines[start]) - len(stripped)
+            lines[start] = " " * indent + "#" * level + stripped[len(token.markup) :]
+        else:  # setext: the text lines, then the underline
+            title = " ".join(line.strip() for line in lines[start : end - 1])
+            lines[start:end] = ["#" * level + " " + title]
+    closing = _unclosed(tokens, text)
+    body = "\n".join(lines).rstrip("\n")
+    return body + ("\n" + closing if closing else "")
+
+
+def _unclosed(tokens: list, text: str) -> str | None:
+    """The line that closes a fenced code block or HTML block running to the end, if one does."""
+    last = next((t for t in reversed(tokens) if t.map and t.level == 0), None)
+    if last is None:
+        return None
+    if last.type == "fence":
+        closing = [ln.strip() for ln in text.rstrip("\n").split("\n")[last.map[0] + 1 :]]
+        fence = last.markup
+        if not closing or not (closing[-1].startswith(fence) and set(closing[-1]) == {fence[0]}):
+            return fence
+        return None
+    if last.type == "html_block":
+        content = last.content.lstrip()
+        for opener, closer in _OPEN_HTML.items():
+            if content.lower().startswith(opener) and closer not in content.lower():
+                return closer
+    return None
+
+
+def _markdown_library(paper: StoredPaper, indent: str = "  ") -> list[str]:
+    """Your tags and note under a paper: the note as a quote (inside its list item with the
+    list's `indent`), your own Markdown kept (controls and escapes removed)."""
+    lines = []
+    if paper.tags:
+        lines.append(f"{indent}Tags: " + " ".join(f"`{tag}`" for tag in paper.tags))
+    if paper.notes:
+        note = strip_controls(paper.notes, keep_newlines=True).strip("\n")
+        lines.append("")
+        lines += [f"{indent}> {line}".rstrip() for line in note.split("\n")]
+        lines.append("")
+    return lines
 
 
 CSV_COLUMNS = [
@@ -226,6 +350,8 @@ CSV_COLUMNS = [
     "pdf_url",
     "github_repo",
     "project_page",
+    "tags",
+    "note",
 ]
 
 
@@ -236,11 +362,17 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(papers: Sequence[StoredPaper]) -> str:
+def to_csv(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_csv(papers))
+
+
+def iter_csv(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """`to_csv` a row at a time (the header first)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for p in papers:
+        yield _taken(out)
         row = [
             p.id,
             p.title,
@@ -257,9 +389,19 @@ def to_csv(papers: Sequence[StoredPaper]) -> str:
             arxiv_pdf_url(p.id),
             safe_url(p.github_repo) or "",
             safe_url(p.project_page) or "",
+            "; ".join(p.tags),
+            strip_controls(p.notes, keep_newlines=True) if p.notes else "",
         ]
         writer.writerow([_csv_cell(v) for v in row])
-    return out.getvalue()
+    yield _taken(out)
+
+
+def _taken(out: io.StringIO) -> str:
+    """What was written to `out` so far, which is then emptied."""
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
 
 
 # ---- import ---------------------------------------------------------------------------
@@ -270,9 +412,11 @@ class ImportResult:
     records: list[ImportRecord] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    saved: list[SavedSearch] = field(default_factory=list)
 
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PER_FIELD = {"read_updated_at", "bookmarked_updated_at", "notes_updated_at", "tags_updated_at"}
 _MIB = 1024 * 1024
 _CHUNK = 1024 * 1024
 
@@ -303,6 +447,14 @@ def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
             result.skipped += 1
             if len(result.errors) < MAX_ERRORS_KEPT:  # a file of millions of bad entries
                 result.errors.append(f"entry {index}: {short_error(exc)}")
+    saved = data.get("saved_searches") if isinstance(data, dict) else None
+    for index, entry in enumerate(saved if isinstance(saved, list) else []):
+        try:
+            result.saved.append(SavedSearch.model_validate(entry))
+        except (ValidationError, ValueError, TypeError) as exc:
+            result.skipped += 1
+            if len(result.errors) < MAX_ERRORS_KEPT:
+                result.errors.append(f"saved search {index}: {short_error(exc)}")
     return result
 
 
@@ -407,6 +559,8 @@ def _record(entry: Any) -> ImportRecord:
             state = state.model_copy(
                 update={"updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
             )
+        if isinstance(user, dict) and not _PER_FIELD.intersection(user):
+            state = state.stamped(state.updated_at or "")  # an older export: one time for all
     for stamp in (first_seen, updated):
         if stamp is not None and not isinstance(stamp, str):
             raise ValueError("bad timestamp")

@@ -48,6 +48,8 @@ def paper_text(paper: StoredPaper, width: int | None = None) -> str:
             subsequent_indent=" " * width_label,
             break_long_words=not fact.link,
         )
+    if paper.notes:  # your own text, as you wrote it (lines kept; controls removed below)
+        lines += ["", "Your note:", *paper.notes.strip("\n").split("\n")]
     if paper.ai_summary:
         lines += ["", *wrap.wrap("AI summary: " + shown(paper.ai_summary))]
     if paper.ai_keywords:

@@ -12,25 +12,31 @@ tiny state writes through another, so a long search never delays a bookmark bein
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 from . import coverage as covering
 from . import export as exporting
+from . import library
 from . import sync as syncing
 from .coverage import DayCoverage, Status
 from .errors import NotFound, PapertuiError
+from .files import write_atomically
 from .hf_api import HfApi
-from .models import ListRow, Origin, StoredPaper, UpsertStats
+from .models import ListRow, Origin, SavedSearch, StoredPaper, TagCount, UpsertStats
 from .plural import plural
-from .query import EVERYTHING, Is, Query, all_of, has_words, parse_query
+from .query import EVERYTHING, Is, PaperIds, Query, Tag, all_of, has_words, parse_query
+from .ratelimit import RateLimiter, pages_limiter
+from .service_texts import FullTexts
 from .store import Store
 from .syncplan import Progress
-from .views import ReaderQuery, Session
+from .views import ReaderQuery, Session, View
 
 EXPORT_FORMATS = exporting.FORMATS
+EXPORT_BATCH = 1000  # papers read from the cache at a time while an export is written
 
 
 class Offline(PapertuiError):
@@ -146,9 +152,22 @@ class ImportReport:
     stats: UpsertStats
     skipped: int
     errors: list[str]
+    saved_searches: int = 0  # saved searches taken from the file
 
 
-class Service:
+@dataclass(frozen=True)
+class SavedCount:
+    """A saved search and what it finds now (None: its query can't be understood any more)."""
+
+    saved: SavedSearch
+    total: int | None
+    unread: int | None
+    error: str | None = None
+
+
+class Service(FullTexts):
+    """Every use case of both faces; the full-text ones are in `service_texts.FullTexts`."""
+
     def __init__(
         self,
         db_path: Path,
@@ -156,11 +175,15 @@ class Service:
         api_url: str | None = None,
         offline: bool = False,
         api_factory: Callable[[str | None], HfApi] = HfApi,
+        page_limiter: RateLimiter | None = None,
     ):
+        """`page_limiter`: the "pages" rate-limit bucket every full-text fetch of this service
+        shares (the reader fetches from several workers; the limit is per IP)."""
         self.db_path = db_path
         self.api_url = api_url
         self.offline = offline
         self._api_factory = api_factory
+        self.page_limiter = page_limiter or pages_limiter()
         self._store: Store | None = None
         self._state: Store | None = None
         self._lock = threading.Lock()
@@ -215,11 +238,9 @@ class Service:
             where = query.filter()
         except PapertuiError as exc:
             return Snapshot(error=str(exc))
-        return Snapshot(
-            total=self.store.count(where),
-            rows=self.store.list_rows(where, query.order, limit=window),
-            where=where,
-        )
+        # The rows first: ranking a search by relevance may count its papers on the way.
+        rows = self.store.list_rows(where, query.order, limit=window)
+        return Snapshot(total=self.store.count(where), rows=rows, where=where)
 
     def unread(self, where: Query) -> int:
         return self.store.unread_count(where)
@@ -245,6 +266,13 @@ class Service:
 
     def paper(self, paper_id: str) -> StoredPaper | None:
         return self.store.paper(paper_id)
+
+    def paper_ids(self, *, query: str | None = None, bookmarked: bool = False) -> list[str]:
+        """The ids of the cached papers matching search text and/or bookmarked, newest first."""
+        where = parse_query(query) if query else EVERYTHING
+        if bookmarked:
+            where = all_of(where, Is("bookmarked"))
+        return [p.id for p in self.store.list_rows(where, "date", limit=1_000_000)]
 
     def latest_day(self) -> date | None:
         day = self.store.latest_day()
@@ -273,14 +301,20 @@ class Service:
             raise NotCached([paper_id])
         return paper
 
-    def search_remote(self, text: str, limit: int = 20) -> list[StoredPaper]:
-        """Search Hugging Face; the results are cached, then read back from the cache."""
+    def search_remote(
+        self, text: str, limit: int = 20, sort: str | None = None
+    ) -> list[StoredPaper]:
+        """Search Hugging Face; the results are cached, then read back from the cache: in
+        Hugging Face's order (its own relevance) without a sort or with "relevance", else in
+        that order of the cache (upvotes, date, title), as a search of the cache sorts."""
         if not text.strip():
             raise PapertuiError("a remote search needs words to search for")
         with self.api("a remote search") as api:
             found = api.search(text, limit=min(limit, 100))
         self.store.upsert(found.entries, origin=Origin.SEARCH)
-        ids = [entry.item.paper.id for entry in found.entries]
+        ids = list(dict.fromkeys(entry.item.paper.id for entry in found.entries))
+        if sort not in (None, "relevance"):
+            return self.store.papers(PaperIds(tuple(ids)), sort=sort) if ids else []
         return [p for p in (self.store.paper(i) for i in ids) if p]
 
     def plan_sync(self, request: SyncRequest, today: date | None = None) -> syncing.SyncPlan:
@@ -460,29 +494,207 @@ class Service:
     def save_session(self, session: Session) -> None:
         self._state_store().save_reader_session(session.to_json())
 
+    # ---- your library: tags, notes, saved searches -----------------------------------------
+
+    def _cached(self, paper_ids: Sequence[str]) -> Store:
+        """The state connection, once every paper is known to be cached (NotCached if not)."""
+        state = self._state_store()
+        missing = [i for i in dict.fromkeys(paper_ids) if not state.has_paper(i)]
+        if missing:
+            raise NotCached(missing)
+        return state
+
+    # The reader reads a paper's note, the tag names and the saved searches the moment a key
+    # opens their popup (a key typed right after must land in the popup, not in the list), so
+    # these small reads go through the state connection, which no long search ever holds.
+
+    def tags_of(self, paper_id: str) -> list[str]:
+        return self._state_store().tags_of([paper_id])[paper_id]
+
+    def set_tags(self, paper_id: str, tags: Sequence[str]) -> list[str]:
+        """Replace a paper's tags (names normalised; TagError for one that is no tag)."""
+        names = [library.normalize_tag(t) for t in tags]
+        return self._cached([paper_id]).change_tags([paper_id], replace=names)[paper_id]
+
+    def change_tags(
+        self, paper_ids: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> dict[str, list[str]]:
+        """Add and remove tags on cached papers, all in one transaction; each paper's tags."""
+        adding = [library.normalize_tag(t) for t in add]
+        removing = [library.normalize_tag(t) for t in remove]
+        return self._cached(paper_ids).change_tags(paper_ids, add=adding, remove=removing)
+
+    def tag_counts(self) -> list[TagCount]:
+        return self.store.tag_counts()
+
+    def tag_names(self) -> list[str]:
+        return self._state_store().tag_names()
+
+    def rename_tag(self, old: str, new: str | None) -> int:
+        """Rename a tag on every paper (merging into `new` when it exists), or remove it
+        everywhere (`new` None); how many papers changed. PapertuiError when no paper has it."""
+        old_name = library.normalize_tag(old)
+        new_name = library.normalize_tag(new) if new is not None else None
+        if old_name not in self.store.tag_names():
+            raise PapertuiError(f"no paper is tagged {old_name!r}")
+        if new_name == old_name:
+            return 0
+        return self._state_store().rename_tag(old_name, new_name)
+
+    def note(self, paper_id: str) -> str | None:
+        return self._state_store().note(paper_id)
+
+    def set_note(self, paper_id: str, text: str | None) -> str:
+        """Set (or clear, with nothing but whitespace) a cached paper's note, exactly as
+        written, committed before this returns: "saved", "cleared" or "unchanged"."""
+        note = library.check_note(text)
+        changed = self._cached([paper_id]).set_note(paper_id, note)
+        if not changed:
+            return "unchanged"
+        return "saved" if note is not None else "cleared"
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return self._state_store().saved_searches()
+
+    def saved_search(self, name: str) -> SavedSearch:
+        saved = self.store.saved_search(name.strip())
+        if saved is None:
+            known = ", ".join(s.name for s in self.store.saved_searches()[:8])
+            raise PapertuiError(
+                f"no saved search called {name.strip()[:60]!r}"
+                + (f" (saved: {known})" if known else " (none saved yet)")
+            )
+        return saved
+
+    def save_search(self, saved: SavedSearch) -> bool:
+        """Save a search under its name (replacing one of that name: True). Its query must be
+        understood (QueryError otherwise), so a saved search always opens."""
+        if saved.query:
+            parse_query(saved.query)
+        return self._state_store().save_search(saved)
+
+    def delete_saved_search(self, name: str) -> None:
+        if not self._state_store().delete_saved_search(name.strip()):
+            self.saved_search(name)  # names the saved searches there are
+            raise PapertuiError(f"no saved search called {name.strip()[:60]!r}")
+
+    def saved_query(self, saved: SavedSearch) -> ReaderQuery:
+        """What the reader shows for a saved search: its query, filters and sorts, its view
+        on the newest day with papers."""
+        return ReaderQuery.from_saved(saved, View(saved.view, self.latest_day()))
+
+    def saved_counts(self, searches: Sequence[SavedSearch]) -> list[SavedCount]:
+        """How many papers each saved search finds now, and how many of them are unread."""
+        counted = []
+        for saved in searches:
+            try:
+                total, unread = self.store.counts(self.saved_query(saved).filter())
+            except PapertuiError as exc:
+                counted.append(SavedCount(saved, None, None, str(exc)))
+                continue
+            counted.append(SavedCount(saved, total, unread))
+        return counted
+
+    def search_saved(
+        self, name: str, text: str = "", *, sort: str | None = None, limit: int | None = 50
+    ) -> Found:
+        """A saved search, narrowed by more search text when given; in the saved search's own
+        order unless `sort` says another."""
+        rq = self.saved_query(self.saved_search(name))
+        where = rq.filter()
+        if text.strip():
+            where = all_of(where, parse_query(text))
+        order = sort or (rq.search_sort if has_words(where) else rq.sort)
+        papers = self.store.papers(where, sort=order, limit=limit)
+        cut = limit is not None and len(papers) >= limit
+        return Found(papers, self.store.count(where) if cut else len(papers))
+
     # ---- export and import ---------------------------------------------------------------
 
     def export(
-        self, fmt: str, *, query: str | None = None, bookmarked: bool = False, sort: str = "date"
+        self,
+        fmt: str,
+        *,
+        query: str | None = None,
+        bookmarked: bool = False,
+        tag: str | None = None,
+        sort: str = "date",
+        with_text: bool = False,
     ) -> Export:
-        """Papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+        """Papers as JSON (re-importable), BibTeX, Markdown or CSV; Markdown `with_text` has
+        each paper's cached full text under it (full texts are cache data: JSON never has
+        them, nor the reading positions). A JSON export of every paper (no query, bookmark or
+        tag filter) carries your saved searches too."""
+        if with_text and fmt != "markdown":
+            raise PapertuiError("full texts can only be included in the Markdown export")
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
-        papers = self.store.papers(where, sort=sort)
+        if tag is not None:
+            where = all_of(where, Tag(library.normalize_tag(tag)))
+        if with_text:
+            papers = self.store.papers(where, sort=sort)
+            texts = self.store.full_texts([p.id for p in papers])
+            return Export(exporting.to_markdown(papers, texts=texts), len(papers))
+        everything = not query and not bookmarked and tag is None
+        return self.export_papers(fmt, where, sort=sort, saved_searches=everything)
+
+    def export_papers(
+        self,
+        fmt: str,
+        where: Query,
+        *,
+        sort: str = "date",
+        heading: str | None = "Papers",
+        saved_searches: bool = False,
+    ) -> Export:
+        """The papers a query matches, in `sort` order, in one of the export formats (`heading`:
+        the Markdown list's title, None for none; `saved_searches`: JSON carries yours)."""
         if fmt == "json":
+            papers = self.store.papers(where, sort=sort)
             text = exporting.to_json(
-                papers, self.store.raws([p.id for p in papers]), self.store.user_states()
+                papers,
+                self.store.raws([p.id for p in papers]),
+                self.store.user_states(),
+                self.store.saved_searches() if saved_searches else None,
             )
-        elif fmt == "bibtex":
-            text = exporting.to_bibtex(papers)
-        elif fmt == "markdown":
-            text = exporting.to_markdown(papers)
-        elif fmt == "csv":
-            text = exporting.to_csv(papers)
-        else:
+            return Export(text, len(papers))
+        ids, pieces = self._export_pieces(fmt, where, sort, heading)
+        return Export("".join(pieces), len(ids))
+
+    def save_papers(
+        self, fmt: str, where: Query, path: Path, *, sort: str = "date", heading: str | None = None
+    ) -> int:
+        """Write what `export_papers` would give (BibTeX, Markdown or CSV) to a file, whole or
+        not at all, a batch of papers at a time (never the whole text in memory). Returns the
+        number of papers; with none, nothing is written. OSError when the file can't be."""
+        ids, pieces = self._export_pieces(fmt, where, sort, heading)
+        if ids:
+            write_atomically(path, pieces)
+        return len(ids)
+
+    def _export_pieces(
+        self, fmt: str, where: Query, sort: str, heading: str | None
+    ) -> tuple[list[str], Iterator[str]]:
+        """The ids of the papers in order, and their text in pieces: the papers are read
+        EXPORT_BATCH at a time as the pieces are taken, so the cache is never held for long."""
+        formats: dict[str, Callable[[Iterable[StoredPaper]], Iterator[str]]] = {
+            "bibtex": exporting.iter_bibtex,
+            "markdown": lambda papers: exporting.iter_markdown(papers, heading),
+            "csv": exporting.iter_csv,
+        }
+        if fmt not in formats:
             raise PapertuiError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
-        return Export(text, len(papers))
+        ids = self.store.ordered_ids(where, sort)
+        batches = (
+            self.store.papers_by_ids(ids[start : start + EXPORT_BATCH])
+            for start in range(0, len(ids), EXPORT_BATCH)
+        )
+        return ids, formats[fmt](chain.from_iterable(batches))
+
+    def count(self, where: Query) -> int:
+        """How many papers a query matches."""
+        return self.store.count(where)
 
     def import_file(self, path: Path) -> ImportReport:
         """Papers and user state from a JSON export or a saved API list (`-`: standard input)."""
@@ -492,7 +704,8 @@ class Service:
                 f"nothing to import from {path}: all {parsed.skipped} entries are invalid"
             )
         stats = self.store.import_records(parsed.records)
-        return ImportReport(len(parsed.records), stats, parsed.skipped, parsed.errors)
+        saved = self.store.merge_saved_searches(parsed.saved) if parsed.saved else 0
+        return ImportReport(len(parsed.records), stats, parsed.skipped, parsed.errors, saved)
 
 
 def _log_run(store: Store, run: int, summary: syncing.SyncSummary | None, requests: int) -> None:

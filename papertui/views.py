@@ -15,6 +15,7 @@ from typing import Literal, TypeVar
 
 from .errors import QueryError
 from .links import paper_id_from
+from .models import SavedSearch
 from .query import EVERYTHING, Is, PaperIds, Query, all_of, day_range, has_words, parse_query
 
 T = TypeVar("T")
@@ -171,6 +172,34 @@ class ReaderQuery:
         if self.bookmarks_only:
             where = all_of(where, Is("bookmarked"))
         return where
+
+    @classmethod
+    def from_saved(cls, saved: SavedSearch, view: View) -> ReaderQuery:
+        """A saved search as the reader shows it, in `view` (its kind is the saved one's)."""
+        return cls(
+            view,
+            text=saved.query,
+            unread_only=saved.unread_only,
+            bookmarks_only=saved.bookmarks_only,
+            sort=saved.sort,
+            search_sort=saved.search_sort,
+        )
+
+    def to_saved(self, name: str) -> SavedSearch:
+        """This query, view, filters and sorts, saved under `name` (ValueError for a bad name)."""
+        return SavedSearch(
+            name=name,
+            query=self.text.strip(),
+            view=self.view.kind,
+            unread_only=self.unread_only,
+            bookmarks_only=self.bookmarks_only,
+            sort=self.sort,  # type: ignore[arg-type]
+            search_sort=self.search_sort,  # type: ignore[arg-type]
+        )
+
+    def is_default(self) -> bool:
+        """Nothing searched for or filtered: only a view (not worth saving as a search)."""
+        return not self.text.strip() and not self.unread_only and not self.bookmarks_only
 
     def describe(self, with_sort: bool = True) -> str:
         """What the list shows, for the status line (`with_sort=False` on narrow terminals)."""

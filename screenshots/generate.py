@@ -47,6 +47,30 @@ async def help_screen(pilot):
     await settle(pilot)
 
 
+async def library(pilot):
+    """Tags and a note, written with the reader's own keys; then the tag view (T)."""
+    await settle(pilot)
+    await pilot.press("t", *"agents", "space", *"vision", "enter")
+    await pilot.press("j", "t", *"vision", "enter")
+    await pilot.press("k", "e")
+    await settle(pilot)
+    for line in (
+        "## Why it matters",
+        "",
+        "Strong *baseline* for game agents; compare with `SIMA`.",
+    ):
+        await pilot.press(*[c if c != " " else "space" for c in line], "enter")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    await pilot.pause(3.5)  # the "Note saved." toast goes
+
+
+async def tag_view(pilot):
+    await library(pilot)
+    await pilot.press("T")
+    await settle(pilot)
+
+
 async def narrow(pilot):
     await settle(pilot)
     await pilot.press("j", "j")
@@ -70,6 +94,21 @@ async def coverage_calendar(pilot):
     await settle(pilot)
 
 
+async def reading(pilot):
+    """The reading screen on the realistic full-text fixture (tests/fixtures/fulltext), in its
+    method section with a search for "router" marked."""
+    from reading_helpers import with_text
+
+    await settle(pilot)
+    with_text(pilot.app)
+    await pilot.press("f")
+    await settle(pilot)
+    view = pilot.app.screen.view
+    view.go_to_block(next(i for i, b in enumerate(view.document.blocks) if b.text == "3 Method"))
+    await pilot.press("slash", *"router", "enter")
+    await settle(pilot)
+
+
 SCENARIOS = [
     ("main", (120, 36), main_view, {}),
     ("search", (120, 36), search, {}),
@@ -82,6 +121,9 @@ SCENARIOS = [
         list_only,
         {"layout": "list", "two_line_rows": True, "default_view": "all"},
     ),
+    ("reading", (120, 36), reading, {}),
+    ("library", (120, 36), library, {}),
+    ("tag-view", (120, 36), tag_view, {}),
     ("calendar", (120, 36), coverage_calendar, {"cache": build_coverage_cache}),
 ]
 

@@ -107,6 +107,33 @@ def test_remote_search_is_cached(run):
     assert run("--offline", "show", "2605.05242").exit_code == 0
 
 
+def test_remote_search_keeps_hugging_faces_order_unless_sorted(run, fake_api):
+    """Without --sort (or with relevance) the results come in Hugging Face's order, its own
+    relevance; --sort upvotes/date/title sorts them as a search of the cache would."""
+
+    def remote(*args):
+        result = run("search", "--remote", "--json", "--limit", "100", *args, "agent")
+        assert result.exit_code == 0, result.output
+        return [(r["id"], r["upvotes"], r["day"], r["title"]) for r in json.loads(result.output)]
+
+    served = [
+        i["paper"]["id"]
+        for items in fake_api.days.values()
+        for i in items
+        if "agent" in json.dumps(i).lower()
+    ]
+    hf_order = remote()
+    assert [r[0] for r in hf_order] == served[:100] and len(hf_order) > 5
+    assert remote("--sort", "relevance") == hf_order
+    by_upvotes = remote("--sort", "upvotes")
+    assert by_upvotes != hf_order and sorted(by_upvotes) == sorted(hf_order)
+    assert by_upvotes == sorted(hf_order, key=lambda r: (r[1], r[2] or "", r[0]), reverse=True)
+    by_day = remote("--sort", "date")
+    assert by_day == sorted(hf_order, key=lambda r: (r[2] or "", r[1], r[0]), reverse=True)
+    by_title = remote("--sort", "title")
+    assert [r[3].lower() for r in by_title] == sorted(r[3].lower() for r in hf_order)
+
+
 def test_show_fetches_unknown_paper_once(run, fake_api):
     result = run("show", "2605.05242")
     assert result.exit_code == 0 and "Beyond Semantic Similarity" in result.output
@@ -273,7 +300,7 @@ def _raw_unsafe(out: str) -> list[str]:
     ]
 
 
-def test_json_outputs_escape_c1_bidi_and_imported_state_is_cleaned(run, tmp_path):
+def test_json_outputs_escape_c1_bidi_and_imported_state_is_cleaned_or_kept_safely(run, tmp_path):
     from conftest import day_08
 
     item = day_08()[0]
@@ -303,8 +330,10 @@ def test_json_outputs_escape_c1_bidi_and_imported_state_is_cleaned(run, tmp_path
         assert _raw_unsafe(out) == [], args
         json.loads(out)
     shown = json.loads(run("show", "--json", pid).output)
-    assert shown["notes"] == "first line\nsecond evil"
-    assert shown["tags"] == ["ok", "eviltag"]
+    # A note is the user's own text: kept exactly (and escaped in JSON, shown safely elsewhere).
+    assert shown["notes"] == record["user"]["notes"]
+    assert _raw_unsafe(run("note", pid).output) == []
+    assert shown["tags"] == ["eviltag", "ok"]
     assert shown["read"] and shown["read_at"] is None and shown["bookmarked_at"] is None
     assert shown["first_seen_at"] != record["first_seen_at"]
     # The raw API item is kept as received: escaped in the JSON text, equal once parsed.

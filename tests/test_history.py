@@ -237,3 +237,13 @@ def test_history_survives_everything_a_sync_does_not_touch(tmp_path, fake_api, c
     with Store(db) as store:  # reopened: kept
         assert store.history_size() == (1, 1)
         assert store.schema_version()[-1] == "m006_history"
+
+
+def test_a_search_saved_in_the_rising_order_opens_in_it(store):
+    from papertui.models import SavedSearch
+
+    store.save_search(
+        SavedSearch(name="Rising agents", query="agent", sort="rising", search_sort="rising")
+    )
+    saved = store.saved_search("rising agents")
+    assert saved is not None and (saved.sort, saved.search_sort) == ("rising", "rising")

@@ -5,10 +5,12 @@ recent day, then upvotes, then id (so windows of the list page stably)."""
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from papertui.models import parse_items
 from papertui.query import parse_query
-from papertui.store import Store
+from papertui.store import Store, compile_query
 
 FILLER = "We study a method for learning representations from data at scale."
 
@@ -187,6 +189,220 @@ def test_the_fast_first_windows_match_ranking_every_match(demo_db_path, monkeypa
         where = parse_query(text)
         fast = [ids(store.list_rows(where, "relevance", 10, start)) for start in (0, 10, 20)]
         first = ids(store.papers(where, "relevance", limit=25))
-        monkeypatch.setattr(cache, "FIRST_WINDOWS", 0)  # every match ranked in SQL
+        monkeypatch.setattr(cache, "RANKED_WINDOWS", False)  # every match ranked in SQL
         assert fast == [ids(store.list_rows(where, "relevance", 10, s)) for s in (0, 10, 20)]
         assert first == ids(store.papers(where, "relevance", limit=25)) and first
+
+
+# ---- the relevance windows against the plain statement of the order -----------------------
+#
+# The store reads relevance windows through `store/ranking.py` (the index's best by score, a
+# condition evaluated on ranked papers a chunk at a time, the tie-breaks applied around the
+# window, rankings kept between calls). Whatever it keeps and however deep the window, it must
+# give the rows ranking every match in SQL gives (`ordered`), window for window, and the same
+# totals. A small vocabulary makes many papers score exactly alike, so ties straddle windows.
+
+VOCAB = ["zephyr", "zebra", "model", "models", "modeling", "flow", "diffusion", "agent", "video"]
+ABSTRACTS = [
+    FILLER,
+    "A zephyr model of flow. " + FILLER,
+    "Diffusion models and agents for video. Diffusion again.",
+    "We train a model. The model is a model of models.",
+    "Nothing to see.",
+]
+NAMES = ["Ada Lovelace", "Bob Zephyr", "Chen Flow", "Dana Model"]
+DAYS = [f"2026-01-{d:02d}" for d in range(1, 9)]
+
+
+def _corpus(rng):
+    """240 papers of 30 kinds: papers of a kind have the same text, so score exactly alike."""
+    kinds = [
+        dict(
+            title=" ".join(
+                rng.choice(VOCAB[:4] + ["a", "study"]) for _ in range(rng.randint(1, 4))
+            ),
+            abstract=rng.choice(ABSTRACTS),
+            authors=tuple(rng.sample(NAMES, rng.randint(1, 2))),
+            keywords=tuple(rng.sample(VOCAB, rng.choice([0, 0, 1, 2]))),
+            ai_summary=rng.choice([None, None, "A zephyr flow.", "Video agents."]),
+            org=rng.choice([None, "Zephyr Labs", "Flow Inc"]),
+        )
+        for _ in range(30)
+    ]
+    by_day = {}
+    for n in range(240):
+        entry = item(f"2601.{n:05d}", upvotes=rng.randint(0, 3), **rng.choice(kinds))
+        by_day.setdefault(rng.choice(DAYS), []).append(entry)
+    return by_day
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    import random
+
+    rng = random.Random(11)
+    path = tmp_path_factory.mktemp("corpus") / "c.db"
+    with Store(path) as store:
+        for day, items in sorted(_corpus(rng).items()):
+            store.upsert(parse_items(items).entries, day=day, record_day=True)
+        every = [r.id for r in store.list_rows(limit=1000)]
+        store.set_state(rng.sample(every, 80), read=True)
+        store.set_state(rng.sample(every, 25), bookmarked=True)
+        yield store
+
+
+_WORD = st.sampled_from(VOCAB + ["zep", "mod", "vid", "ze", "a", "nothing"])
+_FILTER = st.sampled_from(
+    [
+        "is:unread",
+        "is:read",
+        "is:bookmarked",
+        "-is:read",
+        "date:2026-01-02..2026-01-05",
+        "date:2026-01-03",
+        "upvotes:>1",
+        "upvotes:0..1",
+        "-upvotes:>2",
+        "author:ada",
+        "author:zephyr",
+        "-author:bob",
+        "title:flow",
+        "org:zephyr",
+    ]
+)
+_TERM = st.one_of(
+    _WORD,
+    _WORD.map(lambda w: "-" + w),
+    st.tuples(_WORD, _WORD).map(lambda t: f"({t[0]} OR {t[1]})"),
+    st.tuples(_WORD, _WORD).map(lambda t: f'"{t[0]} {t[1]}"'),
+    _FILTER,
+    st.tuples(_WORD, _FILTER).map(lambda t: f"({t[0]} OR {t[1]})"),
+    st.tuples(_WORD, _FILTER).map(lambda t: f"-({t[0]} OR {t[1]})"),
+)
+QUERY_TEXT = st.lists(_TERM, min_size=1, max_size=4).map(" ".join)
+# The thresholds as shipped (a 240-paper cache fits in the first pass), and tiny ones so that the
+# first pass is cut short, conditions are walked chunk by chunk and deep windows rank everything.
+THRESHOLDS = [{}, {"TOP_AT_LEAST": 3, "FIRST_WINDOWS": 40, "CHUNK": 4, "KEEP": 2}]
+
+
+def _windows(store, where, sort):
+    """What the reader and the CLI ask for, as they ask it: the total and the first block, the
+    blocks further down, the last block (a jump to the end), windows counted back from the end
+    (previous unread), the first N papers (`papertui search`)."""
+    total = store.count(where)
+    got = [("total", total)]
+    for block in (7, 50, 200):
+        got.append((block, ids(store.list_rows(where, sort, limit=block))))
+        starts = list(range(block, total + block, block))[:8]
+        starts += [max(0, total - block), max(0, total - block // 2)]
+        got += [((block, s), ids(store.list_rows(where, sort, block, s))) for s in starts]
+    for end in range(total - 1, -1, -13)[:8]:
+        offset = max(0, end - 12)
+        got.append((("back", end), ids(store.list_rows(where, sort, end - offset + 1, offset))))
+    got.append(("papers", ids(store.papers(where, sort, limit=25))))
+    got.append(("count again", store.count(where)))  # now possibly from what the windows kept
+    return got
+
+
+@pytest.mark.parametrize("thresholds", THRESHOLDS, ids=["shipped", "tiny"])
+@settings(max_examples=80, deadline=None)
+@given(text=QUERY_TEXT, unread_only=st.booleans(), primed=st.sampled_from([None, 7, 60]))
+def test_relevance_windows_are_the_plain_order_for_any_query(
+    corpus, thresholds, text, unread_only, primed
+):
+    """`primed`: the words alone were ranked before (that deep), as when `is:unread` is toggled
+    on a search, so a condition besides them is walked on that ranking."""
+    from papertui.errors import QueryError
+    from papertui.query import Is, all_of
+    from papertui.store import cache, ranking
+
+    try:
+        where = parse_query(text)
+    except QueryError:
+        return
+    if unread_only:
+        where = all_of(where, Is("unread"))
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in thresholds.items():
+            patch.setattr(ranking, name, value)
+        corpus.forget_rankings()
+        words = compile_query(where).rank
+        if primed and words:
+            with corpus._lock:
+                corpus._ranker.ranking(words, primed)
+        fast = _windows(corpus, where, "relevance")
+        again = _windows(corpus, where, "relevance")  # from what the first pass kept
+        patch.setattr(cache, "RANKED_WINDOWS", False)
+        plain = _windows(corpus, where, "relevance")
+    assert fast == plain, text
+    assert again == plain, text
+
+
+def test_the_corpus_has_the_ties_the_windows_must_survive(corpus):
+    """The property above is only as good as its cache: scores tie across window edges, and
+    the fast path does take its short cuts (a first pass cut short, a condition walked)."""
+    from papertui.store import ranking
+
+    where = parse_query("zephyr")
+    best = corpus.conn.execute(ranking.TOP_RANKED, (compile_query(where).rank, 1000)).fetchall()
+    scores = [s for s, _ in best]
+    assert len(scores) > 60 and len(set(scores)) < len(scores) / 3  # many exact ties
+    ranker = corpus._ranker
+    ranker.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ranking, "TOP_AT_LEAST", 3)
+        corpus.list_rows(where, "relevance", limit=5)
+        (state, first), *_ = ranker._rankings.values()
+        assert first.bound != float("inf") and first.certain >= 5  # cut short, yet exact
+
+
+def _plain(store, where, **window):
+    from papertui.store import cache
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache, "RANKED_WINDOWS", False)
+        return ids(store.list_rows(where, "relevance", **window)), store.count(where)
+
+
+def test_kept_rankings_follow_writes_from_any_connection(tmp_path, monkeypatch):
+    """What the relevance windows keep is dropped when it may be out of date: rankings when the
+    full-text index changes (a sync, on its own connection); filtered rankings on any write at
+    all (a paper marked read on the reader's other connection, or on this one). Marking papers
+    read leaves the index, and so the rankings, alone."""
+    from papertui.store import ranking
+
+    monkeypatch.setattr(ranking, "FIRST_WINDOWS", 5)  # the windows below are "deep": all kept
+    db = tmp_path / "w.db"
+    with Store(db) as reader, Store(db) as writer:
+        items = [item(f"2601.{n:05d}", title="A zephyr", upvotes=n % 3) for n in range(30)]
+        writer.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
+        words, unread = parse_query("zephyr"), parse_query("zephyr is:unread")
+        deep = dict(limit=10, offset=25)  # beyond the first pass: a complete ranking is kept
+
+        def current(where):
+            got = ids(reader.list_rows(where, "relevance", **deep)), reader.count(where)
+            assert got == _plain(reader, where, **deep)
+            return got
+
+        def kept():
+            return reader._ranker.ranking(compile_query(words).rank, None)
+
+        current(words), current(unread)
+        new = [item("2601.00099", title="Zephyr zephyr", upvotes=0)]  # the best match now
+        writer.upsert(parse_items(new).entries, day="2026-01-06", record_day=True)
+        assert ids(reader.list_rows(words, "relevance", limit=1)) == ["2601.00099"]
+        assert current(words)[1] == 31
+
+        before = kept()
+        assert current(unread)[1] == 31  # a filtered ranking kept
+        writer.set_state(["2601.00003", "2601.00004"], read=True)  # the other connection
+        assert current(unread)[1] == 29
+        reader.set_state(["2601.00005"], read=True)  # this one
+        assert current(unread)[1] == 28
+        assert kept() is before
+
+        # New upvotes (a re-sync) reorder papers of equal score: read afresh, never kept.
+        moved = [item("2601.00001", title="A zephyr", upvotes=50)]
+        writer.upsert(parse_items(moved).entries, day="2026-01-05", record_day=True)
+        assert ids(reader.list_rows(words, "relevance", limit=2))[1] == "2601.00001"
+        current(words), current(unread)

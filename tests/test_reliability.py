@@ -111,6 +111,8 @@ def seed(db: Path) -> tuple[list[str], dict]:
         ids = [i.paper.id for i in parsed.items]
         store.set_state(ids[:5], read=True)
         store.set_state(ids[3:8], bookmarked=True)
+        store.change_tags(ids[2:6], add=["ml", "to-read"])  # your library rides along too
+        store.set_note(ids[4], "a note \x1b[31m that no sync may touch")
         return ids, store.user_states()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Upvotes, Words
+from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Tag, Upvotes, Words
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
 # Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
@@ -18,8 +18,9 @@ SORTS = {
     "rising": "p.upvotes DESC, p.day DESC, p.id DESC",
 }
 # bm25() weights in the index's column order: title, abstract, authors, AI keywords, AI summary,
-# organization. A word in the title counts most, then in the AI keywords or summary, then in the
-# abstract, then among the authors; the organization barely.
+# organization, your note. A word in the title counts most, then in your note on the paper, then
+# in the AI keywords or summary, then in the abstract, then among the authors; the organization
+# barely.
 RANK_WEIGHTS = {
     "title": 10.0,
     "abstract": 2.0,
@@ -27,17 +28,28 @@ RANK_WEIGHTS = {
     "ai_keywords": 5.0,
     "ai_summary": 5.0,
     "organization": 0.5,
+    "notes": 8.0,
 }
-# The best matches by score alone, straight from the index (no join, a bounded sorter).
-TOP_RANKED = (
-    "SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
-    "WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
-).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
-FIRST_WINDOWS = 2_000  # how deep into a words-only relevance list the fast plan reaches
+_BM25 = "bm25(papers_fts, {})".format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
+# The best matches by score alone, straight from the index (no join, a bounded sorter), and every
+# match by score: the relevance windows of `ranking.py` are read from these.
+TOP_RANKED = f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score LIMIT ?"
+ALL_RANKED = (
+    f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score"
+)
+# The matches that meet a condition besides the words (`{}`: over `papers p LEFT JOIN user_state
+# u`), by score: bm25 is computed for those only, and the condition's papers are gathered once.
+FILTERED_RANKED = (
+    f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? AND +rowid IN "
+    "(SELECT p.pk FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id WHERE {}) "
+    "ORDER BY score"
+)
+# Every match ranked in SQL with the tie-breaks: the plain statement of the relevance order, which
+# `ranking.py` must give window for window (tests compare the two).
 _RANKED = (
-    "(SELECT rowid AS pk, bm25(papers_fts, {}) AS score FROM papers_fts "
+    f"(SELECT rowid AS pk, {_BM25} AS score FROM papers_fts "
     "WHERE papers_fts MATCH ?) r JOIN papers p ON p.pk = r.pk"
-).format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Where:
     match: str | None = None
     uses_user: bool = False
     rank: str | None = None  # the full-text expression whose bm25 ranks by relevance
+    rest: Where | None = None  # with `rank`: the condition besides that match (None: nothing)
 
 
 # `is:new`: papers that reached the cache after the reader's "new since" mark (reader_marks,
@@ -62,6 +75,20 @@ IS_NEW_SQL = "p.first_seen_at > COALESCE((SELECT new_since FROM reader_marks WHE
 # the sort index and probes the list, bounded by the cache size however many papers match
 # (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
 _FTS = "+p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
+# `text:` words, in the full texts' own index (a few hundred rows where the papers have 100,000:
+# the match list drives the query).
+_TEXT_FTS = (
+    "p.id IN (SELECT paper_id FROM full_texts WHERE pk IN "
+    "(SELECT rowid FROM full_texts_fts WHERE full_texts_fts MATCH ?))"
+)
+# Your library: tags through their index; notes are a column of the papers' index (m005).
+_TAGGED = "p.id IN (SELECT paper_id FROM paper_tags WHERE tag = ?)"
+_HAS = {
+    "text": Where("p.id IN (SELECT paper_id FROM full_texts)"),
+    "tag": Where("p.id IN (SELECT paper_id FROM paper_tags)"),
+    "note": Where("u.notes IS NOT NULL", uses_user=True),
+    "code": Where("(p.github_repo IS NOT NULL AND p.github_repo != '')"),  # a known GitHub repo
+}
 _IS = {
     "read": "COALESCE(u.read, 0) = 1",
     "unread": "COALESCE(u.read, 0) = 0",
@@ -69,24 +96,21 @@ _IS = {
     "new": IS_NEW_SQL,
 }
 _IS_USER = {"read", "unread", "bookmarked"}  # the states that live in user_state
-# `has:` what a paper has: a known GitHub repo (`has:code`).
-_HAS = {
-    "code": "(p.github_repo IS NOT NULL AND p.github_repo != '')",
-}
 
 
 def fts_phrase(words: Words) -> str:
     """An FTS5 phrase of the words (quoted: nothing in it is FTS5 syntax), column-filtered."""
     phrase = '"' + " ".join(words.words) + '"' + ("*" if words.prefix else "")
-    return f"{words.field} : {phrase}" if words.field else phrase
+    return f"{words.field} : {phrase}" if words.field and words.field != "text" else phrase
 
 
 def fts_expression(query: Query) -> str | None:
     """The query as one FTS5 expression when it is made of words alone: phrases joined by AND,
     OR and NOT, every conjunction with a word to find (FTS5 has no "every paper NOT x").
-    None when it is not (it has a filter such as is:read, or a conjunction of negations only)."""
+    None when it is not (it has a filter such as is:read, words of the full texts, which have
+    an index of their own, or a conjunction of negations only)."""
     if isinstance(query, Words):
-        return fts_phrase(query)
+        return None if query.field == "text" else fts_phrase(query)
     if isinstance(query, Or):
         alternatives = [fts_expression(t) for t in query.terms]
         if not alternatives or None in alternatives:
@@ -129,12 +153,16 @@ def compile_query(query: Query) -> Where:
         parts.append(Where(_FTS, (match,)))
     elif negative:
         parts.append(Where(f"NOT ({_FTS})", (" OR ".join(negative),)))
-    parts.extend(_condition(t) for t in rest)
+    others = [_condition(t) for t in rest]
+    parts.extend(others)
     if not parts:
         return Where("1")
     combined = _join(parts, "AND")
     only_match = match if len(parts) == 1 and positive else None
-    return Where(combined.sql, combined.params, only_match, combined.uses_user, rank=match)
+    besides = _join(others, "AND") if match is not None and others else None
+    return Where(
+        combined.sql, combined.params, only_match, combined.uses_user, rank=match, rest=besides
+    )
 
 
 def _join(parts: list[Where], op: str) -> Where:
@@ -149,15 +177,17 @@ def _join(parts: list[Where], op: str) -> Where:
 
 def _condition(query: Query) -> Where:
     if isinstance(query, Words):
-        return Where(_FTS, (fts_phrase(query),))
+        return Where(_TEXT_FTS if query.field == "text" else _FTS, (fts_phrase(query),))
     if isinstance(query, PaperIds):
         if not query.ids:
             return Where("0")
         return Where(f"p.id IN ({', '.join('?' * len(query.ids))})", tuple(query.ids))
     if isinstance(query, Is):
         return Where(_IS[query.state], uses_user=query.state in _IS_USER)
+    if isinstance(query, Tag):
+        return Where(_TAGGED, (query.name,))
     if isinstance(query, Has):
-        return Where(_HAS[query.what])
+        return _HAS[query.what]
     if isinstance(query, Days):
         bounds = [("p.day >= ?", query.start), ("p.day <= ?", query.end)]
         kept = [(sql, v) for sql, v in bounds if v is not None]
@@ -200,7 +230,8 @@ class Ordered:
 def ordered(where: Where, sort: str) -> Ordered:
     """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
     the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
-    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. (Rising puts
+    tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. (The store
+    reads relevance windows through `ranking.py`, which gives the same rows for less; rising puts
     the papers that gained first: `Store._rising_window`.)"""
     if sort == "relevance" and where.rank is not None:
         condition = Where("1") if where.match is not None else where  # the join already matches

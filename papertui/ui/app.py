@@ -13,9 +13,11 @@ from datetime import date
 from typing import Any
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape as escape_markup
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -33,7 +35,9 @@ from ..service import Change, Service, SyncRequest
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
+from .exporting import EXPORT_COMMANDS, ExportController
 from .layout import Layout
+from .library import LibraryController
 from .linking import LinkController
 from .literal import literal, plain
 from .messages import (
@@ -47,17 +51,23 @@ from .messages import (
     UnreadCounted,
     while_mounted,
 )
+from .reading import FullTextController
 from .resources import stylesheet
 from .screens.calendar import CalendarScreen
 from .screens.help import HelpScreen
+from .screens.reading import ReadingScreen
 from .state import SyncState
 from .syncing import SyncController
 from .triage import Triage
-from .widgets.detail import PaperDetail
-from .widgets.paper_list import BLOCK, PaperList
+from .widgets.detail import PaperDetail, prepare_paper
+from .widgets.paper_list import BLOCK, PaperList, prepare_titles
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
+# The app's actions that do nothing while the reading screen is open (their keys are the list's).
+_WAIT_WHILE_READING = frozenset(
+    a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and not a.reading
+)
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
 DETAIL_DELAY = 0.04
 
@@ -113,8 +123,11 @@ class PapertuiApp(App):
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
         self.links = LinkController(self)
+        self.exports = ExportController(self)
         self.triage = Triage(self)
+        self.full_texts = FullTextController(self, reading_width=self.config.reading_width)
         self.layout = Layout(self)
+        self.library = LibraryController(self)
 
     def notify(
         self,
@@ -175,6 +188,7 @@ class PapertuiApp(App):
         self.notices.extend(problems)
         if self.keymap.remapped:
             self.set_keymap(dict(self.keymap.remapped))
+        self.detail.note_key = self.keys_for("app.edit_note")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.paper_list.focus()
         self.layout.apply()
@@ -221,6 +235,7 @@ class PapertuiApp(App):
         else:
             self._follow_latest = latest is None
             self.show_view(View(self.rq.view.kind, latest))
+        self.set_timer(1.0, self.full_texts.warm_up)
         if self.autosync:
             self.syncer.start()
             if self.config.auto_sync_minutes:
@@ -342,6 +357,7 @@ class PapertuiApp(App):
         self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int
     ) -> None:
         snapshot = self.service.snapshot(rq, BLOCK)
+        prepare_titles(snapshot.rows)
         index = None
         if keep_id and snapshot.where is not None:
             ids = [r.id for r in snapshot.rows]
@@ -397,9 +413,9 @@ class PapertuiApp(App):
 
     @work(thread=True, exit_on_error=False)
     def _load_rows(self, generation: int, where: Query, sort: str, start: int, count: int) -> None:
-        self.post_message(
-            RowsLoaded(generation, start, self.service.rows(where, sort, start, count))
-        )
+        rows = self.service.rows(where, sort, start, count)
+        prepare_titles(rows)
+        self.post_message(RowsLoaded(generation, start, rows))
 
     @while_mounted
     def on_rows_loaded(self, message: RowsLoaded) -> None:
@@ -416,7 +432,10 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_paper(self, paper_id: str) -> None:
-        self.post_message(PaperLoaded(paper_id, self.service.paper(paper_id)))
+        paper = self.service.paper(paper_id)
+        if paper is not None:
+            prepare_paper(paper)
+        self.post_message(PaperLoaded(paper_id, paper))
 
     @while_mounted
     def on_paper_loaded(self, message: PaperLoaded) -> None:
@@ -489,6 +508,8 @@ class PapertuiApp(App):
         self.search_bar.focus()
 
     def action_switch_pane(self, direction: int) -> None:
+        if self.screen is not self.main_screen:
+            raise SkipAction()  # a popup's own Tab goes first (path and tag completion)
         order = [self.paper_list, self.detail]
         focused = self.focused
         if focused not in order:
@@ -504,6 +525,10 @@ class PapertuiApp(App):
         if row is None:
             self.notify("No paper is highlighted.", severity="warning")
         return row
+
+    def highlighted(self) -> ListRow | None:
+        """The highlighted paper, if any (quietly)."""
+        return self.paper_list.current
 
     def _set_state(
         self, row: ListRow, *, read: bool | None = None, bookmarked: bool | None = None
@@ -543,6 +568,8 @@ class PapertuiApp(App):
         if row := self.current_row():
             self._set_state(row, bookmarked=not row.bookmarked)
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
+            if not row.bookmarked:
+                self.syncer.fetch_texts()  # its full text, for reading offline
 
     def action_resize_list(self, step: int) -> None:
         self.layout.resize_list(step)
@@ -631,6 +658,16 @@ class PapertuiApp(App):
     def show_view(self, view: View) -> None:
         self._ask(replace(self.rq, view=view))
 
+    def open_query(self, rq: ReaderQuery) -> None:
+        """Show `rq` with its search text in the bar (a tag from the tag view, a saved search)."""
+        self._follow_latest = False
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._ask(rq)
+        if self.search_bar.value != rq.text:
+            self.search_bar.value = rq.text
+        self.paper_list.focus()
+
     def _ask(self, rq: ReaderQuery) -> None:
         """Show `rq`: through `watch_rq` when it differs, else by running the same query again
         (a reactive does not fire for an equal value)."""
@@ -701,6 +738,43 @@ class PapertuiApp(App):
     def action_open_menu(self) -> None:
         self.links.open_menu()
 
+    # ---- the full text ---------------------------------------------------------------------
+
+    def action_full_text(self) -> None:
+        self.full_texts.open()
+
+    @property
+    def reading(self) -> bool:
+        """A full text is open (perhaps under a popup of its own)."""
+        return any(isinstance(screen, ReadingScreen) for screen in self.screen_stack)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a full text is open, the list's own keys wait (`KeyAction.reading`): the
+        reading screen's keys, and the paper's (read, bookmark, copy, open), work."""
+        if action in _WAIT_WHILE_READING and self.reading:
+            return False
+        return True
+
+    def action_export_menu(self) -> None:
+        self.exports.menu()
+
+    # ---- your library: tags, notes, saved searches (see LibraryController) ---------------
+
+    def action_edit_tags(self) -> None:
+        self.library.edit_tags()
+
+    def action_edit_note(self) -> None:
+        self.library.edit_note()
+
+    def action_tag_view(self) -> None:
+        self.library.tag_view()
+
+    def action_save_search(self) -> None:
+        self.library.save_search()
+
+    def action_saved_searches(self) -> None:
+        self.library.saved_searches()
+
     # ---- help, palette, theme -----------------------------------------------------------
 
     def action_help(self) -> None:
@@ -726,6 +800,40 @@ class PapertuiApp(App):
                     f"{action.help} ({self.keys_for(action.id)})",
                     lambda name=action.action: self.run_action(name),
                 )
+        menu = self.keys_for("app.export_menu")
+        for command in EXPORT_COMMANDS:
+            yield SystemCommand(
+                command.title,
+                f"{command.help} (also in the {menu} menu)",
+                lambda c=command: self.exports.run(c.verb, c.fmt, c.scope),
+            )
+        yield from self._library_commands()
+
+    def _library_commands(self) -> Iterable[SystemCommand]:
+        """Each saved search and each tag, to open from the palette by name."""
+        try:
+            searches = self.service.saved_searches()
+            tags = self.service.tag_names()
+        except PapertuiError:
+            return
+        # The palette reads titles and help as markup: a name from you or an import file is
+        # escaped, so `[b]` or `[@click=…]` in it is shown, never obeyed.
+        for saved in searches:
+            yield SystemCommand(
+                escape_markup(plain(f"Saved search: {saved.name}")),
+                escape_markup(
+                    plain(f"Open the saved search “{saved.query or saved.view + ' view'}”")
+                ),
+                lambda saved=saved: self.background(
+                    lambda: self.service.saved_query(saved), self.open_query
+                ),
+            )
+        for name in tags:
+            yield SystemCommand(
+                f"Tag: {name}",
+                f"Show the papers tagged {name} (tag:{name})",
+                lambda name=name: self.open_query(replace(self.rq, text=f"tag:{name}")),
+            )
 
     def _remember_theme(self, theme) -> None:
         if theme.name == self.config.theme:

@@ -11,7 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 QUERY_HELP = [
-    ("words", "all words, in title, abstract, authors, AI keywords/summary, organization"),
+    (
+        "words",
+        "all words, in title, abstract, authors, AI keywords/summary, organization, your note",
+    ),
     ('"a phrase"', "the exact phrase"),
     ("-word", "without the word (works on any term)"),
     ("author: org: title:", "the word in that field"),
@@ -23,9 +26,11 @@ QUERY_HELP = [
     ("a OR b", "either (OR in capitals; it binds looser than the space: a b OR c = (a b) OR c)"),
     ("(diffusion OR flow) video", "parentheses group terms; -(a OR b) leaves both out"),
     ("s while searching", "sort: relevance (title counts most), upvotes, rising, newest, title"),
+    ("tag:ml  -tag:ml  has:tag", "your tags (names are case-folded: tag:ML is tag:ml)"),
+    ("note:word  has:note", "words in your notes (plain words look there too)"),
 ]
 MARKS_HELP = [
-    ("● ★", "unread, bookmarked"),
+    ("● ★ ✎", "unread, bookmarked, you have a note on it"),
     ("✦", "new: arrived since your last session (is:new)"),
     ("◆", "gained a GitHub repo or project page since you last opened it"),
     ("+23", "upvotes gained in the last 24 h, or since the sync before the last (sort: rising)"),

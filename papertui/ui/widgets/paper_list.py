@@ -34,6 +34,15 @@ LINKS = "◆"  # gained a GitHub repo or project page since it was last opened
 MAX_CACHED_BLOCKS = 12
 
 
+def _tags_text(tags: tuple[str, ...], room: int) -> str:
+    """A row's tags, compactly: ` #a #b`, cut with … to fit `room` cells (the title gets the
+    rest; the detail pane shows them all)."""
+    text = " " + " ".join(f"#{tag}" for tag in tags)
+    if cell_len(text) > room:
+        text = set_cell_size(text, max(room - 1, 1)) + "…"
+    return text
+
+
 class PaperList(ScrollView, can_focus=True):
     BINDINGS = bindings("list")
     COMPONENT_CLASSES = {
@@ -42,6 +51,8 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--read",
         "paper-list--marker",
         "paper-list--bookmark",
+        "paper-list--note",
+        "paper-list--tags",
         "paper-list--upvotes",
         "paper-list--day",
         "paper-list--placeholder",
@@ -213,11 +224,21 @@ class PaperList(ScrollView, can_focus=True):
         day_style = styles["paper-list--day"]
         shown_day = (row.day or "") if self.full_dates else (row.day or "")[5:]
         day = f" {shown_day:>{10 if self.full_dates else 5}} " if width >= 40 else " "
+        star = "★" if row.bookmarked else " "
         head = [
-            Segment(NEW if row.new else " ", styles["paper-list--new"]),
+            # what changed, before the unread dot: ✦ new since the last session, or ◆ a repo or
+            # project page gained since the paper was last opened (a new paper gained nothing)
+            Segment(NEW, styles["paper-list--new"])
+            if row.new
+            else Segment(LINKS, styles["paper-list--links"])
+            if row.links_new
+            else Segment(" ", marker),
             Segment("●" if not row.read else " ", marker),
-            Segment("★" if row.bookmarked else " ", mark),
-            Segment(LINKS if row.links_new else " ", styles["paper-list--links"]),
+            *(  # the cell after the star: ✎ when you have a note on the paper
+                [Segment(star, mark), Segment("✎", styles["paper-list--note"])]
+                if row.noted
+                else [Segment(star + " ", mark)]
+            ),
             Segment(f"{row.upvotes:>4} ", upvotes),
         ]
         if self.show_gains:
@@ -225,14 +246,28 @@ class PaperList(ScrollView, can_focus=True):
             head.append(Segment(f"{gained:>5} ", styles["paper-list--gained"]))
         used = sum(cell_len(s.text) for s in head) + cell_len(day)
         room = max(width - used, 1)
+        tags = _tags_text(row.tags, max(room // 3, 8)) if row.tags else ""
+        room = max(room - cell_len(tags), 1)
         title = shown(row.title)  # LaTeX as Unicode: cached, and untouched without LaTeX
+        tagged = [Segment(tags, styles["paper-list--tags"])] if tags else []
         if self.row_height == 1:
-            segments = [*head, *self._marked(fit(title, room), text_style), Segment(day, day_style)]
+            segments = [
+                *head,
+                *self._marked(fit(title, room), text_style),
+                *tagged,
+                Segment(day, day_style),
+            ]
             return Strip(segments).adjust_cell_length(width, self.rich_style)
         first, rest = split_title(title, room)
         if part == 0:
-            segments = [*head, *self._marked(fit(first, room), text_style), Segment(day, day_style)]
+            segments = [
+                *head,
+                *self._marked(fit(first, room), text_style),
+                *tagged,
+                Segment(day, day_style),
+            ]
         else:  # under the title: the rest of it, then who wrote it, as far as the line goes
+            room += cell_len(tags)  # the tags are on the line above
             indent = Segment(" " * sum(cell_len(s.text) for s in head), self.rich_style)
             byline = row.byline
             if rest and byline:  # the byline keeps up to two fifths of the line
@@ -318,6 +353,13 @@ class PaperList(ScrollView, can_focus=True):
         index = (round(self.scroll_offset.y) + offset.y) // self.row_height
         if 0 <= index < self.total:
             self.cursor = index
+
+
+def prepare_titles(rows: list[ListRow]) -> None:
+    """Convert the rows' LaTeX titles in the worker that loaded them, so drawing the rows (on
+    the UI thread) finds the converted text cached instead of running pylatexenc per line."""
+    for row in rows:
+        shown(row.title)
 
 
 def fit(text: str, room: int) -> str:
