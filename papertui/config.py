@@ -26,7 +26,7 @@ class Config(BaseModel):
 
     theme: str = "textual-dark"
     default_view: Literal["day", "week", "month", "all"] = "day"
-    sort: Literal["upvotes", "date", "title"] = "upvotes"
+    sort: Literal["upvotes", "rising", "date", "title"] = "upvotes"
     sync_days: int = Field(default=7, ge=1, le=90)
     auto_sync_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: only at start and on `r`
     keymap: dict[str, str] = Field(default_factory=dict)

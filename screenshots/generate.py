@@ -14,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from coverage_data import STALE, build_coverage_cache  # noqa: E402
 from ui_helpers import make_app, settle, type_search  # noqa: E402
 
 from papertui.demo import build_demo_cache  # noqa: E402
@@ -97,6 +98,17 @@ async def reading(pilot):
     await settle(pilot)
 
 
+async def coverage_calendar(pilot):
+    """The calendar on a crafted month with every state (tests/coverage_data.py)."""
+    await settle(pilot)
+    await pilot.press("c")
+    await settle(pilot)
+    screen = pilot.app.screen
+    while screen.grid.cursor > STALE:
+        await pilot.press("h")
+    await settle(pilot)
+
+
 SCENARIOS = [
     ("main", (120, 36), main_view, {}),
     ("search", (120, 36), search, {}),
@@ -112,11 +124,14 @@ SCENARIOS = [
     ("reading", (120, 36), reading, {}),
     ("library", (120, 36), library, {}),
     ("tag-view", (120, 36), tag_view, {}),
+    ("calendar", (120, 36), coverage_calendar, {"cache": build_coverage_cache}),
 ]
 
 
 async def shoot(name, size, scenario, config, tmp: Path) -> Path:
-    db = build_demo_cache(tmp / f"{name}.db")
+    config = dict(config)
+    build = config.pop("cache", build_demo_cache)
+    db = build(tmp / f"{name}.db")
     app = make_app(db, tmp, **config)
     async with app.run_test(size=size) as pilot:
         await scenario(pilot)
