@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -18,6 +19,7 @@ from .config import load_config
 from .errors import NotARegularFile, PapertuiError
 from .export import FORMATS, full_dict, summary_dict
 from .files import write_atomically
+from .fulltext import SYNC_TEXT_BUDGET, TextResult, TextsSummary
 from .links import paper_id_from
 from .paths import default_db_path
 from .plural import plural
@@ -142,7 +144,8 @@ def cli(ctx: click.Context, db: Path | None, api_url: str | None, offline: bool,
 def sync(settings: Settings, one_day, start, end, days, week, month, force):
     """Fetch missing, incomplete or stale days into the cache.
 
-    Today and yesterday are always refetched, so upvotes and comment counts move.
+    Today and yesterday are always refetched, so upvotes and comment counts move. Then, unless
+    fulltext = "none" in the config, the full texts bookmarked papers lack (up to two minutes).
     """
     chosen = [
         n
@@ -161,32 +164,50 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
         raise PapertuiError("--to needs --from")
     if days is not None and days < 1:
         raise PapertuiError("--days must be at least 1")
+    config = _config()
     request = SyncRequest(
         day=parse_day(one_day) if one_day is not None else None,
         start=parse_day(start) if start is not None else None,
         end=parse_day(end) if end is not None else None,
         week=week,
         month=month,
-        recent=days if days is not None else _config().sync_days,
+        recent=days if days is not None else config.sync_days,
         force=force,
     )
     cancel = threading.Event()
+    texts: TextsSummary | None = None
     with settings.service() as service, _first_ctrl_c_cancels(cancel):
         summary = _run_sync(service, request, cancel)
+        offline = bool(summary.failed) and all(r.unreachable for r in summary.failed)
+        if config.fulltext == "bookmarked" and not cancel.is_set() and not offline:
+            texts = _run_texts(
+                lambda **kw: service.fetch_missing_full_texts(budget=SYNC_TEXT_BUDGET, **kw),
+                cancel,
+            )
     if cancel.is_set():
         stored, rest = len(summary.stored), len(summary.requested) - len(summary.stored)
+        text_note = ""
+        if texts is not None and texts.requested:
+            text_note = (
+                f"; {len(texts.fetched)} of {plural(len(texts.requested), 'full text')} "
+                "of bookmarked papers stored"
+            )
         _fail(
             f"interrupted: {stored} of {plural(len(summary.requested), 'day')} stored, "
-            f"the other {rest} not synced",
+            f"the other {rest} not synced{text_note}",
             code=130,
         )
     try:
         click.echo(summary.line() + ("" if summary.requested else " Use --force to refetch."))
+        if texts is not None and texts.requested:
+            click.echo("Bookmarked papers: " + texts.line(later="left for the next sync"))
     except BrokenPipeError:  # nobody reads the summary; the failed days and the status still count
         _silence_stdout()
     for failed in summary.failed:
         _echo_err(f"  {failed.day} failed: {failed.error}")
-    if not summary.ok:
+    if texts is not None:
+        _echo_text_problems(texts)
+    if not summary.ok or (texts is not None and not texts.ok):
         sys.exit(EXIT_FAILED)
 
 
@@ -309,6 +330,134 @@ def _paper_id(text: str) -> str:
 
 
 @cli.command()
+@click.argument("paper_ids", metavar="[ID...]", nargs=-1)
+@click.option("--bookmarked", is_flag=True, help="The bookmarked papers.")
+@click.option("--query", "-q", "query", help="The papers matching this search.")
+@click.option("--force", is_flag=True, help="Fetch again the texts that are cached.")
+@click.pass_obj
+def fetch(settings: Settings, paper_ids, bookmarked, query, force):
+    """Download papers' full texts into the cache, to read offline and search with text:.
+
+    IDs take every form `show` does; --bookmarked and --query add papers (both: the bookmarked
+    ones matching the query). Texts already cached are skipped unless --force. Prints
+    one summary line; exits non-zero when any text failed (a paper Hugging Face has not
+    indexed is counted, not a failure). ctrl+c stops at once, keeping the texts stored.
+    """
+    ids = [_paper_id(i) for i in paper_ids]
+    if not (ids or bookmarked or query is not None):
+        raise PapertuiError("say which papers: IDs, --bookmarked or --query Q")
+    if query is not None and not query.strip():
+        raise PapertuiError("--query needs search text")
+    cancel = threading.Event()
+    with settings.service() as service, _first_ctrl_c_cancels(cancel):
+        if bookmarked or query is not None:
+            chosen = service.paper_ids(query=query, bookmarked=bookmarked)
+            if not chosen:
+                what = "bookmarked papers" if bookmarked and not query else "papers"
+                _echo_err(f"No {what} match.")
+            ids += chosen
+        summary = _run_texts(lambda **kw: service.fetch_full_texts(ids, force=force, **kw), cancel)
+    if cancel.is_set():
+        _fail(
+            f"interrupted: {len(summary.fetched)} of {plural(len(summary.requested), 'full text')}"
+            f" stored, {len(summary.not_fetched)} not fetched",
+            code=130,
+        )
+    try:
+        click.echo(summary.line())
+    except BrokenPipeError:
+        _silence_stdout()
+    _echo_text_problems(summary)
+    if not summary.ok:
+        sys.exit(EXIT_FAILED)
+
+
+def _run_texts(fetch, cancel: threading.Event) -> TextsSummary:
+    """A fetch of full texts (`fetch(cancel=, progress=, on_plan=)`), with a progress bar on a
+    terminal."""
+    if not sys.stderr.isatty():
+        return fetch(cancel=cancel)
+    with contextlib.ExitStack() as stack:
+        bars: list = []
+
+        def planned(count: int) -> None:
+            if count:
+                bars.append(
+                    stack.enter_context(
+                        click.progressbar(
+                            length=count,
+                            label="Fetching full texts",
+                            file=sys.stderr,
+                            item_show_func=lambda r: r.paper_id if r else None,
+                        )
+                    )
+                )
+
+        def done(result: TextResult) -> None:
+            if bars:
+                bars[0].update(1, result)
+
+        return fetch(cancel=cancel, progress=done, on_plan=planned)
+
+
+def _echo_text_problems(summary: TextsSummary) -> None:
+    for result in summary.failed:
+        _echo_err(f"  {result.paper_id} failed: {result.error}")
+    for result in summary.not_indexed:
+        _echo_err(f"  {result.paper_id}: not indexed on Hugging Face (no full text there)")
+
+
+@cli.command()
+@click.argument("paper_id", metavar="ID")
+@click.option("--plain", is_flag=True, help="Plain text without styles (what a pipe gets anyway).")
+@click.option(
+    "--width",
+    type=click.IntRange(20, 300),
+    default=None,
+    help="Wrap at this many columns [default: reading_width (90), at most the terminal's].",
+)
+@click.pass_obj
+def read(settings: Settings, paper_id, plain, width):
+    """Print a paper's full text, rendered: headings, lists, aligned tables, math as Unicode,
+    numbered links listed at the end. Fetched first when it is not cached (unless --offline).
+    Styled on a terminal; plain text, without a single escape, with --plain or into a pipe."""
+    from .document import plain_text, styled_text
+    from .links import arxiv_pdf_url
+
+    paper_id = _paper_id(paper_id)
+    config = _config()
+    with settings.service() as service:
+        text = service.full_text(paper_id)
+        if text is None:
+            if settings.offline:
+                raise PapertuiError(
+                    f"the full text of {paper_id} is not cached (--offline: not fetched; "
+                    f"`papertui fetch {paper_id}` keeps it for reading offline)"
+                )
+            text = service.fetch_full_text(paper_id)
+    styled = _stdout_is_terminal() and not plain
+    columns = width or config.reading_width
+    if styled and width is None:
+        columns = min(columns, max(shutil.get_terminal_size((100, 24)).columns, 20))
+    pdf = arxiv_pdf_url(paper_id)
+    if styled:
+        colour = not os.environ.get("NO_COLOR")
+        rendered = styled_text(
+            text.markdown, columns, fallback=text.fallback, pdf_url=pdf, colour=colour
+        )
+    else:
+        rendered = plain_text(text.markdown, columns, fallback=text.fallback, pdf_url=pdf)
+    click.echo(rendered, nl=False, color=styled)  # click would strip the styles it did not see a tty for
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
+@cli.command()
 @click.argument("paper_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
 @click.pass_obj
@@ -374,11 +523,18 @@ def _one_of(yes_flag: str, yes: bool, no_flag: str, no: bool) -> bool | None:
     help="File to write (default: stdout).",
 )
 @click.option("--sort", type=click.Choice(list(SORT_ORDER)), default="date", show_default=True)
+@click.option(
+    "--with-text", is_flag=True, help="Markdown only: each paper's cached full text under it."
+)
 @click.pass_obj
-def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort):
+def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort, with_text):
     """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+    if with_text and fmt != "markdown":
+        raise PapertuiError("--with-text works only with --format markdown")
     with settings.service() as service:
-        exported = service.export(fmt, query=query, bookmarked=bookmarked, sort=sort)
+        exported = service.export(
+            fmt, query=query, bookmarked=bookmarked, sort=sort, with_text=with_text
+        )
     if exported.count == 0:  # still written (an empty export is valid), but never silently
         what = "bookmarked papers" if bookmarked and not query else "papers"
         _echo_err(f"No {what} match: the export is empty.")

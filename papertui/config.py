@@ -1,4 +1,5 @@
-"""User settings in `config.toml` (platform config dir): theme, keymap, default view, sync window.
+"""User settings in `config.toml` (platform config dir): theme, keymap, default view, sync window,
+which full texts to keep.
 
 A broken or unreadable file never stops the app: defaults are used and the problem is reported.
 The file is the user's: papertui only ever changes the keys the reader remembers (`theme` and the
@@ -30,9 +31,13 @@ class Config(BaseModel):
     auto_sync_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: only at start and on `r`
     keymap: dict[str, str] = Field(default_factory=dict)
     restore_session: bool = True  # open where the reader was last time
+    reading_width: int = Field(default=90, ge=40, le=300)  # the full text's measure, in columns
     list_width: int = Field(default=50, ge=20, le=80)  # the list's share of the width, percent
     layout: Literal["split", "list"] = "split"  # "list": the list alone, the paper full screen
     two_line_rows: bool = False  # rows of two lines: the title wrapped, the authors beneath
+    # "bookmarked": every sync (and bookmarking a paper in the reader) fetches the full texts of
+    # bookmarked papers that are not cached, so they can be read offline; "none": only on demand.
+    fulltext: Literal["bookmarked", "none"] = "bookmarked"
 
 
 def load_config(path: Path | None = None) -> tuple[Config, str | None]:

@@ -33,6 +33,11 @@ class NotFound(ApiError):
     """The server says the thing asked for does not exist (404)."""
 
 
+class NotIndexed(NotFound):
+    """Hugging Face has no page for the paper (404 on its full text): it is not indexed there, so
+    there is no full text to fetch. Not a failure of the network or of papertui."""
+
+
 class NotPublishedYet(ApiError):
     """The server has no list for that day yet: it says the day is in the future (our UTC day
     before its list opens, or a clock ahead of the server's). Not a failure: nothing to fetch."""

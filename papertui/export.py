@@ -14,12 +14,13 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 from .errors import ImportFileError, NotARegularFile
@@ -27,6 +28,7 @@ from .links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
 from .models import (
     DailyItem,
     Fetched,
+    FullText,
     ImportRecord,
     StoredPaper,
     UserState,
@@ -174,8 +176,15 @@ def bibtex_entry(paper: StoredPaper) -> str:
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
 
 
-def to_bibtex(papers: Sequence[StoredPaper]) -> str:
-    return "\n".join(bibtex_entry(p) for p in papers)
+def to_bibtex(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_bibtex(papers))
+
+
+def iter_bibtex(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """The entries one at a time, a blank line between them (a large export is written as it
+    is made, never held whole)."""
+    for index, paper in enumerate(papers):
+        yield bibtex_entry(paper) if index == 0 else "\n" + bibtex_entry(paper)
 
 
 # ---- Markdown and CSV -----------------------------------------------------------------
@@ -191,23 +200,100 @@ def markdown_link(paper: StoredPaper) -> str:
     return f"[{markdown_escape(paper.title)}]({hf_url(paper.id)})"
 
 
-def to_markdown(papers: Sequence[StoredPaper]) -> str:
-    lines = ["# Papers", ""]
-    for paper in papers:
-        authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
-        meta = " · ".join(
-            x
-            for x in (
-                markdown_escape(authors) if authors else None,
-                paper.day,
-                f"{paper.upvotes} upvotes",
-                f"[arXiv]({arxiv_abs_url(paper.id)})",
-                f"[PDF]({arxiv_pdf_url(paper.id)})",
-            )
-            if x
+def _markdown_meta(paper: StoredPaper) -> str:
+    authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
+    return " · ".join(
+        x
+        for x in (
+            markdown_escape(authors) if authors else None,
+            paper.day,
+            f"{paper.upvotes} upvotes",
+            f"[arXiv]({arxiv_abs_url(paper.id)})",
+            f"[PDF]({arxiv_pdf_url(paper.id)})",
         )
-        lines.append(f"- {markdown_link(paper)} — {meta}")
-    return "\n".join(lines) + "\n"
+        if x
+    )
+
+
+def to_markdown(
+    papers: Iterable[StoredPaper],
+    heading: str | None = "Papers",
+    *,
+    texts: dict[str, FullText] | None = None,
+) -> str:
+    """A list of papers under a `# heading` (none for `heading=None`: one paper pasted into a
+    note wants its line only); with `texts`, a section per paper with its cached full text
+    under it (its headings moved two levels down, below the paper's own heading)."""
+    if texts is None:
+        return "".join(iter_markdown(papers, heading))
+    parts = [f"# {markdown_escape(heading)}\n" if heading else ""]
+    for paper in papers:
+        parts.append(f"\n## {markdown_link(paper)}\n\n{_markdown_meta(paper)}\n\n")
+        text = texts.get(paper.id)
+        if text is None:
+            parts.append("*No full text cached.*\n")
+            continue
+        if text.fallback:
+            parts.append(
+                "> Only the paper page's text was available (arXiv has no HTML version of this "
+                f"paper): [PDF]({arxiv_pdf_url(paper.id)})\n\n"
+            )
+        parts.append(embedded_markdown(text.markdown) + "\n\n---\n")
+    return "".join(parts)
+
+
+def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers") -> Iterator[str]:
+    """`to_markdown` (the list, without full texts) a line at a time."""
+    if heading:
+        yield f"# {markdown_escape(heading)}\n\n"
+    for paper in papers:
+        yield f"- {markdown_link(paper)} — {_markdown_meta(paper)}\n"
+
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+_OPEN_HTML = {"<!--": "-->", "<pre": "</pre>", "<script": "</script>", "<style": "</style>"}
+
+
+def embedded_markdown(text: str, shift: int = 2) -> str:
+    """A Markdown document made fit to sit inside another: its headings (ATX and setext)
+    `shift` levels down (at most 6), and a code block or HTML block left open at its end
+    closed, so nothing after it in the export is swallowed."""
+    lines = text.split("\n")
+    tokens = _MARKDOWN.parse(text)
+    for token in reversed(tokens):
+        if token.type != "heading_open" or not token.map:
+            continue
+        start, end = token.map
+        level = min(6, int(token.tag[1]) + shift)
+        if token.markup.startswith("#"):
+            stripped = lines[start].lstrip(" ")
+            indent = len(lines[start]) - len(stripped)
+            lines[start] = " " * indent + "#" * level + stripped[len(token.markup) :]
+        else:  # setext: the text lines, then the underline
+            title = " ".join(line.strip() for line in lines[start : end - 1])
+            lines[start:end] = ["#" * level + " " + title]
+    closing = _unclosed(tokens, text)
+    body = "\n".join(lines).rstrip("\n")
+    return body + ("\n" + closing if closing else "")
+
+
+def _unclosed(tokens: list, text: str) -> str | None:
+    """The line that closes a fenced code block or HTML block running to the end, if one does."""
+    last = next((t for t in reversed(tokens) if t.map and t.level == 0), None)
+    if last is None:
+        return None
+    if last.type == "fence":
+        closing = [ln.strip() for ln in text.rstrip("\n").split("\n")[last.map[0] + 1 :]]
+        fence = last.markup
+        if not closing or not (closing[-1].startswith(fence) and set(closing[-1]) == {fence[0]}):
+            return fence
+        return None
+    if last.type == "html_block":
+        content = last.content.lstrip()
+        for opener, closer in _OPEN_HTML.items():
+            if content.lower().startswith(opener) and closer not in content.lower():
+                return closer
+    return None
 
 
 CSV_COLUMNS = [
@@ -236,11 +322,17 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(papers: Sequence[StoredPaper]) -> str:
+def to_csv(papers: Iterable[StoredPaper]) -> str:
+    return "".join(iter_csv(papers))
+
+
+def iter_csv(papers: Iterable[StoredPaper]) -> Iterator[str]:
+    """`to_csv` a row at a time (the header first)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for p in papers:
+        yield _taken(out)
         row = [
             p.id,
             p.title,
@@ -259,7 +351,15 @@ def to_csv(papers: Sequence[StoredPaper]) -> str:
             safe_url(p.project_page) or "",
         ]
         writer.writerow([_csv_cell(v) for v in row])
-    return out.getvalue()
+    yield _taken(out)
+
+
+def _taken(out: io.StringIO) -> str:
+    """What was written to `out` so far, which is then emptied."""
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
 
 
 # ---- import ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 from tenacity import (
@@ -32,7 +32,8 @@ from tenacity import (
 )
 
 from . import __version__
-from .errors import ApiError, NotFound, NotPublishedYet, Unreachable
+from .errors import ApiError, NotFound, NotIndexed, NotPublishedYet, Unreachable
+from .fulltext import MAX_TEXT_BYTES, Download, check_markdown
 from .models import Fetched, ParseResult, item_from_paper, parse_items, short_error
 from .netguard import (
     NO_STOP,
@@ -49,7 +50,7 @@ from .netguard import (
     token_problem,
 )
 from .netguard import install as install_guard
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, pages_limiter
 from .text import clean
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Cancelled",
     "HfApi",
     "NotFound",
+    "NotIndexed",
     "NotPublishedYet",
     "OutOfTime",
     "RetryPolicy",
@@ -79,6 +81,7 @@ MAX_REDIRECTS = 5
 DEADLINE = 60.0  # one whole request: headers, body and redirects
 LATER = 24 * 3600.0  # a longer Retry-After is just "try again later"
 _RATE_LIMIT_T = re.compile(r"(?:^|[;,\s])t=(\d+)")
+MARKDOWN = "text/markdown, text/plain;q=0.9, */*;q=0.1"
 
 
 @dataclass(frozen=True)
@@ -132,10 +135,13 @@ class HfApi:
         deadline: float = DEADLINE,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
+        page_limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] | None = None,
     ):
         """`timeout`: longest silence (10 s at most to connect); `deadline`: longest request,
-        however steadily the bytes trickle in; `sleep` replaces waiting (tests record waits)."""
+        however steadily the bytes trickle in; `sleep` replaces waiting (tests record waits).
+        `limiter` paces API requests, `page_limiter` page requests (full texts): Hugging Face
+        counts them in separate buckets, the second far smaller."""
         self.base_url = base_url_from(base_url)
         self.where = host_of(self.base_url)
         token = (token if token is not None else os.environ.get("HF_TOKEN", "")).strip()
@@ -153,6 +159,7 @@ class HfApi:
         self.deadline = deadline
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter()
+        self.page_limiter = page_limiter or pages_limiter()
         self._sleep = sleep
         self._backoff = wait_exponential(
             multiplier=self.retry.backoff, max=self.retry.max_backoff
@@ -271,6 +278,37 @@ class HfApi:
         except RecursionError:
             raise ApiError(f"{self.where} sent items nested too deeply to read") from None
 
+    def full_text(
+        self, paper_id: str, *, stop: Stop | None = None, etag: str | None = None
+    ) -> Download | None:
+        """The paper as Markdown (`GET /papers/{id}.md`, the "pages" rate-limit bucket), checked
+        and cleaned (`fulltext.check_markdown`); `NotIndexed` on 404. With the `etag` of the
+        text cached, None when the server says it has not changed (304)."""
+        headers = {"Accept": MARKDOWN}
+        if etag and not token_problem(etag):
+            headers["If-None-Match"] = etag
+        try:
+            response, body = self._get(
+                f"/papers/{quote(paper_id, safe='./')}.md",
+                None,
+                stop,
+                limiter=self.page_limiter,
+                cap=MAX_TEXT_BYTES,
+                headers=headers,
+                what=f"the full text of {paper_id}",
+            )
+        except NotFound:
+            raise NotIndexed(
+                f"{paper_id} is not indexed on Hugging Face: it has no full text there", 404
+            ) from None
+        if response.status_code == 304:
+            return None
+        markdown = check_markdown(
+            body, response.headers.get("content-type", ""), self.where, paper_id
+        )
+        etag = clean(response.headers.get("etag", ""))[:200] or None
+        return Download(markdown, etag)
+
     # ---- plumbing -----------------------------------------------------------------------
 
     def _next_link(self, response: httpx.Response) -> str | None:
@@ -285,6 +323,42 @@ class HfApi:
     def _get_json(
         self, url: str, params: dict[str, Any] | None, stop: Stop | None = None
     ) -> tuple[Any, httpx.Response, int, int]:
+        response, body = self._get(url, params, stop)
+        where, status = self.where, response.status_code
+        values = body.count(b",") + body.count(b"{") + body.count(b"[")
+        if values > MAX_JSON_VALUES:
+            raise ApiError(
+                f"{where} sent a response with too many JSON values "
+                f"(over {MAX_JSON_VALUES:,}): refused",
+                status,
+            )
+        try:
+            return json.loads(body), response, len(body), values
+        except RecursionError:
+            raise ApiError(f"{where} sent JSON nested too deeply to read", status) from None
+        except ValueError:
+            kind = clean(response.headers.get("content-type", "unknown type").split(";")[0])[:60]
+            raise ApiError(
+                f"{where} sent a response that is not valid JSON ({kind}, {len(body)} bytes; "
+                "truncated or an error page?)",
+                status,
+            ) from None
+
+    def _get(
+        self,
+        url: str,
+        params: dict[str, Any] | None,
+        stop: Stop | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+        cap: int | None = None,
+        headers: dict[str, str] | None = None,
+        what: str = "the response",
+    ) -> tuple[httpx.Response, bytes]:
+        """One GET with retries: the response (2xx, or 304 to an If-None-Match) and its body,
+        decoded and capped.
+        `limiter`: the rate-limit bucket (default: the API's); `what` names the body in the
+        "too large" message."""
         stop = stop or NO_STOP
         waited = 0.0
 
@@ -308,25 +382,25 @@ class HfApi:
             sleep=lambda seconds: stop.pause(seconds, self._sleep),
             reraise=True,
         )
+        cap = MAX_BODY_BYTES if cap is None else cap
+        request = _Request(url, params, limiter or self.limiter, cap, headers, what)
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._get_once(url, params, stop)
+                    return self._get_once(request, stop)
         except _Transient as exc:
             tries = self.retry.attempts
             cls = Unreachable if exc.unreachable else ApiError
             raise cls(f"{exc} (gave up after {tries} tries)", exc.status) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _get_once(
-        self, url: str, params: dict[str, Any] | None, stop: Stop
-    ) -> tuple[Any, httpx.Response, int, int]:
+    def _get_once(self, request: _Request, stop: Stop) -> tuple[httpx.Response, bytes]:
         where = self.where
-        self.limiter.acquire(sleep=lambda seconds: stop.pause(seconds, self._sleep))
+        request.limiter.acquire(sleep=lambda seconds: stop.pause(seconds, self._sleep))
         exchange = Exchange(where, self.deadline, stop)
         try:
             with guarding(exchange):
-                response, body = self._fetch(url, params, exchange)
+                response, body = self._fetch(request, exchange)
         except httpx.TimeoutException:
             stop.check()  # a read cut short by the budget is the budget's doing
             raise _Transient(f"{where} did not answer in time", unreachable=True) from None
@@ -345,7 +419,8 @@ class HfApi:
             raise _Transient(f"rate limited by {where}", 429, wait=wait)
         if status >= 500:
             raise _Transient(f"{where} had a server error (HTTP {status})", status)
-        if status >= 300:
+        asked_if_changed = bool(request.headers and "If-None-Match" in request.headers)
+        if status >= 300 and not (status == 304 and asked_if_changed):
             message = _server_message(body)
             cls: type[ApiError] = ApiError
             if status == 404:
@@ -353,37 +428,22 @@ class HfApi:
             elif status == 400 and _says_in_the_future(message):
                 cls = NotPublishedYet
             raise cls(f"{where} refused the request: {message or f'HTTP {status}'}", status)
-        values = body.count(b",") + body.count(b"{") + body.count(b"[")
-        if values > MAX_JSON_VALUES:
-            raise ApiError(
-                f"{where} sent a response with too many JSON values "
-                f"(over {MAX_JSON_VALUES:,}): refused",
-                status,
-            )
-        try:
-            return json.loads(body), response, len(body), values
-        except RecursionError:
-            raise ApiError(f"{where} sent JSON nested too deeply to read", status) from None
-        except ValueError:
-            kind = clean(response.headers.get("content-type", "unknown type").split(";")[0])[:60]
-            raise ApiError(
-                f"{where} sent a response that is not valid JSON ({kind}, {len(body)} bytes; "
-                "truncated or an error page?)",
-                status,
-            ) from None
+        return response, body
 
-    def _fetch(
-        self, url: str, params: dict[str, Any] | None, exchange: Exchange
-    ) -> tuple[httpx.Response, bytes]:
+    def _fetch(self, request: _Request, exchange: Exchange) -> tuple[httpx.Response, bytes]:
         """GET, following at most MAX_REDIRECTS redirects, none of them off the API's origin."""
         home = origin(self.base_url)
+        url, params = request.url, request.params
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 # httpx prepares the next request of a redirect even when not following it, so a
                 # Location that is no URL (`javascript:…`, `http:\\host`) fails right here
-                with self.client.stream("GET", url, params=params) as response:
-                    if not response.is_redirect:
-                        return response, _read_body(response, exchange)
+                with self.client.stream(
+                    "GET", url, params=params, headers=request.headers
+                ) as response:
+                    # a 304, or a 3xx with no Location, is an answer, not a redirect
+                    if not response.is_redirect or "location" not in response.headers:
+                        return response, _read_body(response, exchange, request.cap, request.what)
                     target = urljoin(str(response.url), response.headers["location"])
             except httpx.InvalidURL:
                 raise ApiError(
@@ -405,6 +465,18 @@ class HfApi:
         return text[:200]
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What one GET asks for, and the limits its answer is read under."""
+
+    url: str
+    params: dict[str, Any] | None
+    limiter: RateLimiter
+    cap: int
+    headers: dict[str, str] | None
+    what: str
+
+
 def _valid_url(url: str) -> bool:
     try:
         httpx.URL(url)
@@ -413,13 +485,18 @@ def _valid_url(url: str) -> bool:
     return True
 
 
-def _read_body(response: httpx.Response, exchange: Exchange) -> bytes:
-    """The body, decoded here from the raw bytes so no step can ever exceed MAX_BODY_BYTES."""
+def _read_body(
+    response: httpx.Response,
+    exchange: Exchange,
+    cap: int,
+    what: str = "the response",
+) -> bytes:
+    """The body, decoded here from the raw bytes so no step can ever exceed `cap`."""
     where = exchange.where
     declared = response.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
         raise ApiError(
-            f"the response from {where} is too large ({int(declared)} bytes)", response.status_code
+            f"{what} from {where} is too large ({int(declared)} bytes)", response.status_code
         )
     inflater = inflater_for(response.headers.get("content-encoding", ""), where, clean)
     chunks: list[bytes] = []
@@ -428,21 +505,21 @@ def _read_body(response: httpx.Response, exchange: Exchange) -> bytes:
     def too_large() -> ApiError:
         decoded = " decoded" if inflater else ""
         return ApiError(
-            f"the response from {where} is too large (over {MAX_BODY_BYTES // 2**20} MiB{decoded})",
+            f"{what} from {where} is too large (over {cap // 2**20} MiB{decoded})",
             response.status_code,
         )
 
     def take(piece: bytes) -> None:
         nonlocal size
         size += len(piece)
-        if size > MAX_BODY_BYTES:
+        if size > cap:
             raise too_large()
         chunks.append(piece)
 
     for raw in response.iter_raw():
         exchange.check()
         raw_size += len(raw)
-        if raw_size > MAX_BODY_BYTES:
+        if raw_size > cap:
             raise too_large()
         if inflater is None:
             take(raw)

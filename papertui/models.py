@@ -308,6 +308,21 @@ def paper_columns(item: DailyItem) -> dict[str, Any]:
     }
 
 
+class FullText(BaseModel):
+    """A paper's full text as the cache holds it: the Markdown Hugging Face serves for it (built
+    from arXiv's HTML version), cleaned of escape sequences and control characters, with when it
+    was fetched, its size in bytes (UTF-8) and whether it was only the fallback content (no arXiv
+    HTML version: the paper page's own text, about the abstract)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paper_id: str
+    markdown: str
+    fetched_at: datetime
+    size: int
+    fallback: bool = False
+
+
 @dataclass(frozen=True)
 class ListRow:
     """What the list pane and `search` need: one narrow row, cheap to fetch in windows."""

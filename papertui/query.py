@@ -3,6 +3,7 @@
     diffusion "world model" -survey author:lecun org:meta title:agent
     is:unread is:bookmarked date:2026-05-08 date:2026-05-01..2026-05-31 upvotes:>50
     (diffusion OR flow) video -(survey OR review)
+    text:"rotary embedding" has:text -has:text
 
 Terms side by side combine with AND; `OR` (in capitals) between terms binds looser than that, so
 `a b OR c` is `(a b) OR c`; parentheses group and nest; `-` negates any term or group; the empty
@@ -22,10 +23,15 @@ from typing import Literal, TypeAlias
 
 from .errors import QueryError
 
-TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title"}
-SHOWN_KEYS = ("author", "org", "title", "is", "date", "upvotes")  # in the order help lists them
+# `text:` searches the cached full texts (their own index, see store/search.py), the others
+# fields of the papers' index.
+TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title", "text": "text"}
+# in the order help lists them
+SHOWN_KEYS = ("author", "org", "title", "text", "is", "has", "date", "upvotes")
 FILTER_KEYS = sorted(SHOWN_KEYS)
 State = Literal["read", "unread", "bookmarked"]
+Having = Literal["text"]
+HAS_VALUES: dict[str, Having] = {"text": "text", "fulltext": "text"}
 IS_VALUES: dict[str, State] = {
     "read": "read",
     "unread": "unread",
@@ -49,16 +55,24 @@ MAX_DEPTH = 8  # nested parentheses
 
 @dataclass(frozen=True)
 class Words:
-    """Words to find in a paper's text, in this order; `field` None means any text field."""
+    """Words to find in a paper's text, in this order; `field` None means any text field of the
+    paper (not its full text: that is `field="text"`)."""
 
     words: tuple[str, ...]
-    field: Literal["title", "authors", "organization"] | None = None
+    field: Literal["title", "authors", "organization", "text"] | None = None
     prefix: bool = False  # the last word matches as a prefix ("model" finds "models")
 
 
 @dataclass(frozen=True)
 class Is:
     state: State
+
+
+@dataclass(frozen=True)
+class Has:
+    """Papers that have something cached: `text`, a full text (the fallback content counts)."""
+
+    what: Having
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,7 @@ class PaperIds:
     ids: tuple[str, ...]
 
 
-Query: TypeAlias = Words | Is | Days | Upvotes | PaperIds | Not | And | Or
+Query: TypeAlias = Words | Is | Has | Days | Upvotes | PaperIds | Not | And | Or
 EVERYTHING: Query = And(())
 
 
@@ -353,6 +367,11 @@ def _term(term: _Term) -> Query | None:
         if state is None:
             raise QueryError("is: takes read, unread or bookmarked")
         node = Is(state)
+    elif term.key == "has":
+        having = HAS_VALUES.get(term.value.lower())
+        if having is None:
+            raise QueryError("has: takes text (papers whose full text is cached)")
+        node = Has(having)
     elif term.key == "date":
         node = Days(*_date_range(term.value))
     else:

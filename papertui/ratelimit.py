@@ -2,6 +2,9 @@
 
 The anonymous limit is 500 requests per 5 minutes per IP. The default (60 burst, 400 per 5 min
 after) can never exceed it, so a long sync slows down instead of meeting 429s.
+
+Pages (a paper's full text is one) count in a bucket of their own, 100 per 5 minutes for an
+anonymous IP: `pages_limiter` (20 burst, 75 per 5 min after: at most 95 in any 5 minutes).
 """
 
 import threading
@@ -33,3 +36,12 @@ class RateLimiter:
         if wait:
             (sleep or self._sleep)(wait)
         return wait
+
+
+PAGES_PER_SECOND = 75 / 300
+PAGES_BURST = 20
+
+
+def pages_limiter() -> RateLimiter:
+    """A bucket for page requests (full texts), under Hugging Face's "pages" rate limit."""
+    return RateLimiter(per_second=PAGES_PER_SECOND, burst=PAGES_BURST)

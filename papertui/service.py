@@ -12,22 +12,27 @@ tiny state writes through another, so a long search never delays a bookmark bein
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 from . import export as exporting
 from . import sync as syncing
 from .errors import NotFound, PapertuiError
+from .files import write_atomically
 from .hf_api import HfApi
 from .models import ListRow, Origin, StoredPaper, UpsertStats
 from .plural import plural
 from .query import EVERYTHING, Is, PaperIds, Query, all_of, has_words, parse_query
+from .ratelimit import RateLimiter, pages_limiter
+from .service_texts import FullTexts
 from .store import Store
 from .views import ReaderQuery, Session
 
 EXPORT_FORMATS = exporting.FORMATS
+EXPORT_BATCH = 1000  # papers read from the cache at a time while an export is written
 
 
 class Offline(PapertuiError):
@@ -120,7 +125,9 @@ class ImportReport:
     errors: list[str]
 
 
-class Service:
+class Service(FullTexts):
+    """Every use case of both faces; the full-text ones are in `service_texts.FullTexts`."""
+
     def __init__(
         self,
         db_path: Path,
@@ -128,11 +135,15 @@ class Service:
         api_url: str | None = None,
         offline: bool = False,
         api_factory: Callable[[str | None], HfApi] = HfApi,
+        page_limiter: RateLimiter | None = None,
     ):
+        """`page_limiter`: the "pages" rate-limit bucket every full-text fetch of this service
+        shares (the reader fetches from several workers; the limit is per IP)."""
         self.db_path = db_path
         self.api_url = api_url
         self.offline = offline
         self._api_factory = api_factory
+        self.page_limiter = page_limiter or pages_limiter()
         self._store: Store | None = None
         self._state: Store | None = None
         self._lock = threading.Lock()
@@ -215,6 +226,13 @@ class Service:
 
     def paper(self, paper_id: str) -> StoredPaper | None:
         return self.store.paper(paper_id)
+
+    def paper_ids(self, *, query: str | None = None, bookmarked: bool = False) -> list[str]:
+        """The ids of the cached papers matching search text and/or bookmarked, newest first."""
+        where = parse_query(query) if query else EVERYTHING
+        if bookmarked:
+            where = all_of(where, Is("bookmarked"))
+        return [p.id for p in self.store.list_rows(where, "date", limit=1_000_000)]
 
     def latest_day(self) -> date | None:
         day = self.store.latest_day()
@@ -374,26 +392,75 @@ class Service:
     # ---- export and import ---------------------------------------------------------------
 
     def export(
-        self, fmt: str, *, query: str | None = None, bookmarked: bool = False, sort: str = "date"
+        self,
+        fmt: str,
+        *,
+        query: str | None = None,
+        bookmarked: bool = False,
+        sort: str = "date",
+        with_text: bool = False,
     ) -> Export:
-        """Papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+        """Papers as JSON (re-importable), BibTeX, Markdown or CSV; Markdown `with_text` has
+        each paper's cached full text under it (full texts are cache data: JSON never has
+        them, nor the reading positions)."""
+        if with_text and fmt != "markdown":
+            raise PapertuiError("full texts can only be included in the Markdown export")
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
-        papers = self.store.papers(where, sort=sort)
+        if with_text:
+            papers = self.store.papers(where, sort=sort)
+            texts = self.store.full_texts([p.id for p in papers])
+            return Export(exporting.to_markdown(papers, texts=texts), len(papers))
+        return self.export_papers(fmt, where, sort=sort)
+
+    def export_papers(
+        self, fmt: str, where: Query, *, sort: str = "date", heading: str | None = "Papers"
+    ) -> Export:
+        """The papers a query matches, in `sort` order, in one of the export formats (`heading`:
+        the Markdown list's title, None for none)."""
         if fmt == "json":
+            papers = self.store.papers(where, sort=sort)
             text = exporting.to_json(
                 papers, self.store.raws([p.id for p in papers]), self.store.user_states()
             )
-        elif fmt == "bibtex":
-            text = exporting.to_bibtex(papers)
-        elif fmt == "markdown":
-            text = exporting.to_markdown(papers)
-        elif fmt == "csv":
-            text = exporting.to_csv(papers)
-        else:
+            return Export(text, len(papers))
+        ids, pieces = self._export_pieces(fmt, where, sort, heading)
+        return Export("".join(pieces), len(ids))
+
+    def save_papers(
+        self, fmt: str, where: Query, path: Path, *, sort: str = "date", heading: str | None = None
+    ) -> int:
+        """Write what `export_papers` would give (BibTeX, Markdown or CSV) to a file, whole or
+        not at all, a batch of papers at a time (never the whole text in memory). Returns the
+        number of papers; with none, nothing is written. OSError when the file can't be."""
+        ids, pieces = self._export_pieces(fmt, where, sort, heading)
+        if ids:
+            write_atomically(path, pieces)
+        return len(ids)
+
+    def _export_pieces(
+        self, fmt: str, where: Query, sort: str, heading: str | None
+    ) -> tuple[list[str], Iterator[str]]:
+        """The ids of the papers in order, and their text in pieces: the papers are read
+        EXPORT_BATCH at a time as the pieces are taken, so the cache is never held for long."""
+        formats: dict[str, Callable[[Iterable[StoredPaper]], Iterator[str]]] = {
+            "bibtex": exporting.iter_bibtex,
+            "markdown": lambda papers: exporting.iter_markdown(papers, heading),
+            "csv": exporting.iter_csv,
+        }
+        if fmt not in formats:
             raise PapertuiError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
-        return Export(text, len(papers))
+        ids = self.store.ordered_ids(where, sort)
+        batches = (
+            self.store.papers_by_ids(ids[start : start + EXPORT_BATCH])
+            for start in range(0, len(ids), EXPORT_BATCH)
+        )
+        return ids, formats[fmt](chain.from_iterable(batches))
+
+    def count(self, where: Query) -> int:
+        """How many papers a query matches."""
+        return self.store.count(where)
 
     def import_file(self, path: Path) -> ImportReport:
         """Papers and user state from a JSON export or a saved API list (`-`: standard input)."""

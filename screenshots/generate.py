@@ -58,6 +58,21 @@ async def list_only(pilot):
     await settle(pilot)
 
 
+async def reading(pilot):
+    """The reading screen on the realistic full-text fixture (tests/fixtures/fulltext), in its
+    method section with a search for "router" marked."""
+    from reading_helpers import with_text
+
+    await settle(pilot)
+    with_text(pilot.app)
+    await pilot.press("f")
+    await settle(pilot)
+    view = pilot.app.screen.view
+    view.go_to_block(next(i for i, b in enumerate(view.document.blocks) if b.text == "3 Method"))
+    await pilot.press("slash", *"router", "enter")
+    await settle(pilot)
+
+
 SCENARIOS = [
     ("main", (120, 36), main_view, {}),
     ("search", (120, 36), search, {}),
@@ -70,6 +85,7 @@ SCENARIOS = [
         list_only,
         {"layout": "list", "two_line_rows": True, "default_view": "all"},
     ),
+    ("reading", (120, 36), reading, {}),
 ]
 
 

@@ -6,6 +6,7 @@ papertui at `server.url`. Nothing here ever talks to huggingface.co.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -29,6 +30,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     size: int = 0
+    content_type: str = "application/json"  # of `status`, `body` and `truncate` answers
 
 
 @dataclass
@@ -42,6 +44,8 @@ class FakeApi:
     def __init__(self, today: str = "2099-12-31"):
         self.days: dict[str, list[dict]] = {}
         self.papers: dict[str, dict] = {}
+        # Full texts (`/papers/{id}.md`): Markdown as text, or raw bytes sent as they are.
+        self.texts: dict[str, str | bytes] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.requests: list[Request] = []
         self.today = today
@@ -57,7 +61,8 @@ class FakeApi:
         self.days[day] = items
 
     def fail(self, key: str, *faults: Fault) -> None:
-        """Queue faults for a day (or 'paper:<id>', 'search', '*'); each is used once."""
+        """Queue faults for a day (or 'paper:<id>', 'text:<id>', 'search', '*'); each is used
+        once."""
         self.faults.setdefault(key, []).extend(faults)
 
     def requests_for(self, day: str) -> list[Request]:
@@ -123,6 +128,8 @@ class FakeApi:
             key = "search"
         elif parts.path.startswith("/api/papers/"):
             key = "paper:" + parts.path.rsplit("/", 1)[-1]
+        elif parts.path.startswith("/papers/") and parts.path.endswith(".md"):
+            key = "text:" + parts.path[len("/papers/") : -len(".md")]
         else:
             key = "*"
         for k in (key, "*"):
@@ -138,6 +145,8 @@ class FakeApi:
             q = query.get("q", "").lower()
             hits = [i for items in self.days.values() for i in items if q in json.dumps(i).lower()]
             return self._json(h, 200, hits[: int(query.get("limit", 20))])
+        if key.startswith("text:"):
+            return self._text(h, key[len("text:") :])
         if parts.path.startswith("/api/papers/"):
             pid = parts.path.rsplit("/", 1)[-1]
             paper = self.papers.get(pid) or next(
@@ -178,6 +187,23 @@ class FakeApi:
             headers["Link"] = f'<{self.url}{nxt}>; rel="next"'
         return self._json(h, 200, chunk, headers)
 
+    def _text(self, h, paper_id: str) -> None:
+        """A paper's Markdown, with an ETag (304 when the client has it); 404 (an HTML page, as
+        the site sends) when the paper has no text here."""
+        text = self.texts.get(paper_id)
+        if text is None:
+            page = b"<!doctype html><html><body><h1>404</h1></body></html>"
+            return self._send(h, 404, page, {}, "text/html; charset=utf-8")
+        body = text.encode("utf-8") if isinstance(text, str) else text
+        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+        if h.headers.get("If-None-Match") == etag:
+            h.send_response(304)
+            h.send_header("ETag", etag)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return None
+        return self._send(h, 200, body, {"ETag": etag}, "text/markdown; charset=utf-8")
+
     def _json(self, h, status: int, data, headers: dict[str, str] | None = None) -> None:
         self._send(h, status, json.dumps(data).encode(), headers or {}, "application/json")
 
@@ -194,16 +220,16 @@ class FakeApi:
     def _fault(self, h, fault: Fault) -> None:
         if fault.kind == "status":
             return self._send(
-                h, fault.status, fault.body or b"{}", fault.headers, "application/json"
+                h, fault.status, fault.body or b"{}", fault.headers, fault.content_type
             )
         if fault.kind == "html":
             page = b"<!doctype html><html><body><h1>502 Bad Gateway</h1></body></html>"
             return self._send(h, fault.status, page, fault.headers, "text/html")
         if fault.kind == "body":
-            return self._send(h, fault.status, fault.body, fault.headers, "application/json")
+            return self._send(h, fault.status, fault.body, fault.headers, fault.content_type)
         if fault.kind == "truncate":
             h.send_response(200)
-            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Type", fault.content_type)
             h.send_header("Content-Length", str(len(fault.body) * 2 + 10))
             h.end_headers()
             h.wfile.write(fault.body)

@@ -101,7 +101,10 @@ def test_field_values_are_whole_words_once_typed(filled):
         ("author:", "needs a word"),
         ("auther:smith", "did you mean 'author:'"),
         ("x" * 5000, "too long"),
-        ("foo:bar", r"unknown filter 'foo:' \(filters: author: org: title: is: date: upvotes:\)"),
+        (
+            "foo:bar",
+            r"unknown filter 'foo:' \(filters: author: org: title: text: is: has: date: upvotes:\)",
+        ),
         ("diffusion -foo:bar", "unknown filter 'foo:'"),
         ("upvotes:50..10", r"upvotes:50\.\.10 runs backwards: write upvotes:10\.\.50"),
         ("date:2026-05-31..2026-05-01", "runs backwards: write date:2026-05-01..2026-05-31"),

@@ -45,6 +45,27 @@ def test_narrow_80x24(snap_compare, demo_app):
 
 
 @pytest.mark.slow
+def test_reading_screen(snap_compare, demo_app):
+    """The full text of a paper (the realistic fixture), scrolled to its method section."""
+    from reading_helpers import with_text
+
+    async def reading(pilot):
+        await settle(pilot)
+        with_text(pilot.app)
+        await pilot.press("f")
+        await settle(pilot)
+        view = pilot.app.screen.view
+        target = next(
+            i for i, b in enumerate(view.document.blocks) if b.text == "3.2 The block router"
+        )
+        view.go_to_block(target)
+        await pilot.press("slash", *"router", "enter")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=reading)
+
+
+@pytest.mark.slow
 def test_list_only_with_two_line_rows(snap_compare, demo_app):
     """The list alone (`z`), rows of two lines (`W`): whole titles and who wrote them."""
     assert snap_compare(
@@ -60,3 +81,24 @@ def test_list_only_paper_full_screen(snap_compare, demo_app):
         await settle(pilot)
 
     assert snap_compare(demo_app(layout="list"), terminal_size=(80, 24), run_before=open_paper)
+
+
+def test_save_prompt_80x24(snap_compare, demo_app, monkeypatch):
+    """The file prompt of "Save BibTeX: bookmarks…" on a small terminal, after a refused path."""
+    from datetime import date
+    from pathlib import Path
+
+    monkeypatch.setenv("HOME", "/home/reader")
+    app = demo_app()
+    app.exports.today = lambda: date(2026, 5, 20)
+    app.exports.default_folder = lambda: Path("/home/reader/Downloads")
+
+    async def prompt(pilot):
+        await settle(pilot)
+        for key in ("E", "k", "B"):
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.press("ctrl+u", *"~/no-such-folder/x.bib", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=prompt)

@@ -45,6 +45,7 @@ from .rows import (
 )
 from .schema import MIGRATION_NAMES, migrations
 from .search import SORTS, Where, compile_query, ordered
+from .texts import FullTextStore
 
 BUSY_TIMEOUT_MS = 30_000
 # Bulk writes commit in batches so another process's write (a key press, `papertui mark`) waits
@@ -60,8 +61,9 @@ CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory a
 RANKED_WINDOWS = True
 
 
-class Store:
-    """One open cache file. Thread-safe: a lock serialises use of the one connection."""
+class Store(FullTextStore):
+    """One open cache file. Thread-safe: a lock serialises use of the one connection. Full texts
+    and reading positions: `texts.FullTextStore`."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if str(path) != ":memory:" else path
@@ -425,6 +427,32 @@ class Store:
         where = compile_query(query)
         sql = f"SELECT p.id FROM papers p {_JOIN_USER} WHERE {where.sql} LIMIT ?"
         return [r["id"] for r in self._rows(sql, (*where.params, limit))]
+
+    @wrap_errors
+    def ordered_ids(self, query: Query = EVERYTHING, sort: str = "upvotes") -> list[str]:
+        """The ids of every paper a query matches, in the list's order (for an export that
+        reads the papers themselves a batch at a time: `papers_by_ids`)."""
+        rows_of = ordered(compile_query(query), _sort(sort))
+        sql = (
+            f"SELECT p.id FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
+            f"ORDER BY {rows_of.order}"
+        )
+        return [r["id"] for r in self._rows(sql, rows_of.params)]
+
+    @wrap_errors
+    def papers_by_ids(self, paper_ids: Sequence[str]) -> list[StoredPaper]:
+        """The cached papers of these ids, in the order asked (ids not cached are left out)."""
+        sql = f"SELECT {_SELECT_FULL} FROM papers p {_JOIN_USER} WHERE p.id IN ({{}})"
+        with self._lock:
+            cursor_rows: list[dict[str, Any]] = []
+            ids = list(paper_ids)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                cursor = self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
+                names = [d[0] for d in cursor.description]
+                cursor_rows.extend(dict(zip(names, row, strict=True)) for row in cursor)
+        found = {row["id"]: stored_paper(row) for row in cursor_rows}
+        return [found[i] for i in paper_ids if i in found]
 
     @wrap_errors
     def states(self, paper_ids: Sequence[str]) -> dict[str, tuple[bool, bool]]:

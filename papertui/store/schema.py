@@ -165,6 +165,47 @@ def m003_reader_session(db: Database) -> None:
     )
 
 
+@migration
+def m004_full_texts(db: Database) -> None:
+    _run_script(
+        db,
+        """
+        -- Papers' full texts (Hugging Face's Markdown of the arXiv HTML version): cache data,
+        -- fetched again at will, so never part of an export. `markdown` is the cleaned UTF-8
+        -- text, zlib-compressed; `size` its length in bytes uncompressed; `fallback` 1 when the
+        -- server had only the paper page's own text (no arXiv HTML version); `etag` what the
+        -- server called that version (for a conditional refetch); `digest` the text's hash.
+        -- No foreign key: a text may arrive for a paper that is not (yet) cached.
+        CREATE TABLE full_texts (
+            pk INTEGER PRIMARY KEY,
+            paper_id TEXT NOT NULL UNIQUE,
+            markdown BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            fallback INTEGER NOT NULL DEFAULT 0,
+            fetched_at TEXT NOT NULL,
+            etag TEXT,
+            digest TEXT NOT NULL
+        );
+
+        -- The words of the full texts, for `text:` searches: a contentless index (the text is
+        -- stored once, compressed, above), kept apart from papers_fts so a plain-word search
+        -- costs what it did. Rows are indexed and unindexed by the store (store/texts.py),
+        -- which hands FTS5 the old text to remove; no column sizes (texts are not ranked).
+        CREATE VIRTUAL TABLE full_texts_fts USING fts5(
+            text, content = '', tokenize = 'unicode61 remove_diacritics 2', columnsize = 0
+        );
+
+        -- Where the reader was in each paper's full text (the index of the top visible block
+        -- of the parsed document). The reader's own state: no sync or refetch touches it.
+        CREATE TABLE reading_positions (
+            paper_id TEXT PRIMARY KEY,
+            block INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run statements one by one: `executescript` would COMMIT the migration's transaction."""
     statement = ""

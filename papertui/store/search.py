@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..query import And, Days, Is, Not, Or, PaperIds, Query, Upvotes, Words
+from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Upvotes, Words
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
 # Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
@@ -67,6 +67,13 @@ class Where:
 # the sort index and probes the list, bounded by the cache size however many papers match
 # (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
 _FTS = "+p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
+# `text:` words, in the full texts' own index (a few hundred rows where the papers have 100,000:
+# the match list drives the query).
+_TEXT_FTS = (
+    "p.id IN (SELECT paper_id FROM full_texts WHERE pk IN "
+    "(SELECT rowid FROM full_texts_fts WHERE full_texts_fts MATCH ?))"
+)
+_HAS = {"text": "p.id IN (SELECT paper_id FROM full_texts)"}
 _IS = {
     "read": "COALESCE(u.read, 0) = 1",
     "unread": "COALESCE(u.read, 0) = 0",
@@ -77,15 +84,16 @@ _IS = {
 def fts_phrase(words: Words) -> str:
     """An FTS5 phrase of the words (quoted: nothing in it is FTS5 syntax), column-filtered."""
     phrase = '"' + " ".join(words.words) + '"' + ("*" if words.prefix else "")
-    return f"{words.field} : {phrase}" if words.field else phrase
+    return f"{words.field} : {phrase}" if words.field and words.field != "text" else phrase
 
 
 def fts_expression(query: Query) -> str | None:
     """The query as one FTS5 expression when it is made of words alone: phrases joined by AND,
     OR and NOT, every conjunction with a word to find (FTS5 has no "every paper NOT x").
-    None when it is not (it has a filter such as is:read, or a conjunction of negations only)."""
+    None when it is not (it has a filter such as is:read, words of the full texts, which have
+    an index of their own, or a conjunction of negations only)."""
     if isinstance(query, Words):
-        return fts_phrase(query)
+        return None if query.field == "text" else fts_phrase(query)
     if isinstance(query, Or):
         alternatives = [fts_expression(t) for t in query.terms]
         if not alternatives or None in alternatives:
@@ -152,7 +160,9 @@ def _join(parts: list[Where], op: str) -> Where:
 
 def _condition(query: Query) -> Where:
     if isinstance(query, Words):
-        return Where(_FTS, (fts_phrase(query),))
+        return Where(_TEXT_FTS if query.field == "text" else _FTS, (fts_phrase(query),))
+    if isinstance(query, Has):
+        return Where(_HAS[query.what])
     if isinstance(query, PaperIds):
         if not query.ids:
             return Where("0")

@@ -14,8 +14,8 @@ from typing import Literal
 from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
-Scope = Literal["app", "list", "detail", "search", "help", "copy"]
-SCOPES: tuple[Scope, ...] = ("app", "list", "detail", "search")
+Scope = Literal["app", "list", "detail", "search", "help", "copy", "reading", "find"]
+SCOPES: tuple[Scope, ...] = ("app", "list", "detail", "search", "reading", "find")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class KeyAction:
     palette: bool = False
     priority: bool = False
     palette_title: str = ""  # the command palette's name for it, when `title` is too terse
+    reading: bool = False  # an app key that still works on the reading screen (the rest wait)
 
     @property
     def command(self) -> str:
@@ -38,7 +39,7 @@ class KeyAction:
 
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("app.quit", "q", "quit", "Quit", "Quit", footer=True),
-    KeyAction("app.quit_ctrl_c", "ctrl+c", "quit", "Quit", "Quit"),
+    KeyAction("app.quit_ctrl_c", "ctrl+c", "quit", "Quit", "Quit", reading=True),
     KeyAction(
         "app.help",
         "question_mark",
@@ -48,6 +49,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         footer=True,
         palette=True,
         palette_title="Keys and search help",
+        reading=True,
     ),
     KeyAction(
         "app.search",
@@ -84,6 +86,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         footer=True,
         palette=True,
         palette_title="Mark read / unread",
+        reading=True,
     ),
     KeyAction(
         "app.toggle_bookmark",
@@ -94,6 +97,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         footer=True,
         palette=True,
         palette_title="Bookmark / remove bookmark",
+        reading=True,
     ),
     KeyAction(
         "app.unread_only",
@@ -121,6 +125,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Copy the Hugging Face link",
         palette=True,
         palette_title="Copy Hugging Face link",
+        reading=True,
     ),
     KeyAction(
         "app.copy_menu",
@@ -130,6 +135,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
         palette=True,
         palette_title="Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
+        reading=True,
     ),
     KeyAction(
         "app.open_page",
@@ -139,6 +145,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Open the Hugging Face page in the browser",
         palette=True,
         palette_title="Open in browser",
+        reading=True,
     ),
     KeyAction(
         "app.open_menu",
@@ -148,6 +155,16 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Open… (Hugging Face page, arXiv abstract, PDF, GitHub, project page)",
         palette=True,
         palette_title="Open… (arXiv, PDF, GitHub, project page)",
+        reading=True,
+    ),
+    KeyAction(
+        "app.export_menu",
+        "E",
+        "export_menu",
+        "Export…",
+        "Copy or save BibTeX / Markdown (this paper, bookmarks, view)",
+        palette=True,
+        palette_title="Export… (copy or save BibTeX / Markdown)",
     ),
     KeyAction(
         "app.mark_all_read",
@@ -166,6 +183,16 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Undo the last read / bookmark change",
         palette=True,
         palette_title="Undo the last change",
+    ),
+    KeyAction(
+        "app.full_text",
+        "f",
+        "full_text",
+        "Full text",
+        "Read the paper's full text (fetched and kept for offline reading)",
+        footer=True,
+        palette=True,
+        palette_title="Read the full text",
     ),
     KeyAction(
         "app.next_unread",
@@ -329,6 +356,110 @@ ACTIONS: tuple[KeyAction, ...] = (
         "detail",
         footer=True,
     ),
+    KeyAction("reading.down", "j,down", "step(1)", "Down", "Full text: scroll down", "reading"),
+    KeyAction("reading.up", "k,up", "step(-1)", "Up", "Full text: scroll up", "reading"),
+    KeyAction("reading.top", "g,home", "top", "Top", "Full text: the beginning", "reading"),
+    KeyAction("reading.bottom", "G,end", "bottom", "End", "Full text: the end", "reading"),
+    KeyAction(
+        "reading.page_down",
+        "pagedown,space",
+        "page(1)",
+        "Page down",
+        "Full text: page down",
+        "reading",
+    ),
+    KeyAction("reading.page_up", "pageup", "page(-1)", "Page up", "Full text: page up", "reading"),
+    KeyAction(
+        "reading.half_down",
+        "ctrl+d",
+        "half_page(1)",
+        "Half page down",
+        "Full text: half a page down",
+        "reading",
+    ),
+    KeyAction(
+        "reading.half_up",
+        "ctrl+u",
+        "half_page(-1)",
+        "Half page up",
+        "Full text: half a page up",
+        "reading",
+    ),
+    KeyAction(
+        "reading.next_section",
+        "right_square_bracket",
+        "section(1)",
+        "Next section",
+        "Full text: the next section",
+        "reading",
+    ),
+    KeyAction(
+        "reading.prev_section",
+        "left_square_bracket",
+        "section(-1)",
+        "Previous section",
+        "Full text: the previous section",
+        "reading",
+    ),
+    KeyAction(
+        "reading.outline",
+        "t",
+        "outline",
+        "Contents",
+        "Full text: the contents (jump to a section)",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "reading.find",
+        "slash",
+        "find",
+        "Find",
+        "Full text: find in the paper (Enter: find, then n / N)",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "reading.next_hit",
+        "n",
+        "next_hit(1)",
+        "Next",
+        "Full text: the next match",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "reading.prev_hit",
+        "N",
+        "next_hit(-1)",
+        "Previous",
+        "Full text: the previous match",
+        "reading",
+    ),
+    KeyAction(
+        "reading.links",
+        "l",
+        "links",
+        "Links",
+        "Full text: its links by number (open or copy; http(s) only)",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "reading.pdf", "p", "pdf", "PDF", "Full text: open the PDF in the browser", "reading"
+    ),
+    KeyAction(
+        "reading.back",
+        "escape,q",
+        "back",
+        "Back",
+        "Full text: back to the list",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "find.cancel", "escape", "cancel", "Close", "Find in the paper: close the field", "find"
+    ),
     KeyAction(
         "search.clear",
         "escape",
@@ -410,6 +541,13 @@ class KeyMap:
             for other in ACTIONS:
                 if other.id == action_id or other.scope not in scopes:
                     continue
+                if "reading" in (action.scope, other.scope) and "app" in (
+                    action.scope,
+                    other.scope,
+                ):
+                    app_side = action if action.scope == "app" else other
+                    if not app_side.reading:
+                        continue  # that app key waits while the reading screen is open
                 shared = set(self.keys(action_id)) & set(self.keys(other.id))
                 if shared:
                     key = sorted(shared)[0]
@@ -434,10 +572,19 @@ def key_help(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
     """Every reader key (`keys_for(action_id)`: as mapped), one row per meaning: keys of equal
     meaning merged."""
     merged: dict[str, list[str]] = {}
-    for action in scoped(("app", "list", "detail", "search")):
+    for action in scoped(("app", "list", "detail", "search", "reading", "find")):
         keys = merged.setdefault(action.help, [])
         for shown in keys_for(action.id).split(" / "):
             if shown not in keys:
                 keys.append(shown)
     rows = [(" / ".join(keys), text) for text, keys in merged.items()]
     return [*rows, ("ctrl+p", "Command palette: every action above, and the theme picker")]
+
+
+def reading_hints(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The reading screen's key line, as mapped: its footer keys and the paper keys that work
+    there. A line of text rather than a `Footer`, whose widget per key costs the screen's first
+    paint ~80 ms."""
+    own = [a for a in ACTIONS if a.footer and a.scope == "reading"]
+    kept = [a for a in ACTIONS if a.footer and a.scope == "app" and a.reading]
+    return [(keys_for(a.id).split(" / ")[0], a.title) for a in [*own, *kept]]

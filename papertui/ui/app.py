@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -32,6 +33,7 @@ from ..service import Change, Service
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
+from .exporting import EXPORT_COMMANDS, ExportController
 from .layout import Layout
 from .linking import LinkController
 from .literal import literal, plain
@@ -45,8 +47,10 @@ from .messages import (
     UnreadCounted,
     while_mounted,
 )
+from .reading import FullTextController
 from .resources import stylesheet
 from .screens.help import HelpScreen
+from .screens.reading import ReadingScreen
 from .state import SyncState
 from .syncing import SyncController
 from .triage import Triage
@@ -55,6 +59,10 @@ from .widgets.paper_list import BLOCK, PaperList, prepare_titles
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
+# The app's actions that do nothing while the reading screen is open (their keys are the list's).
+_WAIT_WHILE_READING = frozenset(
+    a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and not a.reading
+)
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
 DETAIL_DELAY = 0.04
 
@@ -110,7 +118,9 @@ class PapertuiApp(App):
         self._detail_timer: Timer | None = None
         self.syncer = SyncController(self)
         self.links = LinkController(self)
+        self.exports = ExportController(self)
         self.triage = Triage(self)
+        self.full_texts = FullTextController(self, reading_width=self.config.reading_width)
         self.layout = Layout(self)
 
     def notify(
@@ -207,6 +217,7 @@ class PapertuiApp(App):
         else:
             self._follow_latest = latest is None
             self.show_view(View(self.rq.view.kind, latest))
+        self.set_timer(1.0, self.full_texts.warm_up)
         if self.autosync:
             self.syncer.start()
             if self.config.auto_sync_minutes:
@@ -474,6 +485,8 @@ class PapertuiApp(App):
         self.search_bar.focus()
 
     def action_switch_pane(self, direction: int) -> None:
+        if self.screen is not self.main_screen:
+            raise SkipAction()  # a popup's own Tab (the save prompt completes paths with it)
         order = [self.paper_list, self.detail]
         focused = self.focused
         if focused not in order:
@@ -489,6 +502,10 @@ class PapertuiApp(App):
         if row is None:
             self.notify("No paper is highlighted.", severity="warning")
         return row
+
+    def highlighted(self) -> ListRow | None:
+        """The highlighted paper, if any (quietly)."""
+        return self.paper_list.current
 
     def _set_state(
         self, row: ListRow, *, read: bool | None = None, bookmarked: bool | None = None
@@ -528,6 +545,8 @@ class PapertuiApp(App):
         if row := self.current_row():
             self._set_state(row, bookmarked=not row.bookmarked)
             self.notify("Bookmarked." if not row.bookmarked else "Bookmark removed.", timeout=2)
+            if not row.bookmarked:
+                self.syncer.fetch_texts()  # its full text, for reading offline
 
     def action_resize_list(self, step: int) -> None:
         self.layout.resize_list(step)
@@ -664,6 +683,26 @@ class PapertuiApp(App):
     def action_open_menu(self) -> None:
         self.links.open_menu()
 
+    # ---- the full text ---------------------------------------------------------------------
+
+    def action_full_text(self) -> None:
+        self.full_texts.open()
+
+    @property
+    def reading(self) -> bool:
+        """A full text is open (perhaps under a popup of its own)."""
+        return any(isinstance(screen, ReadingScreen) for screen in self.screen_stack)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a full text is open, the list's own keys wait (`KeyAction.reading`): the
+        reading screen's keys, and the paper's (read, bookmark, copy, open), work."""
+        if action in _WAIT_WHILE_READING and self.reading:
+            return False
+        return True
+
+    def action_export_menu(self) -> None:
+        self.exports.menu()
+
     # ---- help, palette, theme -----------------------------------------------------------
 
     def action_help(self) -> None:
@@ -689,6 +728,13 @@ class PapertuiApp(App):
                     f"{action.help} ({self.keys_for(action.id)})",
                     lambda name=action.action: self.run_action(name),
                 )
+        menu = self.keys_for("app.export_menu")
+        for command in EXPORT_COMMANDS:
+            yield SystemCommand(
+                command.title,
+                f"{command.help} (also in the {menu} menu)",
+                lambda c=command: self.exports.run(c.verb, c.fmt, c.scope),
+            )
 
     def _remember_theme(self, theme) -> None:
         if theme.name == self.config.theme:

@@ -3,6 +3,10 @@ and shows in the status line; new papers appear as each day is stored.
 
 Quitting cancels the worker, and the worker's cancel event reaches the core's sync, which stops
 its fetches and returns at once: what was stored stays stored, and the process can exit.
+
+With `fulltext = "bookmarked"`, a sync that reached the server, and bookmarking a paper, start a
+worker of their own that fetches the full texts bookmarked papers lack (a newer one replaces a
+running one, which stops at once); it is quiet unless it stored something or a text failed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from textual.worker import get_current_worker
 
 from ..config import Config
 from ..errors import PapertuiError
+from ..fulltext import TextsSummary
+from ..plural import plural
 from ..service import Service, SyncRequest
 from ..views import ReaderQuery
 from .messages import SyncDayDone, SyncDone, SyncPlanned
@@ -38,6 +44,15 @@ class SyncHost(Protocol):
     def post_message(self, message: Any) -> bool: ...
 
     def run_sync_worker(self, work: Callable[[], None]) -> None: ...
+
+    @property
+    def run_worker(self) -> Callable[..., Any]: ...
+
+    @property
+    def call_from_thread(self) -> Callable[..., Any]: ...
+
+    @property
+    def is_running(self) -> bool: ...
 
     def refresh_list(self, keep_current: bool = True) -> None: ...
 
@@ -94,6 +109,47 @@ class SyncController:
             return
         host.post_message(SyncDone(summary))
 
+    # ---- full texts of bookmarked papers ---------------------------------------------------
+
+    def fetch_texts(self) -> None:
+        """Fetch the full texts bookmarked papers lack, in a worker (replacing a running one)."""
+        host = self.host
+        if host.service.offline or host.config.fulltext != "bookmarked":
+            return
+        host.run_worker(
+            self._texts_work,
+            thread=True,
+            group="fulltext",
+            exclusive=True,
+            exit_on_error=False,
+            name="fulltext",
+        )
+
+    def _texts_work(self) -> None:
+        host = self.host
+        worker = get_current_worker()
+        try:
+            summary = host.service.fetch_missing_full_texts(cancel=worker.cancelled_event)
+        except PapertuiError:
+            return  # a problem of the network or the cache, said by the sync or the next read
+        if worker.is_cancelled or not host.is_running:
+            return
+        host.call_from_thread(self._texts_done, summary)
+
+    def _texts_done(self, summary: TextsSummary) -> None:
+        host = self.host
+        if summary.fetched:
+            count = plural(len(summary.fetched), "full text")
+            host.notify(f"Saved {count} for reading offline.", timeout=3)
+        problems = [r for r in summary.failed if not r.unreachable]
+        if problems:
+            host.notify(
+                _shorten(problems[0].error or "", 160),
+                title=f"{plural(len(problems), 'full text')} could not be fetched",
+                severity="warning",
+                timeout=6,
+            )
+
     # ---- progress, on the UI thread ------------------------------------------------------
 
     def on_planned(self, message: SyncPlanned) -> None:
@@ -133,6 +189,7 @@ class SyncController:
             text = f"✓ synced {datetime.now():%H:%M}" + (f" · {new} new" if new else "")
             host.sync_state = SyncState(False, text)
             host.go_to_latest()
+            self.fetch_texts()
             return
         failed = [r for r in summary.failed if not r.cancelled]
         if not failed:  # only cancelled days: the reader is closing, or a sync was stopped
