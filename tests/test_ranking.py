@@ -354,7 +354,12 @@ def test_the_corpus_has_the_ties_the_windows_must_survive(corpus):
     best = corpus.conn.execute(ranking.TOP_RANKED, (compile_query(where).rank, 1000)).fetchall()
     scores = [s for s, _ in best]
     assert len(scores) > 60 and len(set(scores)) < len(scores) / 3  # many exact ties
-    for text in ("zephyr has:text", "zephyr text:flow", "zephyr is:bookmarked", "zephyr upvotes:>2"):
+    for text in (
+        "zephyr has:text",
+        "zephyr text:flow",
+        "zephyr is:bookmarked",
+        "zephyr upvotes:>2",
+    ):
         assert 0 < corpus.count(parse_query(text)) < len(scores), text  # conditions that filter
     ranker = corpus._ranker
     ranker.clear()
