@@ -202,6 +202,23 @@ class FakeApi:
             headers["Link"] = f'<{self.url}{nxt}>; rel="next"'
         return self._json(h, 200, chunk, headers)
 
+    def _text(self, h, paper_id: str) -> None:
+        """A paper's Markdown, with an ETag (304 when the client has it); 404 (an HTML page, as
+        the site sends) when the paper has no text here."""
+        text = self.texts.get(paper_id)
+        if text is None:
+            page = b"<!doctype html><html><body><h1>404</h1></body></html>"
+            return self._send(h, 404, page, {}, "text/html; charset=utf-8")
+        body = text.encode("utf-8") if isinstance(text, str) else text
+        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+        if h.headers.get("If-None-Match") == etag:
+            h.send_response(304)
+            h.send_header("ETag", etag)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return None
+        return self._send(h, 200, body, {"ETag": etag}, "text/markdown; charset=utf-8")
+
     def _period_days(self, query: dict[str, str]) -> list[str] | None:
         """The days of a `month=` or `week=` request up to the server's today, None if bad."""
         from datetime import date, timedelta
@@ -222,23 +239,6 @@ class FakeApi:
 
     def month_requests(self) -> list[Request]:
         return [r for r in self.requests if "month" in r.query]
-
-    def _text(self, h, paper_id: str) -> None:
-        """A paper's Markdown, with an ETag (304 when the client has it); 404 (an HTML page, as
-        the site sends) when the paper has no text here."""
-        text = self.texts.get(paper_id)
-        if text is None:
-            page = b"<!doctype html><html><body><h1>404</h1></body></html>"
-            return self._send(h, 404, page, {}, "text/html; charset=utf-8")
-        body = text.encode("utf-8") if isinstance(text, str) else text
-        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
-        if h.headers.get("If-None-Match") == etag:
-            h.send_response(304)
-            h.send_header("ETag", etag)
-            h.send_header("Content-Length", "0")
-            h.end_headers()
-            return None
-        return self._send(h, 200, body, {"ETag": etag}, "text/markdown; charset=utf-8")
 
     def _json(self, h, status: int, data, headers: dict[str, str] | None = None) -> None:
         self._send(h, status, json.dumps(data).encode(), headers or {}, "application/json")

@@ -68,8 +68,8 @@ RANKED_WINDOWS = True
 class Store(FullTextStore, LibraryStore, HistoryMixin):
     """One open cache file. Thread-safe: a lock serialises use of the one connection. Full texts
     and reading positions: `texts.FullTextStore`; tags, notes and saved searches:
-    `library.LibraryStore`; what changed and what is covered (count history, sync runs,
-    coverage): `history.HistoryMixin`."""
+    `library.LibraryStore`; what changed and what is covered (history, sync runs, coverage):
+    `history.HistoryMixin`."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if str(path) != ":memory:" else path
@@ -320,11 +320,12 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         )
         limit, offset = max(limit, 0), max(offset, 0)
         since = self.rising_since()
+        rows: list[dict[str, Any]] | None = None
         if _ranked(where, sort):
             rows = self._ranked_window(where, columns, limit, offset)
         elif sort == "rising":
             rows = self._rising_window(where, columns, limit, offset, since)
-        else:
+        if rows is None:
             rows_of = ordered(where, sort)
             sql = (
                 f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
@@ -356,12 +357,13 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
         where = compile_query(query)
+        rows: list[dict[str, Any]] | None = None
         if limit is not None and _ranked(where, sort):
             rows = self._ranked_window(where, _SELECT_FULL, max(limit, 0), 0)
         elif sort == "rising":
             window = -1 if limit is None else max(limit, 0)
             rows = self._rising_window(where, _SELECT_FULL, window, 0, self.rising_since())
-        else:
+        if rows is None:
             rows_of = ordered(where, _sort(sort))
             sql = (
                 f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
@@ -709,14 +711,14 @@ WHERE excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
 """
 
 
-def _marks(marks: RowMarks | None) -> tuple[int, bool, bool]:
-    marks = marks or RowMarks()
-    return marks.gained, marks.new, marks.links_new
-
-
 def _ranked(where: Where, sort: str) -> bool:
     """Whether a list comes from `ranking.py`: by relevance, with words to rank by."""
     return _sort(sort) == "relevance" and where.rank is not None and RANKED_WINDOWS
+
+
+def _marks(marks: RowMarks | None) -> tuple[int, bool, bool]:
+    marks = marks or RowMarks()
+    return marks.gained, marks.new, marks.links_new
 
 
 def _sort(sort: str) -> str:

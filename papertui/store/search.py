@@ -231,8 +231,8 @@ def ordered(where: Where, sort: str) -> Ordered:
     """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
     the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
     tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. (The store
-    reads relevance windows through `ranking.py`, which gives the same rows for less; rising puts
-    the papers that gained first: `Store._rising_window`.)"""
+    reads relevance windows through `ranking.py`, which gives the same rows for less; rising
+    puts the papers that gained first: `Store._rising_window`.)"""
     if sort == "relevance" and where.rank is not None:
         condition = Where("1") if where.match is not None else where  # the join already matches
         return Ordered(

@@ -29,9 +29,11 @@ Scope = Literal[
     "calendar",
 ]
 SCOPES: tuple[Scope, ...] = ("app", "list", "detail", "search", "reading", "find")
-# The popups of your library and the coverage calendar: their keys act only while the popup is
-# open, where the reader's own keys do not (a popup is modal), so they clash only with each other.
-POPUP_SCOPES: tuple[Scope, ...] = ("note", "tags", "saved", "calendar")
+# The popups of your library: their keys act only while the popup is open, where the reader's
+# own keys do not (a popup is modal), so they clash only with each other.
+POPUP_SCOPES: tuple[Scope, ...] = ("note", "tags", "saved")
+# Screens that take every key while open (the reader's own keys do not reach through them).
+MODAL_SCOPES: tuple[Scope, ...] = ("calendar",)
 
 
 @dataclass(frozen=True)
@@ -734,7 +736,7 @@ class KeyMap:
         found = []
         for action_id in self.remapped:
             action = BY_ID[action_id]
-            if action.scope in POPUP_SCOPES:
+            if action.scope in POPUP_SCOPES or action.scope in MODAL_SCOPES:
                 scopes = {action.scope}
             else:
                 scopes = {action.scope, "app"} if action.scope != "app" else set(SCOPES)
@@ -772,7 +774,9 @@ def key_help(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
     """Every reader key (`keys_for(action_id)`: as mapped), one row per meaning: keys of equal
     meaning merged."""
     merged: dict[str, list[str]] = {}
-    for action in scoped(("app", "list", "detail", "search", "reading", "find", *POPUP_SCOPES)):
+    for action in scoped(
+        ("app", "list", "detail", "search", "reading", "find", *POPUP_SCOPES, *MODAL_SCOPES)
+    ):
         keys = merged.setdefault(action.help, [])
         for shown in keys_for(action.id).split(" / "):
             if shown not in keys:

@@ -226,19 +226,14 @@ class PaperList(ScrollView, can_focus=True):
         day = f" {shown_day:>{10 if self.full_dates else 5}} " if width >= 40 else " "
         star = "★" if row.bookmarked else " "
         head = [
-            # what changed, before the unread dot: ✦ new since the last session, or ◆ a repo or
-            # project page gained since the paper was last opened (a new paper gained nothing)
-            Segment(NEW, styles["paper-list--new"])
-            if row.new
-            else Segment(LINKS, styles["paper-list--links"])
-            if row.links_new
-            else Segment(" ", marker),
+            Segment(NEW if row.new else " ", styles["paper-list--new"]),
             Segment("●" if not row.read else " ", marker),
-            *(  # the cell after the star: ✎ when you have a note on the paper
-                [Segment(star, mark), Segment("✎", styles["paper-list--note"])]
-                if row.noted
-                else [Segment(star + " ", mark)]
-            ),
+            Segment(star, mark),
+            # the cell after the star: ✎ when you have a note on the paper, else ◆ when it
+            # gained a GitHub repo or project page since it was last opened
+            Segment("✎", styles["paper-list--note"])
+            if row.noted
+            else Segment(LINKS if row.links_new else " ", styles["paper-list--links"]),
             Segment(f"{row.upvotes:>4} ", upvotes),
         ]
         if self.show_gains:
