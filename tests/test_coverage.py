@@ -137,7 +137,7 @@ def test_status_json_has_every_field(run, db_path, fake_api, crafted, monkeypatc
     assert status["path"] == str(crafted) and status["size_bytes"] > 100_000
     assert status["papers"] == 1_500 + 10 and status["bookmarked"] == 0
     assert status["unread"] < status["papers"]
-    assert status["tagged"] == 0 and status["noted"] == 0
+    assert status["tagged"] == 1 and status["noted"] == 1
     assert status["full_texts"] == 0  # the full-text table exists (m004), empty here
     assert (status["first_day"], status["last_day"]) == ("2026-05-01", "2026-05-31")
     assert status["archive_start"] == "2023-05-04"
