@@ -73,10 +73,13 @@ TAGS = (
     "efficiency safety audio 3d video math code survey baseline reproduce cite thesis "
     "chapter-2 chapter-3 related-work follow-up skimmed favourite"
 ).split()
-NOTE_WORDS = WORDS + (
-    "baseline compare ablation figure table section claim unclear strong weak reproduce "
-    "follow cite idea method results code release appendix proof limitation"
-).split()
+NOTE_WORDS = (
+    WORDS
+    + (
+        "baseline compare ablation figure table section claim unclear strong weak reproduce "
+        "follow cite idea method results code release appendix proof limitation"
+    ).split()
+)
 LIBRARY_TAGGED = 10
 LIBRARY_NOTED = 20  # one paper in 10 tagged, one in 20 noted: 10,000 and 5,000 at 100k
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -139,12 +140,20 @@ def cli(ctx: click.Context, db: Path | None, api_url: str | None, offline: bool,
 )
 @click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W19.")
 @click.option("--month", metavar="YYYY-MM", help="A month, e.g. 2026-05.")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every day since the archive began (2023-05-04); resumable.",
+)
 @click.option("--force", is_flag=True, help="Refetch days that are already up to date.")
 @click.pass_obj
-def sync(settings: Settings, one_day, start, end, days, week, month, force):
+def sync(settings: Settings, one_day, start, end, days, week, month, everything, force):
     """Fetch missing, incomplete or stale days into the cache.
 
-    Today and yesterday are always refetched, so upvotes and comment counts move. Then, unless
+    Today and yesterday are always refetched, so upvotes and comment counts move. Whole past
+    months come as month lists (100 papers a request); a sync that is stopped or killed keeps
+    every day it stored, and the next one fetches only what is left. Then, unless
     fulltext = "none" in the config, the full texts bookmarked papers lack (up to two minutes).
     """
     chosen = [
@@ -155,6 +164,7 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
             ("--days", days),
             ("--week", week),
             ("--month", month),
+            ("--all", everything or None),
         )
         if v is not None
     ]
@@ -173,6 +183,7 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
         month=month,
         recent=days if days is not None else config.sync_days,
         force=force,
+        everything=everything,
     )
     cancel = threading.Event()
     texts: TextsSummary | None = None
@@ -240,30 +251,13 @@ def _config():
 
 
 def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
-    """The sync, with a progress bar on a terminal."""
+    """The sync, with a progress line on a terminal."""
     if not sys.stderr.isatty():
         return service.sync(request, cancel=cancel)
-    with contextlib.ExitStack() as stack:
-        bars: list = []
+    from .output import ProgressLine
 
-        def planned(todo) -> None:
-            if todo:
-                bars.append(
-                    stack.enter_context(
-                        click.progressbar(
-                            length=len(todo),
-                            label="Syncing",
-                            file=sys.stderr,
-                            item_show_func=lambda r: str(r.day) if r else None,
-                        )
-                    )
-                )
-
-        def day_done(result) -> None:
-            if bars:
-                bars[0].update(1, result)
-
-        return service.sync(request, on_plan=planned, on_day=day_done, cancel=cancel)
+    with ProgressLine(sys.stderr) as line:
+        return service.sync(request, on_progress=line.show, cancel=cancel)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -328,6 +322,29 @@ def search(settings: Settings, query, limit, sort, as_json, remote, saved_name):
             click.echo(row_line(paper, width))
     if found is not None and found.cut:
         _echo_err(f"{len(found.papers):,} of {found.total:,} shown (--limit N for more)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as a JSON object.")
+@click.pass_obj
+def status(settings: Settings, as_json):
+    """What the cache holds: papers, your reading state, which days it covers and which it
+    lacks, the last sync, the schema."""
+    from .output import status_dict, status_text
+
+    if not settings.db.exists():
+        raise PapertuiError(f"no cache at {settings.db} yet: `papertui sync` makes one")
+    with settings.service() as service:
+        found = service.status()
+    if as_json:
+        click.echo(safe_json(status_dict(found)))
+    else:
+        click.echo(status_text(found))
+        if found.missing or found.failed:
+            click.echo(
+                "\nTo fill the holes: papertui sync --all (the whole archive, whole months "
+                "at a time; resumable), or --from YYYY-MM-DD for a part of it."
+            )
 
 
 def _paper_id(text: str) -> str:
@@ -416,6 +433,58 @@ def _echo_text_problems(summary: TextsSummary) -> None:
         _echo_err(f"  {result.paper_id} failed: {result.error}")
     for result in summary.not_indexed:
         _echo_err(f"  {result.paper_id}: not indexed on Hugging Face (no full text there)")
+
+
+@cli.command()
+@click.argument("paper_id", metavar="ID")
+@click.option("--plain", is_flag=True, help="Plain text without styles (what a pipe gets anyway).")
+@click.option(
+    "--width",
+    type=click.IntRange(20, 300),
+    default=None,
+    help="Wrap at this many columns [default: reading_width (90), at most the terminal's].",
+)
+@click.pass_obj
+def read(settings: Settings, paper_id, plain, width):
+    """Print a paper's full text, rendered: headings, lists, aligned tables, math as Unicode,
+    numbered links listed at the end. Fetched first when it is not cached (unless --offline).
+    Styled on a terminal; plain text, without a single escape, with --plain or into a pipe."""
+    from .document import plain_text, styled_text
+    from .links import arxiv_pdf_url
+
+    paper_id = _paper_id(paper_id)
+    config = _config()
+    with settings.service() as service:
+        text = service.full_text(paper_id)
+        if text is None:
+            if settings.offline:
+                raise PapertuiError(
+                    f"the full text of {paper_id} is not cached (--offline: not fetched; "
+                    f"`papertui fetch {paper_id}` keeps it for reading offline)"
+                )
+            text = service.fetch_full_text(paper_id)
+    styled = _stdout_is_terminal() and not plain
+    columns = width or config.reading_width
+    if styled and width is None:
+        columns = min(columns, max(shutil.get_terminal_size((100, 24)).columns, 20))
+    pdf = arxiv_pdf_url(paper_id)
+    if styled:
+        colour = not os.environ.get("NO_COLOR")
+        rendered = styled_text(
+            text.markdown, columns, fallback=text.fallback, pdf_url=pdf, colour=colour
+        )
+    else:
+        rendered = plain_text(text.markdown, columns, fallback=text.fallback, pdf_url=pdf)
+    click.echo(
+        rendered, nl=False, color=styled
+    )  # click would strip the styles it did not see a tty for
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
 
 
 @cli.command()

@@ -26,11 +26,12 @@ class Config(BaseModel):
 
     theme: str = "textual-dark"
     default_view: Literal["day", "week", "month", "all"] = "day"
-    sort: Literal["upvotes", "date", "title"] = "upvotes"
+    sort: Literal["upvotes", "rising", "date", "title"] = "upvotes"
     sync_days: int = Field(default=7, ge=1, le=90)
     auto_sync_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: only at start and on `r`
     keymap: dict[str, str] = Field(default_factory=dict)
     restore_session: bool = True  # open where the reader was last time
+    reading_width: int = Field(default=90, ge=40, le=300)  # the full text's measure, in columns
     list_width: int = Field(default=50, ge=20, le=80)  # the list's share of the width, percent
     layout: Literal["split", "list"] = "split"  # "list": the list alone, the paper full screen
     two_line_rows: bool = False  # rows of two lines: the title wrapped, the authors beneath

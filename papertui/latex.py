@@ -84,6 +84,7 @@ _SUBSCRIPTS = str.maketrans("0123456789+-=()aeijklmnoprstuvx", "₀₁₂₃₄�
 _SUB_OK = frozenset("0123456789+-=()aeijklmnoprstuvx")
 _SCRIPT = re.compile(r"(?<!\\)([\^_])(?:\{([^{}]*)\}|(\\[A-Za-z]+|[0-9A-Za-z*]))")
 
+_MACRO_END = re.compile(r"\\[A-Za-z]+\Z")
 _ESCAPE = re.compile(r"\\(?:([A-Za-z]+)\*?|.)", re.DOTALL)
 _ARGS = re.compile(r"(?:\s*\{[^{}]*\})*")
 _PROSE_SPECIALS = re.compile(r"(?<!\\)([%&#])")
@@ -241,7 +242,11 @@ def _script(match: re.Match[str]) -> str:
         return _SUPER_MACROS[body]
     allowed, table = (_SUPER_OK, _SUPERSCRIPTS) if sign == "^" else (_SUB_OK, _SUBSCRIPTS)
     if body and all(char in allowed for char in body):
-        return body.translate(table)
+        # Right after a macro (`\sum_{i=1}`) an empty group keeps the script out of its name:
+        # `ᵢ` is a letter to pylatexenc, and `\sumᵢ₌₁` would be an unknown macro, dropped.
+        start = match.start()
+        after_macro = _MACRO_END.search(match.string, max(0, start - 40), start) is not None
+        return ("{}" if after_macro else "") + body.translate(table)
     if braced is not None and len(body) > 1:
         return f"{sign}({body})"
     return match.group(0)

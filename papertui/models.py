@@ -161,6 +161,7 @@ class ParseResult:
     entries: list[Fetched] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    pages: int = 0  # responses it took (a list's pages)
 
     @property
     def items(self) -> list[DailyItem]:
@@ -341,6 +342,9 @@ class ListRow:
     organization: str = ""
     tags: tuple[str, ...] = ()  # yours
     noted: bool = False  # you have a note on it
+    gained: int = 0  # upvotes gained lately ("rising"; shown as +N)
+    new: bool = False  # reached the cache since the reader's last session (`is:new`)
+    links_new: bool = False  # gained a GitHub repo or project page since it was last opened
 
     @property
     def byline(self) -> str:
@@ -360,6 +364,41 @@ class DayRecord:
     count: int
     skipped: int
     complete: bool
+
+
+@dataclass(frozen=True)
+class RowMarks:
+    """What changed about a paper, for its row in the list (see ListRow)."""
+
+    gained: int = 0
+    new: bool = False
+    links_new: bool = False
+
+
+@dataclass(frozen=True)
+class DayFailure:
+    """The last failed fetch of a day not stored since, and why."""
+
+    day: str
+    failed_at: str
+    error: str
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """One sync as recorded in the cache; `result` None: still running, or it never finished."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    what: str
+    days: int
+    stored: int
+    failed: int
+    new: int
+    updated: int
+    requests: int
+    result: str | None
 
 
 @dataclass

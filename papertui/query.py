@@ -2,6 +2,7 @@
 
     diffusion "world model" -survey author:lecun org:meta title:agent
     is:unread is:bookmarked date:2026-05-08 date:2026-05-01..2026-05-31 upvotes:>50
+    is:new has:code
     (diffusion OR flow) video -(survey OR review)
     text:"rotary embedding" has:text -has:text
     tag:ml -tag:done has:tag has:note note:baseline
@@ -37,8 +38,8 @@ TEXT_FIELDS = {
 # in the order help lists them; the last two are your own library's (`has:` serves both)
 SHOWN_KEYS = ("author", "org", "title", "text", "is", "has", "date", "upvotes", "tag", "note")
 FILTER_KEYS = sorted(SHOWN_KEYS)
-State = Literal["read", "unread", "bookmarked"]
-Having = Literal["text", "tag", "note"]
+State = Literal["read", "unread", "bookmarked", "new"]
+Having = Literal["text", "tag", "note", "code"]
 HAS_VALUES: dict[str, Having] = {
     "text": "text",
     "fulltext": "text",
@@ -46,12 +47,16 @@ HAS_VALUES: dict[str, Having] = {
     "tags": "tag",
     "note": "note",
     "notes": "note",
+    "code": "code",
+    "github": "code",
+    "repo": "code",
 }
 IS_VALUES: dict[str, State] = {
     "read": "read",
     "unread": "unread",
     "bookmarked": "bookmarked",
     "bookmark": "bookmarked",
+    "new": "new",
 }
 _WORD = re.compile(r"[^\W_]+")
 _KEY = re.compile(r"([A-Za-z]+):")
@@ -80,13 +85,15 @@ class Words:
 
 @dataclass(frozen=True)
 class Is:
+    """Your reading state, or `new`: reached the cache since the reader's last session."""
+
     state: State
 
 
 @dataclass(frozen=True)
 class Has:
     """Papers that have something: `text`, a cached full text (the fallback content counts);
-    `tag` or `note`, a tag or a note of yours."""
+    `tag` or `note`, a tag or a note of yours; `code`, a known GitHub repo."""
 
     what: Having
 
@@ -388,14 +395,14 @@ def _term(term: _Term) -> Query | None:
     elif term.key == "is":
         state = IS_VALUES.get(term.value.lower())
         if state is None:
-            raise QueryError("is: takes read, unread or bookmarked")
+            raise QueryError("is: takes read, unread, bookmarked or new")
         node = Is(state)
     elif term.key == "has":
         having = HAS_VALUES.get(term.value.lower())
         if having is None:
             raise QueryError(
-                "has: takes text, tag or note (has:text: a cached full text; has:tag, has:note: "
-                "yours)"
+                "has: takes text, tag, note or code (has:text: a cached full text; has:tag, "
+                "has:note: yours; has:code: a GitHub repo)"
             )
         node = Has(having)
     elif term.key == "date":

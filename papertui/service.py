@@ -18,9 +18,11 @@ from datetime import date
 from itertools import chain
 from pathlib import Path
 
+from . import coverage as covering
 from . import export as exporting
 from . import library
 from . import sync as syncing
+from .coverage import DayCoverage, Status
 from .errors import NotFound, PapertuiError
 from .files import write_atomically
 from .hf_api import HfApi
@@ -30,6 +32,7 @@ from .query import EVERYTHING, Is, PaperIds, Query, Tag, all_of, has_words, pars
 from .ratelimit import RateLimiter, pages_limiter
 from .service_texts import FullTexts
 from .store import Store
+from .syncplan import Progress
 from .views import ReaderQuery, Session, View
 
 EXPORT_FORMATS = exporting.FORMATS
@@ -67,8 +70,14 @@ class SyncRequest:
     month: str | None = None  # YYYY-MM
     recent: int = syncing.DEFAULT_DAYS
     force: bool = False  # refetch days that are up to date
+    everything: bool = False  # every day of the archive (`sync --all`)
+    days: tuple[date, ...] = ()  # these days (the coverage calendar's choice)
 
     def days_wanted(self, today: date) -> list[date]:
+        if self.everything:
+            return syncing.clamp(syncing.span(syncing.ARCHIVE_START, today), today)
+        if self.days:
+            return syncing.clamp(self.days, today, explicit=len(self.days) == 1)
         if self.day is not None:
             return syncing.clamp([self.day], today, explicit=True)
         if self.start is not None:
@@ -78,6 +87,25 @@ class SyncRequest:
         if self.month is not None:
             return syncing.clamp(syncing.month_days(self.month), today)
         return syncing.clamp(syncing.recent_days(self.recent, today), today)
+
+    def describe(self) -> str:
+        """What was asked for, in a few words (the sync log and `papertui status`)."""
+        if self.everything:
+            return "the whole archive"
+        if self.days:
+            first, last = min(self.days), max(self.days)
+            if first == last:
+                return first.isoformat()
+            return f"{plural(len(self.days), 'day')} from {first.isoformat()} to {last.isoformat()}"
+        if self.day is not None:
+            return self.day.isoformat()
+        if self.start is not None:
+            return f"{self.start.isoformat()} to {(self.end.isoformat() if self.end else 'today')}"
+        if self.week is not None:
+            return f"week {self.week}"
+        if self.month is not None:
+            return f"month {self.month}"
+        return f"the last {plural(self.recent, 'day')}"
 
 
 @dataclass
@@ -302,14 +330,17 @@ class Service(FullTexts):
         *,
         on_day: Callable[[syncing.DayResult], object] | None = None,
         on_plan: Callable[[list[date]], object] | None = None,
+        on_progress: Callable[[Progress], object] | None = None,
         cancel: threading.Event | None = None,
         budget: float | None = None,
     ) -> syncing.SyncSummary:
-        """Sync the days of the request that need it, each day stored as it arrives.
+        """Sync the days of the request that need it, each day stored as it arrives (whole
+        past months as `month=` lists: see `syncplan`).
 
         Setting `cancel` (from any thread) ends the sync within about a second: days not stored
         are reported as cancelled; days stored stay stored. `budget` bounds the whole sync in
-        seconds (default: ten minutes and a little per day).
+        seconds (default: ten minutes and a little per day). The sync is logged in the cache
+        when it starts and when it ends (`papertui status`; a sync that was killed never ends).
         """
         api = self.api("syncing")
         plan = self.plan_sync(request)
@@ -317,11 +348,73 @@ class Service(FullTexts):
             on_plan(plan.todo)
         # A connection of its own: the sync writes from this thread while readers go on.
         with Store(self.db_path) as store, api:
-            summary = syncing.sync_days(
-                store, api, plan.todo, on_day=on_day, cancel=cancel, budget=budget
-            )
+            run = store.start_sync_run(request.describe(), len(plan.todo))
+            summary = None
+            try:
+                summary = syncing.sync_days(
+                    store,
+                    api,
+                    plan.todo,
+                    on_day=on_day,
+                    on_progress=on_progress,
+                    cancel=cancel,
+                    budget=budget,
+                )
+            finally:
+                _log_run(store, run, summary, api.requests_made)
         summary.up_to_date = plan.up_to_date
         return summary
+
+    # ---- what the cache has, and what changed ------------------------------------------
+
+    def coverage(self, first: date, last: date, today: date | None = None) -> list[DayCoverage]:
+        """Each day from `first` to `last`: its state (complete, stale, partial, failed,
+        missing, no papers) and how many papers (and unread) it lists."""
+        today = today or syncing.utc_today()
+        records, failures, counts = self.store.coverage_facts(first.isoformat(), last.isoformat())
+        return covering.days_of(first, last, records, failures, counts, today)
+
+    def status(self, today: date | None = None) -> Status:
+        """What the cache holds: counts, which days it covers and which it lacks, the last
+        sync, the schema."""
+        today = today or syncing.utc_today()
+        store = self.store
+        totals = store.totals()
+        first, last = (_day(d) for d in store.day_span())
+        days = self.coverage(syncing.ARCHIVE_START, today, today)
+        stale = {covering.DayState.STALE}
+        runs = store.sync_runs(1)
+        return Status(
+            path=str(self.db_path),
+            size_bytes=_file_size(self.db_path),
+            papers=totals["papers"] or 0,
+            unread=totals["unread"] or 0,
+            bookmarked=totals["bookmarked"] or 0,
+            tagged=totals["tagged"] or 0,
+            noted=totals["noted"] or 0,
+            full_texts=totals["full_texts"],
+            history_rows=totals["history_rows"] or 0,
+            first_day=first,
+            last_day=last,
+            today=today,
+            days=covering.tally(days),
+            missing=covering.ranges(days, {covering.DayState.MISSING}),
+            failed=[d for d in days if d.state is covering.DayState.FAILED],
+            stale=covering.ranges(days, stale),
+            last_sync=runs[0] if runs else None,
+            schema=store.schema_version(),
+        )
+
+    def begin_reading(self) -> int:
+        """The reader opens: `is:new` now means "since the last session"; how many are new."""
+        return self._state_store().begin_reading()
+
+    def mark_links_seen(self, paper_id: str) -> None:
+        """The reader showed the paper: its "gained a repo / page" mark goes."""
+        self._state_store().mark_links_seen([paper_id])
+
+    def links_gained(self, paper_id: str) -> tuple[bool, bool]:
+        return self.store.links_gained(paper_id)
 
     # ---- the reader's own state ----------------------------------------------------------
 
@@ -613,6 +706,47 @@ class Service(FullTexts):
         stats = self.store.import_records(parsed.records)
         saved = self.store.merge_saved_searches(parsed.saved) if parsed.saved else 0
         return ImportReport(len(parsed.records), stats, parsed.skipped, parsed.errors, saved)
+
+
+def _log_run(store: Store, run: int, summary: syncing.SyncSummary | None, requests: int) -> None:
+    """The end of a sync, in its log: what it stored, and how it ended (None: on an error)."""
+    failed = [r for r in summary.failed if not r.cancelled] if summary else []
+    if summary is None:
+        result = "error"
+        summary = syncing.SyncSummary()
+    elif summary.cancelled:
+        result = "cancelled"
+    elif failed and all(r.unreachable for r in failed):
+        result = "offline"
+    elif failed:
+        result = "failed"
+    else:
+        result = "ok"
+    stats = UpsertStats(
+        new=sum(r.new for r in summary.stored), updated=sum(r.updated for r in summary.stored)
+    )
+    try:
+        store.finish_sync_run(
+            run,
+            stored=len(summary.stored),
+            failed=len(failed),
+            stats=stats,
+            requests=requests,
+            result=result,
+        )
+    except PapertuiError:
+        pass  # the sync's own outcome matters more than its log line
+
+
+def _file_size(path: Path) -> int:
+    """The cache's size on disk: the file and its write-ahead log."""
+    total = 0
+    for suffix in ("", "-wal"):
+        try:
+            total += Path(f"{path}{suffix}").stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def _day(text: str | None) -> date | None:

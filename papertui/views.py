@@ -21,11 +21,12 @@ from .query import EVERYTHING, Is, PaperIds, Query, all_of, day_range, has_words
 T = TypeVar("T")
 ViewKind = Literal["day", "week", "month", "all"]
 VIEW_KINDS: tuple[ViewKind, ...] = ("day", "week", "month", "all")
-SORT_ORDER = ("upvotes", "date", "title")  # browsing (and the config's `sort`)
+SORT_ORDER = ("upvotes", "rising", "date", "title")  # browsing (and the config's `sort`)
 SEARCH_SORT_ORDER = ("relevance", *SORT_ORDER)  # while the search has words; relevance first
 SORT_LABELS = {
     "relevance": "relevance",
     "upvotes": "most upvoted",
+    "rising": "rising (upvotes gained lately)",
     "date": "newest",
     "title": "title",
 }
@@ -145,8 +146,8 @@ class ReaderQuery:
         return self.search_sort if self.has_words else self.sort
 
     def next_sort(self) -> ReaderQuery:
-        """The next order (`s`): relevance, upvotes, newest, title while searching for words;
-        upvotes, newest, title otherwise. Each is remembered apart."""
+        """The next order (`s`): relevance, upvotes, rising, newest, title while searching for
+        words; upvotes, rising, newest, title otherwise. Each is remembered apart."""
         if self.has_words:
             return replace(self, search_sort=next_in(SEARCH_SORT_ORDER, self.search_sort))
         return replace(self, sort=next_in(SORT_ORDER, self.sort))

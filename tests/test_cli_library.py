@@ -80,7 +80,7 @@ def test_tag_adds_and_removes_at_once_and_lists(synced, db_path):
         (["saved", "add", "x", "tag:"], "tag: needs a tag name"),
         (["saved", "add", "x"], "nothing to save"),
         (["search", "tag:a(b"], "a tag is one word"),
-        (["search", "has:pdf"], "has: takes text, tag or note"),
+        (["search", "has:pdf"], "has: takes text, tag, note or code"),
         (["export", "--tag", "a b"], "bad tag"),
     ],
 )

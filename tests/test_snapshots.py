@@ -45,6 +45,27 @@ def test_narrow_80x24(snap_compare, demo_app):
 
 
 @pytest.mark.slow
+def test_reading_screen(snap_compare, demo_app):
+    """The full text of a paper (the realistic fixture), scrolled to its method section."""
+    from reading_helpers import with_text
+
+    async def reading(pilot):
+        await settle(pilot)
+        with_text(pilot.app)
+        await pilot.press("f")
+        await settle(pilot)
+        view = pilot.app.screen.view
+        target = next(
+            i for i, b in enumerate(view.document.blocks) if b.text == "3.2 The block router"
+        )
+        view.go_to_block(target)
+        await pilot.press("slash", *"router", "enter")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=reading)
+
+
+@pytest.mark.slow
 def test_list_only_with_two_line_rows(snap_compare, demo_app):
     """The list alone (`z`), rows of two lines (`W`): whole titles and who wrote them."""
     assert snap_compare(
@@ -90,7 +111,11 @@ async def _library(pilot):
     await pilot.press("j", "t", *"vision", "enter")
     await pilot.press("k", "e")
     await settle(pilot)
-    for line in ("## Why it matters", "", "Strong *baseline* for game agents; compare with `SIMA`."):
+    for line in (
+        "## Why it matters",
+        "",
+        "Strong *baseline* for game agents; compare with `SIMA`.",
+    ):
         await pilot.press(*[c if c != " " else "space" for c in line], "enter")
     await pilot.press("ctrl+s")
     await settle(pilot)

@@ -122,7 +122,7 @@ def test_the_reader_opens_where_it_was_and_says_what_is_new(demo_db_path, tmp_pa
         app = make_app(db, tmp_path)
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
-            await pilot.press("v", "s", "u")  # week view, sorted newest first, unread only
+            await pilot.press("v", "s", "u")  # week view, sorted by rising, unread only
             await settle(pilot)
             await pilot.press("j", "j", "j")
             await settle(pilot)

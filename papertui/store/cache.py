@@ -24,6 +24,7 @@ from ..models import (
     ImportRecord,
     ListRow,
     Origin,
+    RowMarks,
     StoredPaper,
     UpsertStats,
     UserState,
@@ -32,6 +33,7 @@ from ..models import (
 from ..query import EVERYTHING, Query
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
+from .history import HistoryMixin
 from .library import LibraryStore
 from .ranking import Ranker
 from .rows import (
@@ -63,10 +65,11 @@ CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory a
 RANKED_WINDOWS = True
 
 
-class Store(FullTextStore, LibraryStore):
+class Store(FullTextStore, LibraryStore, HistoryMixin):
     """One open cache file. Thread-safe: a lock serialises use of the one connection. Full texts
     and reading positions: `texts.FullTextStore`; tags, notes and saved searches:
-    `library.LibraryStore`."""
+    `library.LibraryStore`; what changed and what is covered (history, sync runs, coverage):
+    `history.HistoryMixin`."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if str(path) != ":memory:" else path
@@ -228,8 +231,10 @@ class Store(FullTextStore, LibraryStore):
         now = utc_now()
         with self._write() as conn:
             stats = self._classify(conn, rows)
+            self._record_changes(conn, rows, now)
             conn.executemany(_UPSERT_SQL, rows)
             if day:
+                self._clear_failure(conn, day)
                 conn.execute("DELETE FROM day_papers WHERE day = ?", (day,))
                 conn.executemany(
                     "INSERT OR REPLACE INTO day_papers (day, paper_id, rank, upvotes) "
@@ -314,15 +319,20 @@ class Store(FullTextStore, LibraryStore):
             "u.tags AS tags, u.notes IS NOT NULL AS noted"
         )
         limit, offset = max(limit, 0), max(offset, 0)
+        since = self.rising_since()
+        rows: list[dict[str, Any]] | None = None
         if _ranked(where, sort):
             rows = self._ranked_window(where, columns, limit, offset)
-        else:
+        elif sort == "rising":
+            rows = self._rising_window(where, columns, limit, offset, since)
+        if rows is None:
             rows_of = ordered(where, sort)
             sql = (
                 f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
             )
             rows = self._rows(sql, (*rows_of.params, limit, offset))
+        marks = self.row_marks([r["id"] for r in rows], since)
         return [
             ListRow(
                 r["id"],
@@ -337,6 +347,7 @@ class Store(FullTextStore, LibraryStore):
                 r["organization"] or "",
                 tuple(row_tags(r["tags"])),
                 bool(r["noted"]),
+                *_marks(marks.get(r["id"])),
             )
             for r in rows
         ]
@@ -346,9 +357,13 @@ class Store(FullTextStore, LibraryStore):
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
         where = compile_query(query)
+        rows: list[dict[str, Any]] | None = None
         if limit is not None and _ranked(where, sort):
             rows = self._ranked_window(where, _SELECT_FULL, max(limit, 0), 0)
-        else:
+        elif sort == "rising":
+            window = -1 if limit is None else max(limit, 0)
+            rows = self._rising_window(where, _SELECT_FULL, window, 0, self.rising_since())
+        if rows is None:
             rows_of = ordered(where, _sort(sort))
             sql = (
                 f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
@@ -699,6 +714,11 @@ WHERE excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
 def _ranked(where: Where, sort: str) -> bool:
     """Whether a list comes from `ranking.py`: by relevance, with words to rank by."""
     return _sort(sort) == "relevance" and where.rank is not None and RANKED_WINDOWS
+
+
+def _marks(marks: RowMarks | None) -> tuple[int, bool, bool]:
+    marks = marks or RowMarks()
+    return marks.gained, marks.new, marks.links_new
 
 
 def _sort(sort: str) -> str:

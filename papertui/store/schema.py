@@ -372,6 +372,73 @@ def _normalise_old_tags(db: Database) -> None:
             db.execute("UPDATE user_state SET tags = ? WHERE paper_id = ?", (tags, paper_id))
 
 
+@migration
+def m006_history(db: Database) -> None:
+    _run_script(
+        db,
+        """
+        -- What changed. A paper's upvote and comment counts, one row per paper per UTC day on
+        -- which a sync saw them change: the counts after that day's changes, and before its
+        -- first one (so a paper needs no row until it changes). "rising" reads it.
+        CREATE TABLE paper_history (
+            paper_id TEXT NOT NULL,
+            day TEXT NOT NULL,                        -- UTC day the change was seen
+            at TEXT NOT NULL,                         -- when the day's last change was seen
+            upvotes INTEGER NOT NULL,
+            num_comments INTEGER NOT NULL,
+            upvotes_before INTEGER NOT NULL,
+            comments_before INTEGER NOT NULL,
+            PRIMARY KEY (paper_id, day)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_paper_history_at ON paper_history(at, paper_id);
+
+        -- A GitHub repo or project page a cached paper gained in a later sync: the row stays
+        -- until the reader opens the paper (the list marks it meanwhile).
+        CREATE TABLE links_gained (
+            paper_id TEXT PRIMARY KEY,
+            code INTEGER NOT NULL DEFAULT 0,
+            page INTEGER NOT NULL DEFAULT 0,
+            gained_at TEXT NOT NULL
+        );
+
+        -- One row per sync: written when it starts (no result yet) and when it ends, so a sync
+        -- that was killed shows as one that never finished. `papertui status` and "rising".
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            what TEXT NOT NULL,
+            days INTEGER NOT NULL DEFAULT 0,
+            stored INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            requests INTEGER NOT NULL DEFAULT 0,
+            result TEXT
+        );
+
+        -- The last failure of a day that has not been stored since (the calendar shows why).
+        CREATE TABLE day_failures (
+            day TEXT PRIMARY KEY,
+            failed_at TEXT NOT NULL,
+            error TEXT NOT NULL
+        );
+
+        -- `is:new` reads papers by when they reached the cache (without it, a scan that walks
+        -- past every row's raw JSON: 0.5 s at 100k papers).
+        CREATE INDEX idx_papers_first_seen ON papers(first_seen_at);
+
+        -- When the reader was opened, and what `is:new` counts from (the end of the session
+        -- before). One row; the reader's own.
+        CREATE TABLE reader_marks (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            opened_at TEXT NOT NULL,
+            new_since TEXT
+        );
+        """,
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run statements one by one: `executescript` would COMMIT the migration's transaction."""
     statement = ""

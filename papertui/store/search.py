@@ -13,6 +13,9 @@ SORTS = {
     "upvotes": "p.upvotes DESC, p.day DESC, p.id DESC",
     "date": "p.day DESC, p.upvotes DESC, p.id DESC",
     "title": "p.title COLLATE NOCASE, p.id",
+    # the papers that gained upvotes lately, by their gain, come first (`Store._rising_window`);
+    # the rest in this order
+    "rising": "p.upvotes DESC, p.day DESC, p.id DESC",
 }
 # bm25() weights in the index's column order: title, abstract, authors, AI keywords, AI summary,
 # organization, your note. A word in the title counts most, then in your note on the paper, then
@@ -65,6 +68,9 @@ class Where:
     rest: Where | None = None  # with `rank`: the condition besides that match (None: nothing)
 
 
+# `is:new`: papers that reached the cache after the reader's "new since" mark (reader_marks,
+# set when the reader opens; see HistoryMixin.begin_reading). Nothing is new without a mark.
+IS_NEW_SQL = "p.first_seen_at > COALESCE((SELECT new_since FROM reader_marks WHERE id = 1), '9999')"
 # The unary + keeps SQLite from driving the query off the match list: with it the plan walks
 # the sort index and probes the list, bounded by the cache size however many papers match
 # (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
@@ -81,12 +87,15 @@ _HAS = {
     "text": Where("p.id IN (SELECT paper_id FROM full_texts)"),
     "tag": Where("p.id IN (SELECT paper_id FROM paper_tags)"),
     "note": Where("u.notes IS NOT NULL", uses_user=True),
+    "code": Where("(p.github_repo IS NOT NULL AND p.github_repo != '')"),  # a known GitHub repo
 }
 _IS = {
     "read": "COALESCE(u.read, 0) = 1",
     "unread": "COALESCE(u.read, 0) = 0",
     "bookmarked": "COALESCE(u.bookmarked, 0) = 1",
+    "new": IS_NEW_SQL,
 }
+_IS_USER = {"read", "unread", "bookmarked"}  # the states that live in user_state
 
 
 def fts_phrase(words: Words) -> str:
@@ -174,7 +183,7 @@ def _condition(query: Query) -> Where:
             return Where("0")
         return Where(f"p.id IN ({', '.join('?' * len(query.ids))})", tuple(query.ids))
     if isinstance(query, Is):
-        return Where(_IS[query.state], uses_user=True)
+        return Where(_IS[query.state], uses_user=query.state in _IS_USER)
     if isinstance(query, Tag):
         return Where(_TAGGED, (query.name,))
     if isinstance(query, Has):
@@ -222,7 +231,8 @@ def ordered(where: Where, sort: str) -> Ordered:
     """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
     the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
     tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. (The store
-    reads relevance windows through `ranking.py`, which gives the same rows for less.)"""
+    reads relevance windows through `ranking.py`, which gives the same rows for less; rising
+    puts the papers that gained first: `Store._rising_window`.)"""
     if sort == "relevance" and where.rank is not None:
         condition = Where("1") if where.match is not None else where  # the join already matches
         return Ordered(

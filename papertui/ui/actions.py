@@ -14,11 +14,26 @@ from typing import Literal
 from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
-Scope = Literal["app", "list", "detail", "search", "help", "copy", "note", "tags", "saved"]
-SCOPES: tuple[Scope, ...] = ("app", "list", "detail", "search")
+Scope = Literal[
+    "app",
+    "list",
+    "detail",
+    "search",
+    "help",
+    "copy",
+    "reading",
+    "find",
+    "note",
+    "tags",
+    "saved",
+    "calendar",
+]
+SCOPES: tuple[Scope, ...] = ("app", "list", "detail", "search", "reading", "find")
 # The popups of your library: their keys act only while the popup is open, where the reader's
 # own keys do not (a popup is modal), so they clash only with each other.
 POPUP_SCOPES: tuple[Scope, ...] = ("note", "tags", "saved")
+# Screens that take every key while open (the reader's own keys do not reach through them).
+MODAL_SCOPES: tuple[Scope, ...] = ("calendar",)
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,7 @@ class KeyAction:
     palette: bool = False
     priority: bool = False
     palette_title: str = ""  # the command palette's name for it, when `title` is too terse
+    reading: bool = False  # an app key that still works on the reading screen (the rest wait)
 
     @property
     def command(self) -> str:
@@ -41,7 +57,7 @@ class KeyAction:
 
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("app.quit", "q", "quit", "Quit", "Quit", footer=True),
-    KeyAction("app.quit_ctrl_c", "ctrl+c", "quit", "Quit", "Quit"),
+    KeyAction("app.quit_ctrl_c", "ctrl+c", "quit", "Quit", "Quit", reading=True),
     KeyAction(
         "app.help",
         "question_mark",
@@ -51,6 +67,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         footer=True,
         palette=True,
         palette_title="Keys and search help",
+        reading=True,
     ),
     KeyAction(
         "app.search",
@@ -87,6 +104,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         footer=True,
         palette=True,
         palette_title="Mark read / unread",
+        reading=True,
     ),
     KeyAction(
         "app.toggle_bookmark",
@@ -97,6 +115,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         footer=True,
         palette=True,
         palette_title="Bookmark / remove bookmark",
+        reading=True,
     ),
     KeyAction(
         "app.unread_only",
@@ -124,6 +143,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Copy the Hugging Face link",
         palette=True,
         palette_title="Copy Hugging Face link",
+        reading=True,
     ),
     KeyAction(
         "app.copy_menu",
@@ -133,6 +153,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
         palette=True,
         palette_title="Copy… (arXiv, PDF, GitHub, project page, BibTeX, Markdown)",
+        reading=True,
     ),
     KeyAction(
         "app.open_page",
@@ -142,6 +163,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Open the Hugging Face page in the browser",
         palette=True,
         palette_title="Open in browser",
+        reading=True,
     ),
     KeyAction(
         "app.open_menu",
@@ -151,6 +173,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Open… (Hugging Face page, arXiv abstract, PDF, GitHub, project page)",
         palette=True,
         palette_title="Open… (arXiv, PDF, GitHub, project page)",
+        reading=True,
     ),
     KeyAction(
         "app.export_menu",
@@ -178,6 +201,16 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Undo the last read / bookmark change",
         palette=True,
         palette_title="Undo the last change",
+    ),
+    KeyAction(
+        "app.full_text",
+        "f",
+        "full_text",
+        "Full text",
+        "Read the paper's full text (fetched and kept for offline reading)",
+        footer=True,
+        palette=True,
+        palette_title="Read the full text",
     ),
     KeyAction(
         "app.next_unread",
@@ -231,9 +264,18 @@ ACTIONS: tuple[KeyAction, ...] = (
         "s",
         "cycle_sort",
         "Sort",
-        "Cycle the sort: most upvoted, newest, title",
+        "Cycle the sort: most upvoted, rising (+N: upvotes gained lately), newest, title",
         palette=True,
-        palette_title="Cycle sort: upvotes, newest, title",
+        palette_title="Cycle sort: upvotes, rising, newest, title",
+    ),
+    KeyAction(
+        "app.calendar",
+        "c",
+        "calendar",
+        "Calendar",
+        "Coverage calendar: which days are cached, stale, failed or missing; fetch them",
+        palette=True,
+        palette_title="Coverage calendar",
     ),
     KeyAction(
         "app.sync",
@@ -327,6 +369,97 @@ ACTIONS: tuple[KeyAction, ...] = (
         palette=True,
         palette_title="Saved searches… (open one)",
     ),
+    KeyAction(
+        "calendar.left", "h,left", "move(-1)", "Day before", "Calendar: day before", "calendar"
+    ),
+    KeyAction(
+        "calendar.right", "l,right", "move(1)", "Day after", "Calendar: day after", "calendar"
+    ),
+    KeyAction(
+        "calendar.up", "k,up", "move(-7)", "Week before", "Calendar: week before", "calendar"
+    ),
+    KeyAction(
+        "calendar.down", "j,down", "move(7)", "Week after", "Calendar: week after", "calendar"
+    ),
+    KeyAction(
+        "calendar.prev_month",
+        "left_square_bracket,pageup",
+        "month(-1)",
+        "Prev month",
+        "Calendar: previous month",
+        "calendar",
+    ),
+    KeyAction(
+        "calendar.next_month",
+        "right_square_bracket,pagedown",
+        "month(1)",
+        "Next month",
+        "Calendar: next month",
+        "calendar",
+    ),
+    KeyAction(
+        "calendar.prev_year",
+        "left_curly_bracket",
+        "month(-12)",
+        "Prev year",
+        "Calendar: a year back",
+        "calendar",
+    ),
+    KeyAction(
+        "calendar.next_year",
+        "right_curly_bracket",
+        "month(12)",
+        "Next year",
+        "Calendar: a year on",
+        "calendar",
+    ),
+    KeyAction("calendar.today", "t,home", "today", "Today", "Calendar: today", "calendar"),
+    KeyAction(
+        "calendar.open",
+        "enter",
+        "open_day",
+        "Open day",
+        "Calendar: show the day's papers in the list",
+        "calendar",
+        footer=True,
+    ),
+    KeyAction(
+        "calendar.fetch_day",
+        "f",
+        "fetch('day')",
+        "Fetch day",
+        "Calendar: fetch the selected day again, in the background",
+        "calendar",
+        footer=True,
+    ),
+    KeyAction(
+        "calendar.fetch_week",
+        "w",
+        "fetch('week')",
+        "Fetch week",
+        "Calendar: fetch what the selected week lacks (all of it when nothing)",
+        "calendar",
+        footer=True,
+    ),
+    KeyAction(
+        "calendar.fetch_month",
+        "m",
+        "fetch('month')",
+        "Fetch month",
+        "Calendar: fetch what the shown month lacks (all of it when nothing)",
+        "calendar",
+        footer=True,
+    ),
+    KeyAction("calendar.help", "question_mark", "help", "Help", "Calendar: the keys", "calendar"),
+    KeyAction(
+        "calendar.close",
+        "escape,q,c",
+        "close",
+        "Close",
+        "Calendar: back to the list",
+        "calendar",
+        footer=True,
+    ),
     KeyAction("list.down", "j,down", "cursor_down", "Down", "Move down", "list"),
     KeyAction("list.up", "k,up", "cursor_up", "Up", "Move up", "list"),
     KeyAction("list.first", "g,home", "first", "First", "First paper", "list"),
@@ -386,6 +519,110 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Detail pane: back to the list",
         "detail",
         footer=True,
+    ),
+    KeyAction("reading.down", "j,down", "step(1)", "Down", "Full text: scroll down", "reading"),
+    KeyAction("reading.up", "k,up", "step(-1)", "Up", "Full text: scroll up", "reading"),
+    KeyAction("reading.top", "g,home", "top", "Top", "Full text: the beginning", "reading"),
+    KeyAction("reading.bottom", "G,end", "bottom", "End", "Full text: the end", "reading"),
+    KeyAction(
+        "reading.page_down",
+        "pagedown,space",
+        "page(1)",
+        "Page down",
+        "Full text: page down",
+        "reading",
+    ),
+    KeyAction("reading.page_up", "pageup", "page(-1)", "Page up", "Full text: page up", "reading"),
+    KeyAction(
+        "reading.half_down",
+        "ctrl+d",
+        "half_page(1)",
+        "Half page down",
+        "Full text: half a page down",
+        "reading",
+    ),
+    KeyAction(
+        "reading.half_up",
+        "ctrl+u",
+        "half_page(-1)",
+        "Half page up",
+        "Full text: half a page up",
+        "reading",
+    ),
+    KeyAction(
+        "reading.next_section",
+        "right_square_bracket",
+        "section(1)",
+        "Next section",
+        "Full text: the next section",
+        "reading",
+    ),
+    KeyAction(
+        "reading.prev_section",
+        "left_square_bracket",
+        "section(-1)",
+        "Previous section",
+        "Full text: the previous section",
+        "reading",
+    ),
+    KeyAction(
+        "reading.outline",
+        "t",
+        "outline",
+        "Contents",
+        "Full text: the contents (jump to a section)",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "reading.find",
+        "slash",
+        "find",
+        "Find",
+        "Full text: find in the paper (Enter: find, then n / N)",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "reading.next_hit",
+        "n",
+        "next_hit(1)",
+        "Next",
+        "Full text: the next match",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "reading.prev_hit",
+        "N",
+        "next_hit(-1)",
+        "Previous",
+        "Full text: the previous match",
+        "reading",
+    ),
+    KeyAction(
+        "reading.links",
+        "l",
+        "links",
+        "Links",
+        "Full text: its links by number (open or copy; http(s) only)",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "reading.pdf", "p", "pdf", "PDF", "Full text: open the PDF in the browser", "reading"
+    ),
+    KeyAction(
+        "reading.back",
+        "escape,q",
+        "back",
+        "Back",
+        "Full text: back to the list",
+        "reading",
+        footer=True,
+    ),
+    KeyAction(
+        "find.cancel", "escape", "cancel", "Close", "Find in the paper: close the field", "find"
     ),
     KeyAction(
         "search.clear",
@@ -499,13 +736,20 @@ class KeyMap:
         found = []
         for action_id in self.remapped:
             action = BY_ID[action_id]
-            if action.scope in POPUP_SCOPES:
+            if action.scope in POPUP_SCOPES or action.scope in MODAL_SCOPES:
                 scopes = {action.scope}
             else:
                 scopes = {action.scope, "app"} if action.scope != "app" else set(SCOPES)
             for other in ACTIONS:
                 if other.id == action_id or other.scope not in scopes:
                     continue
+                if "reading" in (action.scope, other.scope) and "app" in (
+                    action.scope,
+                    other.scope,
+                ):
+                    app_side = action if action.scope == "app" else other
+                    if not app_side.reading:
+                        continue  # that app key waits while the reading screen is open
                 shared = set(self.keys(action_id)) & set(self.keys(other.id))
                 if shared:
                     key = sorted(shared)[0]
@@ -530,10 +774,21 @@ def key_help(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
     """Every reader key (`keys_for(action_id)`: as mapped), one row per meaning: keys of equal
     meaning merged."""
     merged: dict[str, list[str]] = {}
-    for action in scoped(("app", "list", "detail", "search", *POPUP_SCOPES)):
+    for action in scoped(
+        ("app", "list", "detail", "search", "reading", "find", *POPUP_SCOPES, *MODAL_SCOPES)
+    ):
         keys = merged.setdefault(action.help, [])
         for shown in keys_for(action.id).split(" / "):
             if shown not in keys:
                 keys.append(shown)
     rows = [(" / ".join(keys), text) for text, keys in merged.items()]
     return [*rows, ("ctrl+p", "Command palette: every action above, and the theme picker")]
+
+
+def reading_hints(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The reading screen's key line, as mapped: its footer keys and the paper keys that work
+    there. A line of text rather than a `Footer`, whose widget per key costs the screen's first
+    paint ~80 ms."""
+    own = [a for a in ACTIONS if a.footer and a.scope == "reading"]
+    kept = [a for a in ACTIONS if a.footer and a.scope == "app" and a.reading]
+    return [(keys_for(a.id).split(" / ")[0], a.title) for a in [*own, *kept]]

@@ -25,12 +25,13 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..config import Config, save_theme
+from ..coverage import FetchSpan
 from ..errors import PapertuiError
 from ..highlight import match_pattern
 from ..models import ListRow
 from ..plural import plural
 from ..query import Query
-from ..service import Change, Service
+from ..service import Change, Service, SyncRequest
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
@@ -46,11 +47,15 @@ from .messages import (
     SyncDayDone,
     SyncDone,
     SyncPlanned,
+    SyncProgressed,
     UnreadCounted,
     while_mounted,
 )
+from .reading import FullTextController
 from .resources import stylesheet
+from .screens.calendar import CalendarScreen
 from .screens.help import HelpScreen
+from .screens.reading import ReadingScreen
 from .state import SyncState
 from .syncing import SyncController
 from .triage import Triage
@@ -59,6 +64,10 @@ from .widgets.paper_list import BLOCK, PaperList, prepare_titles
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
+# The app's actions that do nothing while the reading screen is open (their keys are the list's).
+_WAIT_WHILE_READING = frozenset(
+    a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and not a.reading
+)
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
 DETAIL_DELAY = 0.04
 
@@ -116,6 +125,7 @@ class PapertuiApp(App):
         self.links = LinkController(self)
         self.exports = ExportController(self)
         self.triage = Triage(self)
+        self.full_texts = FullTextController(self, reading_width=self.config.reading_width)
         self.layout = Layout(self)
         self.library = LibraryController(self)
 
@@ -189,19 +199,32 @@ class PapertuiApp(App):
             lambda: (
                 self.service.latest_day(),
                 self.service.last_session() if restore else None,
+                self._begin_reading(),
             ),
             self._start_view,
         )
 
+    def _begin_reading(self) -> int:
+        """`is:new` counts from the end of the last session from now on; how many are new."""
+        try:
+            return self.service.begin_reading()
+        except PapertuiError:
+            return 0  # a read-only or busy cache: nothing is marked new this time
+
     def _start_view(self, opening) -> None:
-        latest, last = opening
+        latest, last, new = opening
+        if new:
+            self.notify(
+                f"{plural(new, 'paper')} new since last time (search is:new to list them).",
+                timeout=6,
+            )
         self.set_empty_text(
             f"No papers cached yet. Offline ({self.offline_reason}): `papertui sync` fetches some."
             if self.service.offline
             else "No papers cached yet. Syncing the recent days…"
         )
         if last is not None and latest is not None:
-            session, new = last
+            session, _ = last
             rq = session.query
             if rq.view.kind != "all" and rq.view.anchor is None:
                 rq = replace(rq, view=View(rq.view.kind, latest))
@@ -209,11 +232,10 @@ class PapertuiApp(App):
             if rq.text:
                 self.search_bar.value = rq.text
             self._ask(rq)  # the query runs, landing on the session's paper
-            if new:
-                self.notify(f"{plural(new, 'paper')} new since last time.", timeout=6)
         else:
             self._follow_latest = latest is None
             self.show_view(View(self.rq.view.kind, latest))
+        self.set_timer(1.0, self.full_texts.warm_up)
         if self.autosync:
             self.syncer.start()
             if self.config.auto_sync_minutes:
@@ -364,6 +386,7 @@ class PapertuiApp(App):
         cursor = message.keep_index if message.keep_id else 0
         self.paper_list.empty_text = self._empty_text()
         self.paper_list.full_dates = self.rq.may_span_years()
+        self.paper_list.show_gains = self.rq.order == "rising"
         self._set_highlight()
         if self.triage.land_on_unread and snapshot.rows:
             direction, self.triage.land_on_unread = self.triage.land_on_unread, 0
@@ -423,6 +446,10 @@ class PapertuiApp(App):
     def on_paper_list_selected(self, message: PaperList.Selected) -> None:
         if not message.row.read:
             self._set_state(message.row, read=True)
+        if message.row.links_new:  # its new repo / page is seen now: the mark goes
+            row = self.paper_list.find_row(message.row.id) or message.row
+            self.paper_list.replace_row(replace(row, links_new=False))
+            self.background(lambda: self.service.mark_links_seen(row.id), lambda _: None)
         self.layout.open_paper()  # full screen when the panes are stacked or the list is alone
         self.detail.focus()  # j/k scroll the paper, J/K go to the next one, Esc returns
 
@@ -652,6 +679,24 @@ class PapertuiApp(App):
     def action_cycle_sort(self) -> None:
         self.rq = self.rq.next_sort()
 
+    def action_calendar(self) -> None:
+        """The coverage calendar, on the month of the day shown (or today)."""
+        self.push_screen(
+            CalendarScreen(self.rq.view.anchor if self.rq.view.kind != "all" else None)
+        )
+
+    def fetch_span(self, span: FetchSpan) -> None:
+        """The calendar's fetch keys: sync those days in the background, whatever the cache
+        has of them (the calendar chose them)."""
+        self.syncer.start(SyncRequest(days=span.days, force=True), span.what)
+
+    def open_day(self, day: date) -> None:
+        """Show one day's papers (the calendar's Enter)."""
+        self._follow_latest = False
+        if self.rq.text:
+            self.search_bar.value = ""
+        self._ask(replace(self.rq, view=View("day", day), text="", bookmarks_only=False))
+
     # ---- syncing and links (controllers; the app routes keys and messages to them) -----------
 
     def action_sync(self) -> None:
@@ -665,6 +710,10 @@ class PapertuiApp(App):
 
     def on_sync_planned(self, message: SyncPlanned) -> None:
         self.syncer.on_planned(message)
+
+    @while_mounted
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        self.syncer.on_progress(message)
 
     @while_mounted
     def on_sync_day_done(self, message: SyncDayDone) -> None:
@@ -688,6 +737,23 @@ class PapertuiApp(App):
 
     def action_open_menu(self) -> None:
         self.links.open_menu()
+
+    # ---- the full text ---------------------------------------------------------------------
+
+    def action_full_text(self) -> None:
+        self.full_texts.open()
+
+    @property
+    def reading(self) -> bool:
+        """A full text is open (perhaps under a popup of its own)."""
+        return any(isinstance(screen, ReadingScreen) for screen in self.screen_stack)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a full text is open, the list's own keys wait (`KeyAction.reading`): the
+        reading screen's keys, and the paper's (read, bookmark, copy, open), work."""
+        if action in _WAIT_WHILE_READING and self.reading:
+            return False
+        return True
 
     def action_export_menu(self) -> None:
         self.exports.menu()

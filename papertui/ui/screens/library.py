@@ -166,9 +166,7 @@ class NoteEditor(ModalScreen[str | None]):
             yield _title("Note", self.paper_title)
             language = "markdown" if len(self.note) <= HIGHLIGHT_LIMIT else None
             try:
-                area = TextArea(
-                    self.note, language=language, soft_wrap=True, tab_behavior="indent"
-                )
+                area = TextArea(self.note, language=language, soft_wrap=True, tab_behavior="indent")
             except Exception:  # no Markdown grammar installed: plain text, still editable
                 area = TextArea(self.note, soft_wrap=True, tab_behavior="indent")
             area.id = "note-text"

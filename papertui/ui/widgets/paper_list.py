@@ -29,6 +29,8 @@ from ...models import ListRow
 from ..actions import bindings
 
 BLOCK = 200  # rows loaded per request
+NEW = "✦"  # reached the cache since the reader's last session (`is:new`)
+LINKS = "◆"  # gained a GitHub repo or project page since it was last opened
 MAX_CACHED_BLOCKS = 12
 
 
@@ -56,6 +58,9 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--placeholder",
         "paper-list--match",
         "paper-list--byline",
+        "paper-list--new",
+        "paper-list--gained",
+        "paper-list--links",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -88,6 +93,7 @@ class PaperList(ScrollView, can_focus=True):
         self.full_dates = False  # the list may span years: show them in the date column
         self.highlight: re.Pattern[str] | None = None  # the words a search looks for
         self.row_height = 1  # lines a row takes: 1, or 2 (title wrapped, authors beneath)
+        self.show_gains = False  # the "rising" sort: upvotes gained lately, as +N
 
     # ---- data ---------------------------------------------------------------------------
 
@@ -220,14 +226,19 @@ class PaperList(ScrollView, can_focus=True):
         day = f" {shown_day:>{10 if self.full_dates else 5}} " if width >= 40 else " "
         star = "★" if row.bookmarked else " "
         head = [
-            Segment(" ●" if not row.read else "  ", marker),
-            *(  # the cell after the star: ✎ when you have a note on the paper
-                [Segment(star, mark), Segment("✎", styles["paper-list--note"])]
-                if row.noted
-                else [Segment(star + " ", mark)]
-            ),
+            Segment(NEW if row.new else " ", styles["paper-list--new"]),
+            Segment("●" if not row.read else " ", marker),
+            Segment(star, mark),
+            # the cell after the star: ✎ when you have a note on the paper, else ◆ when it
+            # gained a GitHub repo or project page since it was last opened
+            Segment("✎", styles["paper-list--note"])
+            if row.noted
+            else Segment(LINKS if row.links_new else " ", styles["paper-list--links"]),
             Segment(f"{row.upvotes:>4} ", upvotes),
         ]
+        if self.show_gains:
+            gained = f"+{row.gained}" if row.gained else ""
+            head.append(Segment(f"{gained:>5} ", styles["paper-list--gained"]))
         used = sum(cell_len(s.text) for s in head) + cell_len(day)
         room = max(width - used, 1)
         tags = _tags_text(row.tags, max(room // 3, 8)) if row.tags else ""
