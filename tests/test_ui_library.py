@@ -223,7 +223,7 @@ def test_S_saves_the_search_and_L_opens_it_with_unread_counts(demo_db, tmp_path)
             await type_search(pilot, "agent")
             await pilot.press("enter")
             await settle(pilot)
-            await pilot.press("u", "s", "s")  # unread only; sorted by newest
+            await pilot.press("u", "s", "s", "s")  # unread only; sorted by newest (past rising)
             await settle(pilot)
             await pilot.press("S")
             await pilot.pause()
