@@ -492,8 +492,8 @@ class UserState(BaseModel):
 
 
 SavedView = Literal["day", "week", "month", "all"]
-SavedSort = Literal["upvotes", "date", "title"]
-SavedSearchSort = Literal["relevance", "upvotes", "date", "title"]
+SavedSort = Literal["upvotes", "rising", "date", "title"]
+SavedSearchSort = Literal["relevance", "upvotes", "rising", "date", "title"]
 MAX_SAVED_NAME = 80
 
 

@@ -492,7 +492,9 @@ def test_every_key_of_the_table_is_in_the_readme_and_the_help():
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     listed = set(
-        re.findall(r"`((?:app|list|detail|search|note|tags|saved|reading|find|calendar)\.[a-z_]+)`", readme)
+        re.findall(
+            r"`((?:app|list|detail|search|note|tags|saved|reading|find|calendar)\.[a-z_]+)`", readme
+        )
     )
     assert {a.id for a in ACTIONS} == listed
     helped = {text for _, text in key_help(lambda action_id: "k")}
