@@ -19,7 +19,7 @@ from ..text import clean
 from . import rows as rows_module
 from .errors import wrap_errors
 from .rows import in_chunks
-from .schema import migrations
+from .schema import MIGRATION_NAMES, migrations
 from .search import IS_NEW_SQL, SORTS, Where
 
 SYNC_RUNS_KEPT = 1_000  # older runs are pruned when a new one starts
@@ -368,6 +368,9 @@ class HistoryMixin:
 
     @wrap_errors
     def schema_version(self) -> list[str]:
-        """The names of the migrations applied to this cache, in the order they were applied."""
+        """The names of the migrations applied to this cache, in the schema's order (the last is
+        its version)."""
         with self._lock:
-            return [m.name for m in migrations.applied(self.db)]
+            applied = [m.name for m in migrations.applied(self.db)]
+        order = {name: index for index, name in enumerate(MIGRATION_NAMES)}
+        return sorted(applied, key=lambda name: order.get(name, len(order)))
