@@ -106,6 +106,7 @@ def test_e_writes_a_note_ctrl_s_saves_and_esc_asks_first(demo_db, tmp_path):
             await pilot.press("e")
             await pilot.pause()
             assert isinstance(app.screen, NoteEditor)
+            assert app.screen.query_one("#note-text").language == "markdown"  # highlighted
             await type_text(pilot, "Strong baseline [b]x[/b]")
             await pilot.press("ctrl+s")
             assert on_disk(demo_db, pid)[1] == "Strong baseline [b]x[/b]"
