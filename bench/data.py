@@ -75,6 +75,38 @@ def day_items(
     ]
 
 
+TAGS = (
+    "to-read reading-group ml rl nlp vision robotics agents theory benchmarks datasets "
+    "efficiency safety audio 3d video math code survey baseline reproduce cite thesis "
+    "chapter-2 chapter-3 related-work follow-up skimmed favourite"
+).split()
+NOTE_WORDS = (
+    WORDS
+    + (
+        "baseline compare ablation figure table section claim unclear strong weak reproduce "
+        "follow cite idea method results code release appendix proof limitation"
+    ).split()
+)
+LIBRARY_TAGGED = 10
+LIBRARY_NOTED = 20  # one paper in 10 tagged, one in 20 noted: 10,000 and 5,000 at 100k
+
+
+def add_library(path: Path, seed: int = 11) -> None:
+    """Tags on one paper in 10 (1-3 of 30 tags) and a note of 10-60 words on one in 20, through
+    the store's own write path; nothing when the cache has tags already."""
+    with Store(path) as store:
+        if store.tag_names():
+            return
+        rng = random.Random(seed)
+        ids = sorted(r.id for r in store.list_rows(limit=10**7))
+        for paper_id in rng.sample(ids, len(ids) // LIBRARY_TAGGED):
+            store.change_tags([paper_id], add=rng.sample(TAGS, rng.randint(1, 3)))
+        for paper_id in rng.sample(ids, len(ids) // LIBRARY_NOTED):
+            words = rng.choices(NOTE_WORDS, k=rng.randint(10, 60))
+            store.set_note(paper_id, " ".join(words).capitalize() + ".")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def build_cache(path: Path, papers: int, seed: int = 7) -> Path:
     """A cache of `papers` synthetic papers, PER_DAY a day, plus some read and bookmarked state."""
     if path.exists():

@@ -1,7 +1,8 @@
 """papertui benchmark: `python bench/run.py [--sizes 1000,10000,100000]` prints one Markdown table.
 
 At each size it builds (once, cached in bench/.cache) a cache of synthetic papers in the real API
-schema through the store's own upsert path, then measures cold start, key-to-repaint, search
+schema through the store's own upsert path, with your library on it (one paper in ten tagged,
+one in twenty with a note), then measures cold start, key-to-repaint, search
 latency (core and UI), sync ingest from a loopback server, peak RSS and the database size.
 Figures, not pass/fail: see BENCHMARKS.md for the targets.
 """
@@ -25,12 +26,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests"), str(HERE)]
 
-from data import build_cache, synthetic_item, templates  # noqa: E402
+from data import add_library, build_cache, synthetic_item, templates  # noqa: E402
 from data import per_day as papers_per_day  # noqa: E402
 
 from papertui.config import Config  # noqa: E402
 from papertui.hf_api import HfApi  # noqa: E402
 from papertui.ratelimit import RateLimiter  # noqa: E402
+from papertui.service import Service  # noqa: E402
 from papertui.store import Store  # noqa: E402
 from papertui.sync import sync_days  # noqa: E402
 from papertui.ui.launch import create_app  # noqa: E402
@@ -43,6 +45,17 @@ QUERIES = [
     ("author:", "author:tanaka"),
     ("is:unread + word", "is:unread diffusion"),
     ("date range", "date:2023-06-01..2023-08-31"),
+]
+
+
+# Your library (10% of papers tagged, 5% with a note: see data.add_library).
+LIBRARY_QUERIES = [
+    ("a tag", "tag:ml"),
+    ("a rare tag", "tag:thesis"),
+    ("a tag, unread", "tag:to-read is:unread"),
+    ("a word in notes", "note:baseline"),
+    ("a phrase in notes", 'note:"strong baseline"'),
+    ("a tag and a note word", "tag:ml note:compare"),
 ]
 
 
@@ -123,6 +136,44 @@ def search_detail(db: Path, rounds: int) -> list[list[str]]:
                 + [ms(statistics.median(cold_end))]
             )
     return out
+
+
+def library_search(db: Path, rounds: int) -> tuple[float, float]:
+    """`tag:` and `note:` searches as the reader runs them: the total and the first window."""
+    times = []
+    with Store(db) as store:
+        for _ in range(rounds):
+            for _, text in LIBRARY_QUERIES:
+                started = time.perf_counter()
+                rq = ReaderQuery(View("all", None), text=text)
+                where = rq.filter()
+                store.count(where)
+                store.list_rows(where, rq.order, limit=200)
+                times.append(time.perf_counter() - started)
+    return pct(times, 0.5), pct(times, 0.95)
+
+
+def library_writes(db: Path, tmp: Path, rounds: int) -> tuple[float, float]:
+    """A tag change and a note change, each through the service as a key press makes it, until
+    committed (on disk in WAL: another process sees it), on a copy of the cache."""
+    import random
+
+    copy = tmp / "writes.db"
+    shutil.copy(db, copy)
+    rng = random.Random(5)
+    times = []
+    with Service(copy) as service:
+        ids = [r.id for r in service.store.list_rows(limit=100_000)]
+        for n in range(rounds * 5):
+            paper = rng.choice(ids)
+            started = time.perf_counter()
+            if n % 2:
+                service.set_note(paper, f"A note written in round {n}: compare with the baseline.")
+            else:
+                service.set_tags(paper, ["bench", f"round-{n % 7}"])
+            times.append(time.perf_counter() - started)
+    copy.unlink()
+    return pct(times, 0.5), pct(times, 0.95)
 
 
 async def ui_measures(db: Path, tmp: Path, rounds: int) -> dict[str, list[float]]:
@@ -291,14 +342,23 @@ def main() -> None:
         db = args.cache_dir / f"papers-{size}.db"
         started = time.perf_counter()
         build_cache(db, size)
+        add_library(db)
         print(
             f"# {size:,} papers: cache ready in {time.perf_counter() - started:.1f}s",
             file=sys.stderr,
         )
         core50, core95 = core_search(db, args.rounds, relevance=False)
         rel50, rel95 = core_search(db, args.rounds, relevance=True)
+        lib50, lib95 = library_search(db, args.rounds)
         if args.only == "search":
-            rows.append([f"{size:,}", f"{ms(core50)} / {ms(core95)}", f"{ms(rel50)} / {ms(rel95)}"])
+            rows.append(
+                [
+                    f"{size:,}",
+                    f"{ms(core50)} / {ms(core95)}",
+                    f"{ms(rel50)} / {ms(rel95)}",
+                    f"{ms(lib50)} / {ms(lib95)}",
+                ]
+            )
             detail = [
                 "query",
                 "order",
@@ -318,6 +378,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             ui = asyncio.run(ui_measures(db, Path(tmp), args.rounds))
             rate, one_day = ingest(db, Path(tmp), size)
+            write50, write95 = library_writes(db, Path(tmp), args.rounds)
         rows.append(
             [
                 f"{size:,}",
@@ -330,6 +391,8 @@ def main() -> None:
                 f"{ms(rel50)} / {ms(rel95)}",
                 f"{ms(pct(ui['search'], 0.5))} / {ms(pct(ui['search'], 0.95))}",
                 f"{rate:,.0f}",
+                f"{ms(lib50)} / {ms(lib95)}",
+                f"{ms(write50)} / {ms(write95)}",
                 f"{one_day:.2f}",
                 f"{rss:.0f}",
                 f"{os.path.getsize(db) / 2**20:.0f}",
@@ -347,12 +410,14 @@ def main() -> None:
         "search core relevance p50/p95 ms",
         "search UI p50/p95 ms",
         "ingest papers/s",
+        "tag:/note: search p50/p95 ms",
+        "tag/note change p50/p95 ms",
         "one day's sync s",
         "peak RSS MB",
         "DB MB",
     ]
     if args.only == "search":
-        head = ["papers", head[6], head[7]]
+        head = ["papers", head[6], head[7], head[10]]
     print(
         f"\nmachine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )

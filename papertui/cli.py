@@ -17,6 +17,7 @@ from typing import NoReturn
 import click
 
 from . import __version__
+from .cli_library import COMMANDS as LIBRARY_COMMANDS
 from .config import load_config
 from .errors import NotARegularFile, PapertuiError
 from .export import FORMATS, full_dict, iter_json_array, summary_dict
@@ -141,12 +142,20 @@ def cli(ctx: click.Context, db: Path | None, api_url: str | None, offline: bool,
 )
 @click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W19.")
 @click.option("--month", metavar="YYYY-MM", help="A month, e.g. 2026-05.")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every day since the archive began (2023-05-04); resumable.",
+)
 @click.option("--force", is_flag=True, help="Refetch days that are already up to date.")
 @click.pass_obj
-def sync(settings: Settings, one_day, start, end, days, week, month, force):
+def sync(settings: Settings, one_day, start, end, days, week, month, everything, force):
     """Fetch missing, incomplete or stale days into the cache.
 
-    Today and yesterday are always refetched, so upvotes and comment counts move. Then, unless
+    Today and yesterday are always refetched, so upvotes and comment counts move. Whole past
+    months come as month lists (100 papers a request); a sync that is stopped or killed keeps
+    every day it stored, and the next one fetches only what is left. Then, unless
     fulltext = "none" in the config, the full texts bookmarked papers lack (up to two minutes).
     """
     chosen = [
@@ -157,6 +166,7 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
             ("--days", days),
             ("--week", week),
             ("--month", month),
+            ("--all", everything or None),
         )
         if v is not None
     ]
@@ -175,6 +185,7 @@ def sync(settings: Settings, one_day, start, end, days, week, month, force):
         month=month,
         recent=days if days is not None else config.sync_days,
         force=force,
+        everything=everything,
     )
     cancel = threading.Event()
     texts: TextsSummary | None = None
@@ -242,30 +253,13 @@ def _config():
 
 
 def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
-    """The sync, with a progress bar on a terminal."""
+    """The sync, with a progress line on a terminal."""
     if not sys.stderr.isatty():
         return service.sync(request, cancel=cancel)
-    with contextlib.ExitStack() as stack:
-        bars: list = []
+    from .output import ProgressLine
 
-        def planned(todo) -> None:
-            if todo:
-                bars.append(
-                    stack.enter_context(
-                        click.progressbar(
-                            length=len(todo),
-                            label="Syncing",
-                            file=sys.stderr,
-                            item_show_func=lambda r: str(r.day) if r else None,
-                        )
-                    )
-                )
-
-        def day_done(result) -> None:
-            if bars:
-                bars[0].update(1, result)
-
-        return service.sync(request, on_plan=planned, on_day=day_done, cancel=cancel)
+    with ProgressLine(sys.stderr) as line:
+        return service.sync(request, on_progress=line.show, cancel=cancel)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -283,8 +277,14 @@ def _run_sync(service: Service, request: SyncRequest, cancel: threading.Event):
     is_flag=True,
     help="Search huggingface.co instead of the cache (results are cached).",
 )
+@click.option(
+    "--saved",
+    "saved_name",
+    metavar="NAME",
+    help="Run a saved search (see `papertui saved`); QUERY, if given, narrows it.",
+)
 @click.pass_obj
-def search(settings: Settings, query, limit, sort, as_json, remote):
+def search(settings: Settings, query, limit, sort, as_json, remote, saved_name):
     """Search the cache with the query language (see README), e.g. 'diffusion is:unread'.
 
     On a terminal a header labels the columns; piped, only the rows are printed. When more
@@ -293,12 +293,17 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
     from .output import row_header, row_line
 
     text = " ".join(query)
+    if remote and saved_name is not None:
+        raise PapertuiError("--remote and --saved contradict each other: choose one")
     if remote and not text.strip():
         raise PapertuiError("--remote needs words to search for")
     with settings.service() as service:
         if remote:
             papers = service.search_remote(text, limit=limit, sort=sort)
             found = Searched(len(papers), len(papers), iter(papers))
+        elif saved_name is not None:
+            saved = service.search_saved(saved_name, text, sort=sort, limit=limit)
+            found = Searched(len(saved.papers), saved.total, iter(saved.papers))
         else:
             found = service.search_stream(text, sort=sort, limit=limit)
         if as_json:  # written as the papers are read: a batch in memory, not --limit of them
@@ -306,7 +311,7 @@ def search(settings: Settings, query, limit, sort, as_json, remote):
         elif not found.shown:
             _echo_err(
                 "No papers match."
-                if text.strip() or remote
+                if text.strip() or remote or saved_name is not None
                 else "The cache is empty: run `papertui sync`."
             )
         else:
@@ -329,6 +334,29 @@ def _write_pieces(pieces: Iterable[str], end: str = "") -> None:
             click.echo("".join(buffer), nl=False)
             buffer, size = [], 0
     click.echo("".join(buffer) + end, nl=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as a JSON object.")
+@click.pass_obj
+def status(settings: Settings, as_json):
+    """What the cache holds: papers, your reading state, which days it covers and which it
+    lacks, the last sync, the schema."""
+    from .output import status_dict, status_text
+
+    if not settings.db.exists():
+        raise PapertuiError(f"no cache at {settings.db} yet: `papertui sync` makes one")
+    with settings.service() as service:
+        found = service.status()
+    if as_json:
+        click.echo(safe_json(status_dict(found)))
+    else:
+        click.echo(status_text(found))
+        if found.missing or found.failed:
+            click.echo(
+                "\nTo fill the holes: papertui sync --all (the whole archive, whole months "
+                "at a time; resumable), or --from YYYY-MM-DD for a part of it."
+            )
 
 
 def _paper_id(text: str) -> str:
@@ -459,7 +487,9 @@ def read(settings: Settings, paper_id, plain, width):
         )
     else:
         rendered = plain_text(text.markdown, columns, fallback=text.fallback, pdf_url=pdf)
-    click.echo(rendered, nl=False, color=styled)  # click would strip the styles it did not see a tty for
+    click.echo(
+        rendered, nl=False, color=styled
+    )  # click would strip the styles it did not see a tty for
 
 
 def _stdout_is_terminal() -> bool:
@@ -527,6 +557,7 @@ def _one_of(yes_flag: str, yes: bool, no_flag: str, no: bool) -> bool | None:
 @cli.command("export")
 @click.option("--bookmarked", is_flag=True, help="Only bookmarked papers.")
 @click.option("--query", "-q", "query", help="Only papers matching this search.")
+@click.option("--tag", "tag_name", metavar="NAME", help="Only papers with this tag.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option(
     "-o",
@@ -539,19 +570,33 @@ def _one_of(yes_flag: str, yes: bool, no_flag: str, no: bool) -> bool | None:
     "--with-text", is_flag=True, help="Markdown only: each paper's cached full text under it."
 )
 @click.pass_obj
-def export_cmd(settings: Settings, bookmarked, query, fmt, output, sort, with_text):
-    """Write papers as JSON (re-importable), BibTeX, Markdown or CSV."""
+def export_cmd(settings: Settings, bookmarked, query, tag_name, fmt, output, sort, with_text):
+    """Write papers as JSON or JSON Lines (both re-importable), BibTeX, Markdown or CSV.
+
+    Your tags and notes go along: in JSON with the rest of your state (and, exporting every
+    paper, your saved searches), in BibTeX as keywords and note, in Markdown under each paper,
+    in CSV as two columns. Written as the papers are read: memory does not grow with them.
+    """
     if with_text and fmt != "markdown":
         raise PapertuiError("--with-text works only with --format markdown")
     if output is not None:
         _check_folder(output)
     with settings.service() as service:
         count, pieces = service.export_stream(
-            fmt, query=query, bookmarked=bookmarked, sort=sort, with_text=with_text
+            fmt,
+            query=query,
+            bookmarked=bookmarked,
+            tag=tag_name,
+            sort=sort,
+            with_text=with_text,
         )
         if count == 0:  # still written (an empty export is valid), but never silently
             what = "bookmarked papers" if bookmarked and not query else "papers"
-            _echo_err(f"No {what} match: the export is empty.")
+            if tag_name is not None and not query and not bookmarked:
+                what = f"papers tagged {tag_name.strip().casefold()!r}"
+                _echo_err(f"No {what}: the export is empty.")
+            else:
+                _echo_err(f"No {what} match: the export is empty.")
         if output is None:  # written as the papers are read: memory does not grow with them
             _write_pieces(pieces)
             return
@@ -604,10 +649,15 @@ def import_cmd(settings: Settings, file: Path):
     except KeyboardInterrupt:
         _fail(f"interrupted: {plural(done, 'paper')} imported, the rest not", code=130)
     stats = report.stats
+    saved = (
+        f"; {plural(report.saved_searches, 'saved search', 'saved searches')} taken"
+        if report.saved_searches
+        else ""
+    )
     click.echo(
         f"Imported {plural(report.imported, 'paper')} ({stats.new:,} new, "
         f"{stats.updated:,} updated, {stats.unchanged:,} unchanged); "
-        f"{plural(report.skipped, 'entry', 'entries')} skipped."
+        f"{plural(report.skipped, 'entry', 'entries')} skipped{saved}."
     )
     for error in report.errors[:10]:
         _echo_err(f"  skipped {error}")
@@ -689,6 +739,10 @@ def _echo_err(text: str) -> None:
     from .output import terminal_safe
 
     click.echo(terminal_safe(text), err=True)
+
+
+for _command in LIBRARY_COMMANDS:  # tag, tags, note, saved: in their own module
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """User settings in `config.toml` (platform config dir): theme, keymap, default view, sync window,
-which full texts to keep.
+which full texts to keep, the editor for notes.
 
 A broken or unreadable file never stops the app: defaults are used and the problem is reported.
 The file is the user's: papertui only ever changes the keys the reader remembers (`theme` and the
@@ -26,7 +26,7 @@ class Config(BaseModel):
 
     theme: str = "textual-dark"
     default_view: Literal["day", "week", "month", "all"] = "day"
-    sort: Literal["upvotes", "date", "title"] = "upvotes"
+    sort: Literal["upvotes", "rising", "date", "title"] = "upvotes"
     sync_days: int = Field(default=7, ge=1, le=90)
     auto_sync_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: only at start and on `r`
     keymap: dict[str, str] = Field(default_factory=dict)
@@ -38,6 +38,9 @@ class Config(BaseModel):
     # "bookmarked": every sync (and bookmarking a paper in the reader) fetches the full texts of
     # bookmarked papers that are not cached, so they can be read offline; "none": only on demand.
     fulltext: Literal["bookmarked", "none"] = "bookmarked"
+    # The editor for notes (`e`): empty for the reader's own; a command such as "nvim" or
+    # "code --wait", where $EDITOR and other environment variables are expanded.
+    editor: str = ""
 
 
 def load_config(path: Path | None = None) -> tuple[Config, str | None]:

@@ -1,4 +1,5 @@
-"""Papers out of the cache (JSON, BibTeX, Markdown, CSV) and back in (JSON import).
+"""Papers out of the cache (JSON, JSON Lines, BibTeX, Markdown, CSV) and back in (one entry of an
+import file at a time: `_record`; the file itself is read by `importing`).
 
 A JSON export holds each paper's raw API item plus its user state, so importing it into an
 empty cache rebuilds exactly the same papers and state through the same code path as a sync.
@@ -24,13 +25,14 @@ from .models import (
     Fetched,
     FullText,
     ImportRecord,
+    SavedSearch,
     StoredPaper,
     UserState,
     check_day,
     check_item,
     iso_timestamp,
 )
-from .text import clean, safe_json
+from .text import clean, safe_json, strip_controls
 
 FORMATS = ("json", "jsonl", "bibtex", "markdown", "csv")
 EXPORT_VERSION = 1
@@ -48,6 +50,8 @@ def summary_dict(paper: StoredPaper) -> dict[str, Any]:
         "organization": paper.organization,
         "read": paper.read,
         "bookmarked": paper.bookmarked,
+        "tags": paper.tags,
+        "has_note": paper.notes is not None,
         "url": hf_url(paper.id),
         "arxiv_url": arxiv_abs_url(paper.id),
     }
@@ -91,10 +95,22 @@ def export_header(extras: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def to_json(
-    papers: Sequence[StoredPaper], raws: dict[str, dict], states: dict[str, UserState]
+    papers: Sequence[StoredPaper],
+    raws: dict[str, dict],
+    states: dict[str, UserState],
+    saved: Sequence[SavedSearch] | None = None,
 ) -> str:
+    """The re-importable export: each paper's raw item and your state of it (notes as written,
+    tags, when each field changed), and with `saved` your saved searches (before the papers)."""
     records = (export_record(p, raws.get(p.id), states.get(p.id)) for p in papers)
-    return "".join(iter_json(records))
+    return "".join(iter_json(records, saved_extras(saved)))
+
+
+def saved_extras(saved: Sequence[SavedSearch] | None) -> dict[str, Any] | None:
+    """The export's keys for saved searches (None: the export does not carry them)."""
+    if saved is None:
+        return None
+    return {"saved_searches": [s.model_dump() for s in saved]}
 
 
 def iter_json(
@@ -195,7 +211,9 @@ def bibtex_name(name: str) -> str:
     return "{" + escaped + "}" if _AND_WORD.search(escaped) else escaped
 
 
-def bibtex_entry(paper: StoredPaper) -> str:
+def bibtex_entry(paper: StoredPaper, *, personal: bool = False) -> str:
+    """One `@misc` entry; `personal` adds your tags as `keywords` and your note as `note`
+    (the export does; the copy menu's entry, meant for citing, does not)."""
     fields = [
         ("title", "{" + latex_escape(paper.title) + "}"),
         ("author", " and ".join(bibtex_name(a) for a in paper.authors if a.strip()) or "Anonymous"),
@@ -205,6 +223,11 @@ def bibtex_entry(paper: StoredPaper) -> str:
         ("url", arxiv_abs_url(paper.id)),
         ("doi", f"10.48550/arXiv.{paper.id}"),
     ]
+    if personal:
+        fields += [
+            ("keywords", latex_escape(", ".join(paper.tags)) if paper.tags else None),
+            ("note", latex_escape(paper.notes) if paper.notes else None),
+        ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
 
@@ -215,9 +238,10 @@ def to_bibtex(papers: Iterable[StoredPaper]) -> str:
 
 def iter_bibtex(papers: Iterable[StoredPaper]) -> Iterator[str]:
     """The entries one at a time, a blank line between them (a large export is written as it
-    is made, never held whole)."""
+    is made, never held whole); each with your tags and note (`personal`)."""
     for index, paper in enumerate(papers):
-        yield bibtex_entry(paper) if index == 0 else "\n" + bibtex_entry(paper)
+        entry = bibtex_entry(paper, personal=True)
+        yield entry if index == 0 else "\n" + entry
 
 
 # ---- Markdown and CSV -----------------------------------------------------------------
@@ -270,6 +294,9 @@ def iter_markdown_with_texts(
         yield f"# {markdown_escape(heading)}\n"
     for paper, text in papers:
         yield f"\n## {markdown_link(paper)}\n\n{_markdown_meta(paper)}\n\n"
+        library = _markdown_library(paper, indent="")
+        if library:
+            yield "\n".join(library).strip("\n") + "\n\n"
         if text is None:
             yield "*No full text cached.*\n"
             continue
@@ -287,6 +314,9 @@ def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers")
         yield f"# {markdown_escape(heading)}\n\n"
     for paper in papers:
         yield f"- {markdown_link(paper)} — {_markdown_meta(paper)}\n"
+        library = _markdown_library(paper)
+        if library:
+            yield "\n".join(library) + "\n"
 
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
@@ -335,6 +365,20 @@ def _unclosed(tokens: list, text: str) -> str | None:
     return None
 
 
+def _markdown_library(paper: StoredPaper, indent: str = "  ") -> list[str]:
+    """Your tags and note under a paper: the note as a quote (inside its list item with the
+    list's `indent`), your own Markdown kept (controls and escapes removed)."""
+    lines = []
+    if paper.tags:
+        lines.append(f"{indent}Tags: " + " ".join(f"`{tag}`" for tag in paper.tags))
+    if paper.notes:
+        note = strip_controls(paper.notes, keep_newlines=True).strip("\n")
+        lines.append("")
+        lines += [f"{indent}> {line}".rstrip() for line in note.split("\n")]
+        lines.append("")
+    return lines
+
+
 CSV_COLUMNS = [
     "id",
     "title",
@@ -351,6 +395,8 @@ CSV_COLUMNS = [
     "pdf_url",
     "github_repo",
     "project_page",
+    "tags",
+    "note",
 ]
 
 
@@ -388,6 +434,8 @@ def iter_csv(papers: Iterable[StoredPaper]) -> Iterator[str]:
             arxiv_pdf_url(p.id),
             safe_url(p.github_repo) or "",
             safe_url(p.project_page) or "",
+            "; ".join(p.tags),
+            strip_controls(p.notes, keep_newlines=True) if p.notes else "",
         ]
         writer.writerow([_csv_cell(v) for v in row])
     yield _taken(out)
@@ -409,9 +457,11 @@ class ImportResult:
     records: list[ImportRecord] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    saved: list[SavedSearch] = field(default_factory=list)
 
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PER_FIELD = {"read_updated_at", "bookmarked_updated_at", "notes_updated_at", "tags_updated_at"}
 
 
 def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
@@ -450,6 +500,8 @@ def _record(entry: Any) -> ImportRecord:
             state = state.model_copy(
                 update={"updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
             )
+        if isinstance(user, dict) and not _PER_FIELD.intersection(user):
+            state = state.stamped(state.updated_at or "")  # an older export: one time for all
     for stamp in (first_seen, updated):
         if stamp is not None and not isinstance(stamp, str):
             raise ValueError("bad timestamp")

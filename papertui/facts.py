@@ -26,6 +26,7 @@ def paper_facts(paper: StoredPaper) -> list[Fact]:
         Fact("Daily Papers", paper.day or ""),
         Fact("Upvotes", str(paper.upvotes)),
         Fact("Comments", str(paper.num_comments)),
+        Fact("Tags", " ".join(f"#{tag}" for tag in paper.tags)),  # yours
     ]
     if repo := safe_url(paper.github_repo):
         facts.append(Fact("GitHub", repo, link=True))

@@ -16,6 +16,7 @@ import email.utils
 import json
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -156,6 +157,8 @@ class HfApi:
                 raise ApiError(f"HF_TOKEN is not a valid token ({problem}); fix or unset it")
             headers["Authorization"] = f"Bearer {token}"
         self._token = token
+        self.requests_made = 0  # every request sent, retries included (sync's progress and ETA)
+        self._count_lock = threading.Lock()
         self.deadline = deadline
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter()
@@ -208,6 +211,7 @@ class HfApi:
         query: dict[str, Any] | None = {**params, "limit": PAGE_LIMIT, "p": 0}
         while True:
             data, response, size, values = self._get_json(url, query, stop)
+            result.pages += 1
             if not isinstance(data, list):
                 raise ApiError(f"expected a list of papers from {url}, got {type(data).__name__}")
             total_bytes += size
@@ -397,6 +401,8 @@ class HfApi:
     def _get_once(self, request: _Request, stop: Stop) -> tuple[httpx.Response, bytes]:
         where = self.where
         request.limiter.acquire(sleep=lambda seconds: stop.pause(seconds, self._sleep))
+        with self._count_lock:
+            self.requests_made += 1
         exchange = Exchange(where, self.deadline, stop)
         try:
             with guarding(exchange):

@@ -26,7 +26,7 @@ def match_pattern(query: Query) -> re.Pattern[str] | None:
     """A regex finding every sought word in displayed text, or None when nothing is sought."""
     parts: set[str] = set()
     for node in words_sought(query):
-        if node.field == "organization":
+        if node.field in ("organization", "notes"):  # not shown where marks are drawn
             continue
         for index, word in enumerate(node.words):
             last = index == len(node.words) - 1

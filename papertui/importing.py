@@ -19,11 +19,13 @@ says where it stopped.
 from __future__ import annotations
 
 import io
+import json
 import os
 import queue
 import stat
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +36,7 @@ from pydantic import ValidationError
 
 from .errors import ImportFileError, NotARegularFile
 from .export import ImportResult, _record
-from .models import ImportRecord, short_error
+from .models import ImportRecord, SavedSearch, short_error
 from .plural import plural
 
 # Standard input has no size and a device may never end: reading stops here whatever `stat()`
@@ -50,6 +52,9 @@ MAX_ENTRY_CONTAINERS = 100_000
 # Nothing in an import nests this deep (an entry deeper than 32 levels is skipped anyway).
 MAX_NESTING = 1_000
 MAX_ERRORS_KEPT = 100  # reasons kept for skipped entries; the rest are only counted
+# Keys an export may hold after its papers, read from its last TAIL_BYTES (see `_tail_extras`).
+TAIL_KEYS = ("saved_searches",)
+TAIL_BYTES = 1024 * 1024
 CHUNK = 64 * 1024
 
 _MIB = 1024 * 1024
@@ -120,6 +125,7 @@ class ImportStream:
             reader = _Reader(source, self.path, cap)
             prefix, several, head = self._shape(reader)
             reader.replay(head)
+            reader.keep_tail = self.shape == "export"
             items = ijson.items(
                 reader, prefix, use_float=True, multiple_values=several, buf_size=CHUNK
             )
@@ -137,6 +143,8 @@ class ImportStream:
                     index += 1
             except ijson.JSONError:
                 raise self._stopped(reader.at_end) from None
+            if reader.keep_tail:
+                self._tail_extras(reader.tail())
         finally:
             if source is not sys.stdin.buffer:
                 source.close()
@@ -188,6 +196,20 @@ class ImportStream:
             return "papers.item", False, head
         self.shape = "jsonl"
         return "", True, head
+
+    def _tail_extras(self, tail: bytes) -> None:
+        """Keys an export wrote after its papers (before exports were streamed, papertui wrote
+        its saved searches there): found in the file's last bytes, which `_Reader` keeps."""
+        for key in TAIL_KEYS:
+            at = tail.rfind(b'"' + key.encode() + b'"')
+            if at < 0 or key in self.extras:
+                continue
+            try:  # the parser read these bytes too: the document was valid JSON
+                found = json.loads(b"{" + tail[at:])
+            except (ValueError, RecursionError):
+                continue  # the key was inside a paper, not the document's own
+            if isinstance(found, dict) and key in found:
+                self.extras[key] = found[key]
 
     def _stopped(self, at_end: bool) -> ImportStopped:
         """Why the file stopped making sense, and where (never quoting its bytes, as the
@@ -295,6 +317,9 @@ class _Reader:
         self.source = source
         self.path = path
         self.max_bytes = max_bytes
+        self.keep_tail = False  # keep the last TAIL_BYTES read (an export's trailing keys)
+        self._tail: deque[bytes] = deque()
+        self._tail_size = 0
         self.total = 0  # bytes read from the source
         self.at_end = False  # the source has no more
         self.scanned = 0  # bytes handed to the parser
@@ -325,7 +350,15 @@ class _Reader:
             data = self._take(size)
         if data:
             self._scan(data)
+            if self.keep_tail:
+                self._tail.append(data)
+                self._tail_size += len(data)
+                while self._tail_size - len(self._tail[0]) >= TAIL_BYTES:
+                    self._tail_size -= len(self._tail.popleft())
         return data
+
+    def tail(self) -> bytes:
+        return b"".join(self._tail)[-TAIL_BYTES:]
 
     def _take(self, size: int) -> bytes:
         try:
@@ -443,7 +476,23 @@ def read_all(path: Path, max_bytes: int | None = None) -> ImportResult:
     real files go through `ImportStream.records` and are stored as they are read."""
     stream = ImportStream(path, max_bytes)
     records = list(stream.records())
-    return ImportResult(records, stream.skipped, stream.errors)
+    saved = saved_searches(stream)
+    return ImportResult(records, stream.skipped, stream.errors, saved)
+
+
+def saved_searches(stream: ImportStream) -> list[SavedSearch]:
+    """The saved searches an export carries (once its papers are read), each validated; the
+    ones that are not are skipped and counted like entries."""
+    found = []
+    entries = stream.extras.get("saved_searches")
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        try:
+            found.append(SavedSearch.model_validate(entry))
+        except (ValidationError, ValueError, TypeError) as exc:
+            stream.skipped += 1
+            if len(stream.errors) < MAX_ERRORS_KEPT:
+                stream.errors.append(f"saved search {index}: {short_error(exc)}")
+    return found
 
 
 def stopped_note(stored: int, stats_text: str) -> str:

@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .library import NoteError, check_note, lenient_tags
 from .text import clean, clean_optional, clean_paragraphs, strip_controls
 
 # arXiv ids: new style (2605.05242, optionally vN) and old style (cs/0112017). Anything else is
@@ -25,6 +26,7 @@ ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?$", re.I
 # Counts from the network are clamped into SQLite's integer range (a 2**70 upvote count would
 # otherwise fail the whole day's write) and never negative.
 MAX_COUNT = 2**53
+_SURROGATES = re.compile("[\ud800-\udfff]")  # JSON can spell them; no text can store them
 Count = Annotated[int, AfterValidator(lambda v: max(0, min(v, MAX_COUNT)))]
 
 # Dates outside this range are refused: arXiv began in 1991, and nothing is published after the
@@ -159,6 +161,7 @@ class ParseResult:
     entries: list[Fetched] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    pages: int = 0  # responses it took (a list's pages)
 
     @property
     def items(self) -> list[DailyItem]:
@@ -348,6 +351,11 @@ class ListRow:
     first_author: str = ""  # for the list's optional second line ("Ada Lovelace et al. · Org")
     author_count: int = 0
     organization: str = ""
+    tags: tuple[str, ...] = ()  # yours
+    noted: bool = False  # you have a note on it
+    gained: int = 0  # upvotes gained lately ("rising"; shown as +N)
+    new: bool = False  # reached the cache since the reader's last session (`is:new`)
+    links_new: bool = False  # gained a GitHub repo or project page since it was last opened
 
     @property
     def byline(self) -> str:
@@ -367,6 +375,41 @@ class DayRecord:
     count: int
     skipped: int
     complete: bool
+
+
+@dataclass(frozen=True)
+class RowMarks:
+    """What changed about a paper, for its row in the list (see ListRow)."""
+
+    gained: int = 0
+    new: bool = False
+    links_new: bool = False
+
+
+@dataclass(frozen=True)
+class DayFailure:
+    """The last failed fetch of a day not stored since, and why."""
+
+    day: str
+    failed_at: str
+    error: str
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """One sync as recorded in the cache; `result` None: still running, or it never finished."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    what: str
+    days: int
+    stored: int
+    failed: int
+    new: int
+    updated: int
+    requests: int
+    result: str | None
 
 
 @dataclass
@@ -392,9 +435,10 @@ def iso_timestamp(value: Any) -> str | None:
 
 
 class UserState(BaseModel):
-    """The reader's own state of one paper. From an import file it is cleaned like paper fields:
-    notes keep their line breaks but lose controls and escapes; tags are cleaned like titles;
-    timestamps are ISO or dropped."""
+    """The reader's own state of one paper, with when each field last changed (an import merges
+    field by field: the newer change wins). From an import file: notes are kept exactly as
+    written (every face shows them safely), up to the size a note may have; tags are normalised
+    to the tag rules (`library.lenient_tags`); timestamps are ISO or dropped."""
 
     read: bool = False
     read_at: str | None = None
@@ -403,23 +447,115 @@ class UserState(BaseModel):
     notes: str | None = None
     tags: list[str] = Field(default_factory=list)
     updated_at: str | None = None
+    read_updated_at: str | None = None
+    bookmarked_updated_at: str | None = None
+    notes_updated_at: str | None = None
+    tags_updated_at: str | None = None
 
-    @field_validator("notes")
+    @field_validator("notes", mode="before")
     @classmethod
-    def _notes(cls, value: str | None) -> str | None:
-        if not value:
+    def _notes(cls, value: Any) -> str | None:
+        if value is None:
             return None
-        return strip_controls(value[:100_000], keep_newlines=True) or None
+        if not isinstance(value, str):
+            raise ValueError("a note must be text")
+        try:
+            return check_note(_SURROGATES.sub("\ufffd", value))
+        except NoteError as exc:
+            raise ValueError(str(exc)) from None
 
-    @field_validator("tags")
+    @field_validator("tags", mode="before")
     @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(tag for tag in (clean(t)[:200] for t in value) if tag))
+    def _tags(cls, value: Any) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError("tags must be a list of names")
+        return lenient_tags(value)
 
-    @field_validator("read_at", "bookmarked_at", "updated_at", mode="before")
+    @field_validator(
+        "read_at",
+        "bookmarked_at",
+        "updated_at",
+        "read_updated_at",
+        "bookmarked_updated_at",
+        "notes_updated_at",
+        "tags_updated_at",
+        mode="before",
+    )
     @classmethod
     def _stamp(cls, value: Any) -> str | None:
         return iso_timestamp(value)
+
+    def stamped(self, fallback: str) -> UserState:
+        """Every field's change time, those missing taken from `fallback` (an export of an older
+        papertui has only `updated_at`): read and bookmark always, notes and tags when set."""
+        return self.model_copy(
+            update={
+                "updated_at": self.updated_at or fallback,
+                "read_updated_at": self.read_updated_at or fallback,
+                "bookmarked_updated_at": self.bookmarked_updated_at or fallback,
+                "notes_updated_at": self.notes_updated_at
+                or (fallback if self.notes is not None else None),
+                "tags_updated_at": self.tags_updated_at or (fallback if self.tags else None),
+            }
+        )
+
+
+SavedView = Literal["day", "week", "month", "all"]
+SavedSort = Literal["upvotes", "rising", "date", "title"]
+SavedSearchSort = Literal["relevance", "upvotes", "rising", "date", "title"]
+MAX_SAVED_NAME = 80
+
+
+class SavedSearch(BaseModel):
+    """A search saved under a name: the query text, the view and filters around it, the sorts."""
+
+    name: str
+    query: str = ""
+    view: SavedView = "all"
+    unread_only: bool = False
+    bookmarks_only: bool = False
+    sort: SavedSort = "upvotes"
+    search_sort: SavedSearchSort = "relevance"
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> str:
+        name = clean(value) if isinstance(value, str) else ""
+        if not name:
+            raise ValueError("a saved search needs a name")
+        if len(name) > MAX_SAVED_NAME:
+            raise ValueError(f"a saved search's name is at most {MAX_SAVED_NAME} characters")
+        return name
+
+    @field_validator("query", mode="before")
+    @classmethod
+    def _query(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("a saved search's query must be text")
+        return strip_controls(value)[:2000].strip()
+
+    @field_validator("created_at", "updated_at", mode="before")
+    @classmethod
+    def _stamp(cls, value: Any) -> str | None:
+        return iso_timestamp(value)
+
+    @property
+    def key(self) -> str:
+        """The name as compared: `ML papers` and `ml papers` are one saved search."""
+        return self.name.casefold()
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """A tag and how many cached papers carry it, how many of them unread."""
+
+    name: str
+    papers: int
+    unread: int
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
     diffusion "world model" -survey author:lecun org:meta title:agent
     is:unread is:bookmarked date:2026-05-08 date:2026-05-01..2026-05-31 upvotes:>50
+    is:new has:code
     (diffusion OR flow) video -(survey OR review)
     text:"rotary embedding" has:text -has:text
+    tag:ml -tag:done has:tag has:note note:baseline
 
 Terms side by side combine with AND; `OR` (in capitals) between terms binds looser than that, so
 `a b OR c` is `(a b) OR c`; parentheses group and nest; `-` negates any term or group; the empty
@@ -22,21 +24,39 @@ from datetime import date
 from typing import Literal, TypeAlias
 
 from .errors import QueryError
+from .library import TagError, normalize_tag
 
-# `text:` searches the cached full texts (their own index, see store/search.py), the others
-# fields of the papers' index.
-TEXT_FIELDS = {"author": "authors", "org": "organization", "title": "title", "text": "text"}
-# in the order help lists them
-SHOWN_KEYS = ("author", "org", "title", "text", "is", "has", "date", "upvotes")
+# `text:` searches the cached full texts (their own index, see store/search.py); `note:` your
+# note on a paper (a column of the papers' index); the others fields of the papers' index.
+TEXT_FIELDS = {
+    "author": "authors",
+    "org": "organization",
+    "title": "title",
+    "text": "text",
+    "note": "notes",
+}
+# in the order help lists them; the last two are your own library's (`has:` serves both)
+SHOWN_KEYS = ("author", "org", "title", "text", "is", "has", "date", "upvotes", "tag", "note")
 FILTER_KEYS = sorted(SHOWN_KEYS)
-State = Literal["read", "unread", "bookmarked"]
-Having = Literal["text"]
-HAS_VALUES: dict[str, Having] = {"text": "text", "fulltext": "text"}
+State = Literal["read", "unread", "bookmarked", "new"]
+Having = Literal["text", "tag", "note", "code"]
+HAS_VALUES: dict[str, Having] = {
+    "text": "text",
+    "fulltext": "text",
+    "tag": "tag",
+    "tags": "tag",
+    "note": "note",
+    "notes": "note",
+    "code": "code",
+    "github": "code",
+    "repo": "code",
+}
 IS_VALUES: dict[str, State] = {
     "read": "read",
     "unread": "unread",
     "bookmarked": "bookmarked",
     "bookmark": "bookmarked",
+    "new": "new",
 }
 _WORD = re.compile(r"[^\W_]+")
 _KEY = re.compile(r"([A-Za-z]+):")
@@ -59,18 +79,21 @@ class Words:
     paper (not its full text: that is `field="text"`)."""
 
     words: tuple[str, ...]
-    field: Literal["title", "authors", "organization", "text"] | None = None
+    field: Literal["title", "authors", "organization", "text", "notes"] | None = None
     prefix: bool = False  # the last word matches as a prefix ("model" finds "models")
 
 
 @dataclass(frozen=True)
 class Is:
+    """Your reading state, or `new`: reached the cache since the reader's last session."""
+
     state: State
 
 
 @dataclass(frozen=True)
 class Has:
-    """Papers that have something cached: `text`, a full text (the fallback content counts)."""
+    """Papers that have something: `text`, a cached full text (the fallback content counts);
+    `tag` or `note`, a tag or a note of yours; `code`, a known GitHub repo."""
 
     what: Having
 
@@ -89,6 +112,13 @@ class Upvotes:
 
     low: int | None = None
     high: int | None = None
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Papers you gave this tag (`tag:NAME`; the name normalised as tags are)."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -113,7 +143,7 @@ class PaperIds:
     ids: tuple[str, ...]
 
 
-Query: TypeAlias = Words | Is | Has | Days | Upvotes | PaperIds | Not | And | Or
+Query: TypeAlias = Words | Is | Has | Days | Upvotes | PaperIds | Tag | Not | And | Or
 EVERYTHING: Query = And(())
 
 
@@ -365,18 +395,33 @@ def _term(term: _Term) -> Query | None:
     elif term.key == "is":
         state = IS_VALUES.get(term.value.lower())
         if state is None:
-            raise QueryError("is: takes read, unread or bookmarked")
+            raise QueryError("is: takes read, unread, bookmarked or new")
         node = Is(state)
     elif term.key == "has":
         having = HAS_VALUES.get(term.value.lower())
         if having is None:
-            raise QueryError("has: takes text (papers whose full text is cached)")
+            raise QueryError(
+                "has: takes text, tag, note or code (has:text: a cached full text; has:tag, "
+                "has:note: yours; has:code: a GitHub repo)"
+            )
         node = Has(having)
     elif term.key == "date":
         node = Days(*_date_range(term.value))
+    elif term.key == "tag":
+        node = _tag(term)
     else:
         node = _upvotes(term.value)
     return Not(node) if term.negate else node
+
+
+def _tag(term: _Term) -> Query:
+    """`tag:NAME` (`has:tag`, `has:note` are `has:` values; `note:WORDS` a text field)."""
+    if not term.value.strip():
+        raise QueryError("tag: needs a tag name, e.g. tag:ml")
+    try:
+        return Tag(normalize_tag(term.value))
+    except TagError as exc:
+        raise QueryError(f"tag:{term.value[:40]} - {exc}") from None
 
 
 def has_words(query: Query) -> bool:

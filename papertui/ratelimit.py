@@ -37,6 +37,14 @@ class RateLimiter:
             (sleep or self._sleep)(wait)
         return wait
 
+    def seconds_for(self, requests: int) -> float:
+        """How long `requests` more requests take at this limiter's pace from now (the tokens
+        in the bucket first, then one every 1/rate seconds): what an ETA must include."""
+        with self._lock:
+            now = self._clock()
+            tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+        return max(0.0, (requests - tokens) / self.rate)
+
 
 PAGES_PER_SECOND = 75 / 300
 PAGES_BURST = 20

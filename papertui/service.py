@@ -18,19 +18,22 @@ from datetime import date
 from itertools import chain, islice
 from pathlib import Path
 
+from . import coverage as covering
 from . import export as exporting
-from . import importing
+from . import importing, library
 from . import sync as syncing
+from .coverage import DayCoverage, Status
 from .errors import NotFound, PapertuiError
 from .files import write_atomically
 from .hf_api import HfApi
-from .models import ListRow, Origin, StoredPaper, UpsertStats
+from .models import ListRow, Origin, SavedSearch, StoredPaper, TagCount, UpsertStats
 from .plural import plural
-from .query import EVERYTHING, Is, PaperIds, Query, all_of, has_words, parse_query
+from .query import EVERYTHING, Is, PaperIds, Query, Tag, all_of, has_words, parse_query
 from .ratelimit import RateLimiter, pages_limiter
 from .service_texts import FullTexts
 from .store import Store, maintenance, prepare_import
-from .views import ReaderQuery, Session
+from .syncplan import Progress
+from .views import ReaderQuery, Session, View
 
 EXPORT_FORMATS = exporting.FORMATS
 EXPORT_BATCH = 1000  # papers read from the cache at a time while an export is written
@@ -67,8 +70,14 @@ class SyncRequest:
     month: str | None = None  # YYYY-MM
     recent: int = syncing.DEFAULT_DAYS
     force: bool = False  # refetch days that are up to date
+    everything: bool = False  # every day of the archive (`sync --all`)
+    days: tuple[date, ...] = ()  # these days (the coverage calendar's choice)
 
     def days_wanted(self, today: date) -> list[date]:
+        if self.everything:
+            return syncing.clamp(syncing.span(syncing.ARCHIVE_START, today), today)
+        if self.days:
+            return syncing.clamp(self.days, today, explicit=len(self.days) == 1)
         if self.day is not None:
             return syncing.clamp([self.day], today, explicit=True)
         if self.start is not None:
@@ -78,6 +87,25 @@ class SyncRequest:
         if self.month is not None:
             return syncing.clamp(syncing.month_days(self.month), today)
         return syncing.clamp(syncing.recent_days(self.recent, today), today)
+
+    def describe(self) -> str:
+        """What was asked for, in a few words (the sync log and `papertui status`)."""
+        if self.everything:
+            return "the whole archive"
+        if self.days:
+            first, last = min(self.days), max(self.days)
+            if first == last:
+                return first.isoformat()
+            return f"{plural(len(self.days), 'day')} from {first.isoformat()} to {last.isoformat()}"
+        if self.day is not None:
+            return self.day.isoformat()
+        if self.start is not None:
+            return f"{self.start.isoformat()} to {(self.end.isoformat() if self.end else 'today')}"
+        if self.week is not None:
+            return f"week {self.week}"
+        if self.month is not None:
+            return f"month {self.month}"
+        return f"the last {plural(self.recent, 'day')}"
 
 
 @dataclass
@@ -138,6 +166,17 @@ class ImportReport:
     stats: UpsertStats
     skipped: int
     errors: list[str]
+    saved_searches: int = 0  # saved searches taken from the file
+
+
+@dataclass(frozen=True)
+class SavedCount:
+    """A saved search and what it finds now (None: its query can't be understood any more)."""
+
+    saved: SavedSearch
+    total: int | None
+    unread: int | None
+    error: str | None = None
 
 
 class Service(FullTexts):
@@ -322,14 +361,17 @@ class Service(FullTexts):
         *,
         on_day: Callable[[syncing.DayResult], object] | None = None,
         on_plan: Callable[[list[date]], object] | None = None,
+        on_progress: Callable[[Progress], object] | None = None,
         cancel: threading.Event | None = None,
         budget: float | None = None,
     ) -> syncing.SyncSummary:
-        """Sync the days of the request that need it, each day stored as it arrives.
+        """Sync the days of the request that need it, each day stored as it arrives (whole
+        past months as `month=` lists: see `syncplan`).
 
         Setting `cancel` (from any thread) ends the sync within about a second: days not stored
         are reported as cancelled; days stored stay stored. `budget` bounds the whole sync in
-        seconds (default: ten minutes and a little per day).
+        seconds (default: ten minutes and a little per day). The sync is logged in the cache
+        when it starts and when it ends (`papertui status`; a sync that was killed never ends).
         """
         api = self.api("syncing")
         plan = self.plan_sync(request)
@@ -337,11 +379,73 @@ class Service(FullTexts):
             on_plan(plan.todo)
         # A connection of its own: the sync writes from this thread while readers go on.
         with Store(self.db_path) as store, api:
-            summary = syncing.sync_days(
-                store, api, plan.todo, on_day=on_day, cancel=cancel, budget=budget
-            )
+            run = store.start_sync_run(request.describe(), len(plan.todo))
+            summary = None
+            try:
+                summary = syncing.sync_days(
+                    store,
+                    api,
+                    plan.todo,
+                    on_day=on_day,
+                    on_progress=on_progress,
+                    cancel=cancel,
+                    budget=budget,
+                )
+            finally:
+                _log_run(store, run, summary, api.requests_made)
         summary.up_to_date = plan.up_to_date
         return summary
+
+    # ---- what the cache has, and what changed ------------------------------------------
+
+    def coverage(self, first: date, last: date, today: date | None = None) -> list[DayCoverage]:
+        """Each day from `first` to `last`: its state (complete, stale, partial, failed,
+        missing, no papers) and how many papers (and unread) it lists."""
+        today = today or syncing.utc_today()
+        records, failures, counts = self.store.coverage_facts(first.isoformat(), last.isoformat())
+        return covering.days_of(first, last, records, failures, counts, today)
+
+    def status(self, today: date | None = None) -> Status:
+        """What the cache holds: counts, which days it covers and which it lacks, the last
+        sync, the schema."""
+        today = today or syncing.utc_today()
+        store = self.store
+        totals = store.totals()
+        first, last = (_day(d) for d in store.day_span())
+        days = self.coverage(syncing.ARCHIVE_START, today, today)
+        stale = {covering.DayState.STALE}
+        runs = store.sync_runs(1)
+        return Status(
+            path=str(self.db_path),
+            size_bytes=_file_size(self.db_path),
+            papers=totals["papers"] or 0,
+            unread=totals["unread"] or 0,
+            bookmarked=totals["bookmarked"] or 0,
+            tagged=totals["tagged"] or 0,
+            noted=totals["noted"] or 0,
+            full_texts=totals["full_texts"],
+            history_rows=totals["history_rows"] or 0,
+            first_day=first,
+            last_day=last,
+            today=today,
+            days=covering.tally(days),
+            missing=covering.ranges(days, {covering.DayState.MISSING}),
+            failed=[d for d in days if d.state is covering.DayState.FAILED],
+            stale=covering.ranges(days, stale),
+            last_sync=runs[0] if runs else None,
+            schema=store.schema_version(),
+        )
+
+    def begin_reading(self) -> int:
+        """The reader opens: `is:new` now means "since the last session"; how many are new."""
+        return self._state_store().begin_reading()
+
+    def mark_links_seen(self, paper_id: str) -> None:
+        """The reader showed the paper: its "gained a repo / page" mark goes."""
+        self._state_store().mark_links_seen([paper_id])
+
+    def links_gained(self, paper_id: str) -> tuple[bool, bool]:
+        return self.store.links_gained(paper_id)
 
     # ---- the reader's own state ----------------------------------------------------------
 
@@ -421,6 +525,121 @@ class Service(FullTexts):
     def save_session(self, session: Session) -> None:
         self._state_store().save_reader_session(session.to_json())
 
+    # ---- your library: tags, notes, saved searches -----------------------------------------
+
+    def _cached(self, paper_ids: Sequence[str]) -> Store:
+        """The state connection, once every paper is known to be cached (NotCached if not)."""
+        state = self._state_store()
+        missing = [i for i in dict.fromkeys(paper_ids) if not state.has_paper(i)]
+        if missing:
+            raise NotCached(missing)
+        return state
+
+    # The reader reads a paper's note, the tag names and the saved searches the moment a key
+    # opens their popup (a key typed right after must land in the popup, not in the list), so
+    # these small reads go through the state connection, which no long search ever holds.
+
+    def tags_of(self, paper_id: str) -> list[str]:
+        return self._state_store().tags_of([paper_id])[paper_id]
+
+    def set_tags(self, paper_id: str, tags: Sequence[str]) -> list[str]:
+        """Replace a paper's tags (names normalised; TagError for one that is no tag)."""
+        names = [library.normalize_tag(t) for t in tags]
+        return self._cached([paper_id]).change_tags([paper_id], replace=names)[paper_id]
+
+    def change_tags(
+        self, paper_ids: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> dict[str, list[str]]:
+        """Add and remove tags on cached papers, all in one transaction; each paper's tags."""
+        adding = [library.normalize_tag(t) for t in add]
+        removing = [library.normalize_tag(t) for t in remove]
+        return self._cached(paper_ids).change_tags(paper_ids, add=adding, remove=removing)
+
+    def tag_counts(self) -> list[TagCount]:
+        return self.store.tag_counts()
+
+    def tag_names(self) -> list[str]:
+        return self._state_store().tag_names()
+
+    def rename_tag(self, old: str, new: str | None) -> int:
+        """Rename a tag on every paper (merging into `new` when it exists), or remove it
+        everywhere (`new` None); how many papers changed. PapertuiError when no paper has it."""
+        old_name = library.normalize_tag(old)
+        new_name = library.normalize_tag(new) if new is not None else None
+        if old_name not in self.store.tag_names():
+            raise PapertuiError(f"no paper is tagged {old_name!r}")
+        if new_name == old_name:
+            return 0
+        return self._state_store().rename_tag(old_name, new_name)
+
+    def note(self, paper_id: str) -> str | None:
+        return self._state_store().note(paper_id)
+
+    def set_note(self, paper_id: str, text: str | None) -> str:
+        """Set (or clear, with nothing but whitespace) a cached paper's note, exactly as
+        written, committed before this returns: "saved", "cleared" or "unchanged"."""
+        note = library.check_note(text)
+        changed = self._cached([paper_id]).set_note(paper_id, note)
+        if not changed:
+            return "unchanged"
+        return "saved" if note is not None else "cleared"
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return self._state_store().saved_searches()
+
+    def saved_search(self, name: str) -> SavedSearch:
+        saved = self.store.saved_search(name.strip())
+        if saved is None:
+            known = ", ".join(s.name for s in self.store.saved_searches()[:8])
+            raise PapertuiError(
+                f"no saved search called {name.strip()[:60]!r}"
+                + (f" (saved: {known})" if known else " (none saved yet)")
+            )
+        return saved
+
+    def save_search(self, saved: SavedSearch) -> bool:
+        """Save a search under its name (replacing one of that name: True). Its query must be
+        understood (QueryError otherwise), so a saved search always opens."""
+        if saved.query:
+            parse_query(saved.query)
+        return self._state_store().save_search(saved)
+
+    def delete_saved_search(self, name: str) -> None:
+        if not self._state_store().delete_saved_search(name.strip()):
+            self.saved_search(name)  # names the saved searches there are
+            raise PapertuiError(f"no saved search called {name.strip()[:60]!r}")
+
+    def saved_query(self, saved: SavedSearch) -> ReaderQuery:
+        """What the reader shows for a saved search: its query, filters and sorts, its view
+        on the newest day with papers."""
+        return ReaderQuery.from_saved(saved, View(saved.view, self.latest_day()))
+
+    def saved_counts(self, searches: Sequence[SavedSearch]) -> list[SavedCount]:
+        """How many papers each saved search finds now, and how many of them are unread."""
+        counted = []
+        for saved in searches:
+            try:
+                total, unread = self.store.counts(self.saved_query(saved).filter())
+            except PapertuiError as exc:
+                counted.append(SavedCount(saved, None, None, str(exc)))
+                continue
+            counted.append(SavedCount(saved, total, unread))
+        return counted
+
+    def search_saved(
+        self, name: str, text: str = "", *, sort: str | None = None, limit: int | None = 50
+    ) -> Found:
+        """A saved search, narrowed by more search text when given; in the saved search's own
+        order unless `sort` says another."""
+        rq = self.saved_query(self.saved_search(name))
+        where = rq.filter()
+        if text.strip():
+            where = all_of(where, parse_query(text))
+        order = sort or (rq.search_sort if has_words(where) else rq.sort)
+        papers = self.store.papers(where, sort=order, limit=limit)
+        cut = limit is not None and len(papers) >= limit
+        return Found(papers, self.store.count(where) if cut else len(papers))
+
     # ---- export and import ---------------------------------------------------------------
 
     def export(
@@ -429,12 +648,13 @@ class Service(FullTexts):
         *,
         query: str | None = None,
         bookmarked: bool = False,
+        tag: str | None = None,
         sort: str = "date",
         with_text: bool = False,
     ) -> Export:
         """`export_stream` as one text (small exports; the CLI writes the stream)."""
         count, pieces = self.export_stream(
-            fmt, query=query, bookmarked=bookmarked, sort=sort, with_text=with_text
+            fmt, query=query, bookmarked=bookmarked, tag=tag, sort=sort, with_text=with_text
         )
         return Export("".join(pieces), count)
 
@@ -444,18 +664,22 @@ class Service(FullTexts):
         *,
         query: str | None = None,
         bookmarked: bool = False,
+        tag: str | None = None,
         sort: str = "date",
         with_text: bool = False,
     ) -> tuple[int, Iterator[str]]:
         """How many papers, and their export in pieces as the papers are read (EXPORT_BATCH at
         a time: memory does not grow with the cache): JSON or JSON Lines (re-importable),
         BibTeX, Markdown or CSV; Markdown `with_text` has each paper's cached full text under
-        it (full texts are cache data: JSON never has them, nor the reading positions)."""
+        it (full texts are cache data: JSON never has them, nor the reading positions). A JSON
+        export of every paper (no query, bookmark or tag filter) carries your saved searches."""
         if with_text and fmt != "markdown":
             raise PapertuiError("full texts can only be included in the Markdown export")
         where = parse_query(query) if query else EVERYTHING
         if bookmarked:
             where = all_of(where, Is("bookmarked"))
+        if tag is not None:
+            where = all_of(where, Tag(library.normalize_tag(tag)))
         if with_text:
             count, batches = self._batches(where, sort)
             with_texts = (
@@ -465,14 +689,21 @@ class Service(FullTexts):
                 for paper in batch
             )
             return count, exporting.iter_markdown_with_texts(with_texts, "Papers")
-        return self._export_pieces(fmt, where, sort, "Papers")
+        everything = not query and not bookmarked and tag is None
+        return self._export_pieces(fmt, where, sort, "Papers", saved_searches=everything)
 
     def export_papers(
-        self, fmt: str, where: Query, *, sort: str = "date", heading: str | None = "Papers"
+        self,
+        fmt: str,
+        where: Query,
+        *,
+        sort: str = "date",
+        heading: str | None = "Papers",
+        saved_searches: bool = False,
     ) -> Export:
         """The papers a query matches, in `sort` order, in one of the export formats (`heading`:
-        the Markdown list's title, None for none)."""
-        count, pieces = self._export_pieces(fmt, where, sort, heading)
+        the Markdown list's title, None for none; `saved_searches`: JSON carries yours)."""
+        count, pieces = self._export_pieces(fmt, where, sort, heading, saved_searches)
         return Export("".join(pieces), count)
 
     def save_papers(
@@ -487,13 +718,20 @@ class Service(FullTexts):
         return count
 
     def _export_pieces(
-        self, fmt: str, where: Query, sort: str, heading: str | None
+        self,
+        fmt: str,
+        where: Query,
+        sort: str,
+        heading: str | None,
+        saved_searches: bool = False,
     ) -> tuple[int, Iterator[str]]:
         """How many papers, and their text in pieces: the papers are read EXPORT_BATCH at a
-        time as the pieces are taken, so the cache is never held for long."""
+        time as the pieces are taken, so the cache is never held for long. With
+        `saved_searches`, JSON and JSON Lines carry them (before the papers)."""
+        extras = exporting.saved_extras(self.store.saved_searches() if saved_searches else None)
         formats: dict[str, Callable[[Iterable[StoredPaper]], Iterator[str]]] = {
-            "json": lambda papers: exporting.iter_json(self._records(papers)),
-            "jsonl": lambda papers: exporting.iter_jsonl(self._records(papers)),
+            "json": lambda papers: exporting.iter_json(self._records(papers), extras),
+            "jsonl": lambda papers: exporting.iter_jsonl(self._records(papers), extras),
             "bibtex": exporting.iter_bibtex,
             "markdown": lambda papers: exporting.iter_markdown(papers, heading),
             "csv": exporting.iter_csv,
@@ -582,11 +820,54 @@ class Service(FullTexts):
             raise PapertuiError(
                 f"nothing to import from {path}: all {stream.skipped} entries are invalid"
             )
-        return ImportReport(done, stats, stream.skipped, stream.errors)
+        found = importing.saved_searches(stream)
+        saved = self.store.merge_saved_searches(found) if found else 0
+        return ImportReport(done, stats, stream.skipped, stream.errors, saved)
 
 
 def _stats_text(stats: UpsertStats) -> str:
     return f"{stats.new:,} new, {stats.updated:,} updated, {stats.unchanged:,} unchanged"
+
+
+def _log_run(store: Store, run: int, summary: syncing.SyncSummary | None, requests: int) -> None:
+    """The end of a sync, in its log: what it stored, and how it ended (None: on an error)."""
+    failed = [r for r in summary.failed if not r.cancelled] if summary else []
+    if summary is None:
+        result = "error"
+        summary = syncing.SyncSummary()
+    elif summary.cancelled:
+        result = "cancelled"
+    elif failed and all(r.unreachable for r in failed):
+        result = "offline"
+    elif failed:
+        result = "failed"
+    else:
+        result = "ok"
+    stats = UpsertStats(
+        new=sum(r.new for r in summary.stored), updated=sum(r.updated for r in summary.stored)
+    )
+    try:
+        store.finish_sync_run(
+            run,
+            stored=len(summary.stored),
+            failed=len(failed),
+            stats=stats,
+            requests=requests,
+            result=result,
+        )
+    except PapertuiError:
+        pass  # the sync's own outcome matters more than its log line
+
+
+def _file_size(path: Path) -> int:
+    """The cache's size on disk: the file and its write-ahead log."""
+    total = 0
+    for suffix in ("", "-wal"):
+        try:
+            total += Path(f"{path}{suffix}").stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def _day(text: str | None) -> date | None:

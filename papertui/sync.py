@@ -21,9 +21,10 @@ from typing import cast
 from .errors import NotPublishedYet, PapertuiError, Unreachable
 from .hf_api import HfApi
 from .models import DayRecord
-from .netguard import CANCELLED, Cancelled, Stop
+from .netguard import CANCELLED, Cancelled, OutOfTime, Stop
 from .plural import plural
 from .store import Store, prepare_rows
+from .syncplan import Batch, Progress, Tracker, Unit, plan_units
 
 ARCHIVE_START = date(2023, 5, 4)
 DEFAULT_DAYS = 7
@@ -75,6 +76,10 @@ class SyncSummary:
     requested: list[date] = field(default_factory=list)
     results: list[DayResult] = field(default_factory=list)
     up_to_date: list[date] = field(default_factory=list)  # wanted, but not fetched: no need
+    requests: int = 0  # requests made, retries included
+    # items of month lists that could not be read or placed on a day
+    unplaced: int = 0
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)  # (month, why) fetched by day
 
     @property
     def failed(self) -> list[DayResult]:
@@ -101,10 +106,10 @@ class SyncSummary:
             return "Nothing to sync: every requested day is up to date."
         done = self.stored
         line = (
-            f"Synced {len(done)} of {plural(len(self.requested), 'day')}: "
+            f"Synced {len(done):,} of {plural(len(self.requested), 'day')}: "
             f"{plural(sum(r.new for r in done), 'paper')} new, "
             f"{sum(r.updated for r in done):,} updated, "
-            f"{plural(sum(r.skipped for r in done), 'item')} skipped, "
+            f"{plural(sum(r.skipped for r in done) + self.unplaced, 'item')} skipped, "
             f"{plural(len(self.failed), 'day')} failed"
         )
         if self.up_to_date:
@@ -206,10 +211,16 @@ def default_budget(days: int) -> float:
     return DEFAULT_BUDGET + 1.5 * days
 
 
-def _fetch(api: HfApi, day: date, stop: Stop) -> tuple[list[dict], int]:
-    """Fetch a day and prepare its rows, in a fetcher thread: only the write is serialised."""
-    page = api.daily(day=day, stop=stop)
-    return prepare_rows(page.entries, day=day.isoformat()), page.skipped
+def _fetch(api: HfApi, unit: Unit, stop: Stop) -> Batch:
+    """Fetch a day's list, or a month's, and prepare its rows, in a fetcher thread: only the
+    write is serialised. A month's items each go to their own day (`paper.submittedOnDailyAt`,
+    or in the 2024-era schema the item's `publishedAt`), as imports do."""
+    if unit.month is None:
+        day = unit.days[0]
+        page = api.daily(day=day, stop=stop)
+        return Batch(prepare_rows(page.entries, day=day.isoformat()), page.skipped, page.pages)
+    page = api.daily(month=unit.month, stop=stop)
+    return Batch(prepare_rows(page.entries, day=None), page.skipped, page.pages)
 
 
 def sync_days(
@@ -218,19 +229,27 @@ def sync_days(
     days: list[date],
     *,
     on_day: Callable[[DayResult], object] | None = None,
+    on_progress: Callable[[Progress], object] | None = None,
     parallel: int = PARALLEL_DAYS,
     budget: float | None = None,
     cancel: threading.Event | None = None,
+    months: bool = True,
+    today: date | None = None,
 ) -> SyncSummary:
     """Fetch the given days a few at a time; store each as it arrives, in its own transaction.
 
-    `budget` (seconds; default `default_budget(len(days))`) bounds the whole sync: days not done
-    when it runs out fail with a message saying so. Setting `cancel` stops it within about a
-    second: days not stored by then are reported with the error "cancelled"; what was stored
-    stays. The first day whose server cannot be reached ends the round: the other days are
-    reported unreachable at once instead of each waiting out its own retries (a first run with
-    no network says "offline" in seconds). Fetches run in daemon threads, so one stuck in a
-    socket read never keeps the process alive; only this (the calling) thread writes to `store`.
+    With `months`, a past month with at least MONTH_MIN_DAYS of its days to fetch is fetched as
+    one `month=` list (pages of 100, not one request a day; see `plan_units`); a month list that
+    fails falls back to fetching its days one by one. `budget` (seconds; default
+    `default_budget(len(days))`) bounds the whole sync: days not done when it runs out fail with
+    a message saying so. Setting `cancel` stops it within about a second: days not stored by
+    then are reported with the error "cancelled"; what was stored stays. The first day whose
+    server cannot be reached ends the round: the other days are reported unreachable at once
+    instead of each waiting out its own retries (a first run with no network says "offline" in
+    seconds). Fetches run in daemon threads, so one stuck in a socket read never keeps the
+    process alive; only this (the calling) thread writes to `store`. A day that fails (not
+    cancelled) is recorded with its reason until it is stored (the coverage calendar shows it).
+    `on_progress` hears how far it is, with an ETA that counts the rate limiter.
     """
     summary = SyncSummary(requested=list(days))
     if not days:
@@ -238,68 +257,73 @@ def sync_days(
     seconds = default_budget(len(days)) if budget is None else budget
     until = time.monotonic() + seconds
     stop = Stop(cancel=cancel, until=until, budget=seconds)
-    todo: queue.SimpleQueue[date] = queue.SimpleQueue()
-    for day in days:
-        todo.put(day)
-    done: queue.SimpleQueue[tuple[date, object]] = queue.SimpleQueue()
+    units = plan_units(days, today or utc_today(), months=months, settle=SETTLE_DAYS)
+    todo: queue.SimpleQueue[Unit] = queue.SimpleQueue()
+    for unit in units:
+        todo.put(unit)
+    done: queue.SimpleQueue[tuple[Unit, object]] = queue.SimpleQueue()
+    finished = threading.Event()
 
     def fetcher() -> None:
-        while True:
+        while not finished.is_set():
             try:
-                day = todo.get_nowait()
+                unit = todo.get(timeout=POLL)
             except queue.Empty:
-                return
+                continue
             try:
                 stop.check()
-                outcome: object = _fetch(api, day, stop)
-            except Exception as exc:  # reported by the writer below, with the day
+                outcome: object = _fetch(api, unit, stop)
+            except Exception as exc:  # reported by the writer below, with the unit
                 outcome = exc
-            done.put((day, outcome))
+            done.put((unit, outcome))
 
     threads = [
         threading.Thread(target=fetcher, name=f"papertui-sync-{i}", daemon=True)
-        for i in range(max(1, min(parallel, len(days))))
+        for i in range(max(1, min(parallel, len(units))))
     ]
+    tracker = Tracker(api, units, len(days), on_progress)
     for thread in threads:
         thread.start()
-    pending = set(days)
+    pending = set(units)
     unreachable: str | None = None  # the first "cannot reach": the rest of the round is moot
+
+    def report(result: DayResult) -> None:
+        _report(store, summary, result, on_day)
+        tracker.day_done()
+
     while (
         pending and unreachable is None and not stop.cancelled and time.monotonic() < until + GRACE
     ):
         try:
-            day, outcome = done.get(timeout=POLL)
+            unit, outcome = done.get(timeout=POLL)
         except queue.Empty:
+            tracker.tick()
             continue
-        pending.discard(day)
-        result = DayResult(day)
-        try:
-            if isinstance(outcome, Exception):
-                raise outcome
-            rows, skipped = cast(tuple[list[dict], int], outcome)
-            stats = store.write_rows(rows, day=day.isoformat(), skipped=skipped)
-            result.count, result.skipped = len(rows), skipped
-            result.new, result.updated = stats.new, stats.updated
-        except NotPublishedYet:
-            result.not_published = True
-        except PapertuiError as exc:
-            result.error = str(exc)
-            result.cancelled = isinstance(exc, Cancelled)
-            result.unreachable = isinstance(exc, Unreachable)
-            if result.unreachable:
-                unreachable = str(exc)
+        pending.discard(unit)
+        tracker.unit_done(unit, outcome)
+        if unit.month is not None and _falls_back(outcome):
+            summary.fallbacks.append((unit.month, str(outcome)))
+            for day in unit.days:  # the month's list failed: its days one by one
+                single = Unit((day,))
+                pending.add(single)
+                tracker.add(single)
+                todo.put(single)
+            continue
+        for result in _store_unit(store, summary, unit, outcome):
+            if result.unreachable and unreachable is None:
+                unreachable = result.error or "unreachable"
                 _drain(todo)  # the fetchers stop after their current request
-        except Exception as exc:  # a bug must not cost the other days their data
-            result.error = f"unexpected {type(exc).__name__}: {exc}"
-        _report(summary, result, on_day)
-    for day in sorted(pending, reverse=True):
+            report(result)
+    finished.set()
+    for day in sorted((d for unit in pending for d in unit.days), reverse=True):
         if unreachable is not None:
             note = f"not fetched: the server could not be reached ({unreachable})"
-            _report(summary, DayResult(day, error=note, unreachable=True), on_day)
+            report(DayResult(day, error=note, unreachable=True))
         elif stop.cancelled:
-            _report(summary, DayResult(day, error=CANCELLED, cancelled=True), on_day)
+            report(DayResult(day, error=CANCELLED, cancelled=True))
         else:
-            _report(summary, DayResult(day, error=str(stop.out_of_time())), on_day)
+            report(DayResult(day, error=str(stop.out_of_time())))
+    summary.requests = tracker.requests()
     if pending:  # give the fetchers a moment to notice; they are daemons either way
         end = time.monotonic() + GRACE / 2
         for thread in threads:
@@ -307,7 +331,62 @@ def sync_days(
     return summary
 
 
-def _drain(todo: queue.SimpleQueue[date]) -> None:
+def _falls_back(outcome: object) -> bool:
+    """Whether a month list's failure should send its days one by one: a refusal or a bad
+    answer, not a cancel, the budget, or a server that can't be reached."""
+    return isinstance(outcome, PapertuiError) and not isinstance(
+        outcome, Cancelled | Unreachable | NotPublishedYet | OutOfTime
+    )
+
+
+def _store_unit(store: Store, summary: SyncSummary, unit: Unit, outcome: object) -> list[DayResult]:
+    """Store what a unit brought, a day per transaction; one result per day of the unit."""
+    if isinstance(outcome, Exception):
+        return [_failed(DayResult(day), outcome) for day in unit.days]
+    fetched = cast(Batch, outcome)
+    if unit.month is None:
+        return [_store_day(store, unit.days[0], fetched.rows, fetched.skipped)]
+    buckets: dict[str | None, list[dict]] = {}
+    for row in fetched.rows:
+        buckets.setdefault(row["day"], []).append(row)
+    summary.unplaced += fetched.skipped + len(buckets.pop(None, []))
+    results = []
+    for day in unit.days:
+        rows = sorted(buckets.pop(day.isoformat(), []), key=lambda r: -r["upvotes"])
+        results.append(_store_day(store, day, rows, 0))
+    strays = [row for rows in buckets.values() for row in rows]
+    if strays:  # listed in this month but submitted on a day outside it, or one not asked for
+        try:
+            store.write_rows(strays)
+        except PapertuiError:
+            pass  # the days asked for are stored; these are a bonus
+    return results
+
+
+def _store_day(store: Store, day: date, rows: list[dict], skipped: int) -> DayResult:
+    result = DayResult(day)
+    try:
+        stats = store.write_rows(rows, day=day.isoformat(), skipped=skipped)
+    except Exception as exc:  # a bug must not cost the other days their data
+        return _failed(result, exc)
+    result.count, result.skipped = len(rows), skipped
+    result.new, result.updated = stats.new, stats.updated
+    return result
+
+
+def _failed(result: DayResult, exc: Exception) -> DayResult:
+    if isinstance(exc, NotPublishedYet):
+        result.not_published = True
+    elif isinstance(exc, PapertuiError):
+        result.error = str(exc)
+        result.cancelled = isinstance(exc, Cancelled)
+        result.unreachable = isinstance(exc, Unreachable)
+    else:
+        result.error = f"unexpected {type(exc).__name__}: {exc}"
+    return result
+
+
+def _drain(todo: queue.SimpleQueue[Unit]) -> None:
     while True:
         try:
             todo.get_nowait()
@@ -316,8 +395,16 @@ def _drain(todo: queue.SimpleQueue[date]) -> None:
 
 
 def _report(
-    summary: SyncSummary, result: DayResult, on_day: Callable[[DayResult], object] | None
+    store: Store,
+    summary: SyncSummary,
+    result: DayResult,
+    on_day: Callable[[DayResult], object] | None,
 ) -> None:
     summary.results.append(result)
+    if result.error and not result.cancelled:
+        try:
+            store.record_failure(result.day.isoformat(), result.error)
+        except PapertuiError:
+            pass  # a busy or read-only cache: the summary still says it
     if on_day:
         on_day(result)

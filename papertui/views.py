@@ -15,16 +15,18 @@ from typing import Literal, TypeVar
 
 from .errors import QueryError
 from .links import paper_id_from
+from .models import SavedSearch
 from .query import EVERYTHING, Is, PaperIds, Query, all_of, day_range, has_words, parse_query
 
 T = TypeVar("T")
 ViewKind = Literal["day", "week", "month", "all"]
 VIEW_KINDS: tuple[ViewKind, ...] = ("day", "week", "month", "all")
-SORT_ORDER = ("upvotes", "date", "title")  # browsing (and the config's `sort`)
+SORT_ORDER = ("upvotes", "rising", "date", "title")  # browsing (and the config's `sort`)
 SEARCH_SORT_ORDER = ("relevance", *SORT_ORDER)  # while the search has words; relevance first
 SORT_LABELS = {
     "relevance": "relevance",
     "upvotes": "most upvoted",
+    "rising": "rising (upvotes gained lately)",
     "date": "newest",
     "title": "title",
 }
@@ -144,8 +146,8 @@ class ReaderQuery:
         return self.search_sort if self.has_words else self.sort
 
     def next_sort(self) -> ReaderQuery:
-        """The next order (`s`): relevance, upvotes, newest, title while searching for words;
-        upvotes, newest, title otherwise. Each is remembered apart."""
+        """The next order (`s`): relevance, upvotes, rising, newest, title while searching for
+        words; upvotes, rising, newest, title otherwise. Each is remembered apart."""
         if self.has_words:
             return replace(self, search_sort=next_in(SEARCH_SORT_ORDER, self.search_sort))
         return replace(self, sort=next_in(SORT_ORDER, self.sort))
@@ -170,6 +172,34 @@ class ReaderQuery:
         if self.bookmarks_only:
             where = all_of(where, Is("bookmarked"))
         return where
+
+    @classmethod
+    def from_saved(cls, saved: SavedSearch, view: View) -> ReaderQuery:
+        """A saved search as the reader shows it, in `view` (its kind is the saved one's)."""
+        return cls(
+            view,
+            text=saved.query,
+            unread_only=saved.unread_only,
+            bookmarks_only=saved.bookmarks_only,
+            sort=saved.sort,
+            search_sort=saved.search_sort,
+        )
+
+    def to_saved(self, name: str) -> SavedSearch:
+        """This query, view, filters and sorts, saved under `name` (ValueError for a bad name)."""
+        return SavedSearch(
+            name=name,
+            query=self.text.strip(),
+            view=self.view.kind,
+            unread_only=self.unread_only,
+            bookmarks_only=self.bookmarks_only,
+            sort=self.sort,  # type: ignore[arg-type]
+            search_sort=self.search_sort,  # type: ignore[arg-type]
+        )
+
+    def is_default(self) -> bool:
+        """Nothing searched for or filtered: only a view (not worth saving as a search)."""
+        return not self.text.strip() and not self.unread_only and not self.bookmarks_only
 
     def describe(self, with_sort: bool = True) -> str:
         """What the list shows, for the status line (`with_sort=False` on narrow terminals)."""

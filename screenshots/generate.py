@@ -14,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from coverage_data import STALE, build_coverage_cache  # noqa: E402
 from ui_helpers import make_app, settle, type_search  # noqa: E402
 
 from papertui.demo import build_demo_cache  # noqa: E402
@@ -46,6 +47,30 @@ async def help_screen(pilot):
     await settle(pilot)
 
 
+async def library(pilot):
+    """Tags and a note, written with the reader's own keys; then the tag view (T)."""
+    await settle(pilot)
+    await pilot.press("t", *"agents", "space", *"vision", "enter")
+    await pilot.press("j", "t", *"vision", "enter")
+    await pilot.press("k", "e")
+    await settle(pilot)
+    for line in (
+        "## Why it matters",
+        "",
+        "Strong *baseline* for game agents; compare with `SIMA`.",
+    ):
+        await pilot.press(*[c if c != " " else "space" for c in line], "enter")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    await pilot.pause(3.5)  # the "Note saved." toast goes
+
+
+async def tag_view(pilot):
+    await library(pilot)
+    await pilot.press("T")
+    await settle(pilot)
+
+
 async def narrow(pilot):
     await settle(pilot)
     await pilot.press("j", "j")
@@ -73,6 +98,17 @@ async def reading(pilot):
     await settle(pilot)
 
 
+async def coverage_calendar(pilot):
+    """The calendar on a crafted month with every state (tests/coverage_data.py)."""
+    await settle(pilot)
+    await pilot.press("c")
+    await settle(pilot)
+    screen = pilot.app.screen
+    while screen.grid.cursor > STALE:
+        await pilot.press("h")
+    await settle(pilot)
+
+
 SCENARIOS = [
     ("main", (120, 36), main_view, {}),
     ("search", (120, 36), search, {}),
@@ -86,11 +122,16 @@ SCENARIOS = [
         {"layout": "list", "two_line_rows": True, "default_view": "all"},
     ),
     ("reading", (120, 36), reading, {}),
+    ("library", (120, 36), library, {}),
+    ("tag-view", (120, 36), tag_view, {}),
+    ("calendar", (120, 36), coverage_calendar, {"cache": build_coverage_cache}),
 ]
 
 
 async def shoot(name, size, scenario, config, tmp: Path) -> Path:
-    db = build_demo_cache(tmp / f"{name}.db")
+    config = dict(config)
+    build = config.pop("cache", build_demo_cache)
+    db = build(tmp / f"{name}.db")
     app = make_app(db, tmp, **config)
     async with app.run_test(size=size) as pilot:
         await scenario(pilot)

@@ -45,8 +45,10 @@ def build() -> str:
         store.conn.execute("UPDATE papers SET first_seen_at = ?, updated_at = ?", (STAMP, STAMP))
         store.conn.execute(
             "UPDATE user_state SET updated_at = ?, read_at = CASE WHEN read THEN ? END, "
-            "bookmarked_at = CASE WHEN bookmarked THEN ? END",
-            (STAMP, STAMP, STAMP),
+            "bookmarked_at = CASE WHEN bookmarked THEN ? END, "
+            "read_updated_at = CASE WHEN read_updated_at IS NOT NULL THEN ? END, "
+            "bookmarked_updated_at = CASE WHEN bookmarked_updated_at IS NOT NULL THEN ? END",
+            (STAMP, STAMP, STAMP, STAMP, STAMP),
         )
         papers = store.papers(sort="date")
         document = json.loads(

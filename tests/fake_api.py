@@ -50,6 +50,7 @@ class FakeApi:
         self.requests: list[Request] = []
         self.today = today
         self.use_link_header = True
+        self.periods = True  # answers month= and week= lists (False: 400, as for a bad parameter)
         self.in_flight = 0
         self.max_in_flight = 0
         self._count_lock = threading.Lock()
@@ -123,7 +124,7 @@ class FakeApi:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         self.requests.append(Request(parts.path, query, dict(h.headers.items())))
         if parts.path == "/api/daily_papers":
-            key = query.get("date", "*")
+            key = query.get("date") or (f"month:{query['month']}" if "month" in query else "*")
         elif parts.path.startswith("/api/papers/search"):
             key = "search"
         elif parts.path.startswith("/api/papers/"):
@@ -164,6 +165,10 @@ class FakeApi:
         return self._json(h, 404, {"error": "Sorry, we can't find the page you are looking for."})
 
     def _daily(self, h, path: str, query: dict[str, str]) -> None:
+        """A day's list (`date=`), a month's (`month=YYYY-MM`) or a week's (`week=YYYY-Www`), in
+        pages of `limit` (at most 100) with `Link: next`; a page past the end is `[]`. A month or
+        week lists every item of its days, newest day first (as the site lists them by
+        submission), each day's items in their own order."""
         day = query.get("date")
         try:
             limit = int(query.get("limit", 50))
@@ -172,7 +177,15 @@ class FakeApi:
             return self._json(h, 400, {"error": "Invalid parameters"})
         if limit > 100:
             return self._json(h, 400, {"error": '"limit" must be less than or equal to 100'})
-        if day is None:
+        period = None
+        if "month" in query or "week" in query:
+            if not self.periods:
+                return self._json(h, 400, {"error": "Invalid parameters"})
+            period = self._period_days(query)
+            if period is None:
+                return self._json(h, 400, {"error": "Invalid month or week"})
+            items = [i for d in sorted(period, reverse=True) for i in self.days.get(d, [])]
+        elif day is None:
             items = [i for d in sorted(self.days, reverse=True) for i in self.days[d]]
         elif len(day) != 10:
             return self._json(h, 400, {"error": f"Invalid date: {day}"})
@@ -183,7 +196,9 @@ class FakeApi:
         chunk = items[page * limit : (page + 1) * limit]
         headers = {}
         if self.use_link_header and (page + 1) * limit < len(items):
-            nxt = f"{path}?date={day}&limit={limit}&p={page + 1}"
+            which = {k: v for k, v in query.items() if k in ("date", "month", "week")}
+            asked = "&".join(f"{k}={v}" for k, v in which.items())
+            nxt = f"{path}?{asked}&limit={limit}&p={page + 1}"
             headers["Link"] = f'<{self.url}{nxt}>; rel="next"'
         return self._json(h, 200, chunk, headers)
 
@@ -203,6 +218,27 @@ class FakeApi:
             h.end_headers()
             return None
         return self._send(h, 200, body, {"ETag": etag}, "text/markdown; charset=utf-8")
+
+    def _period_days(self, query: dict[str, str]) -> list[str] | None:
+        """The days of a `month=` or `week=` request up to the server's today, None if bad."""
+        from datetime import date, timedelta
+
+        try:
+            if "month" in query:
+                year, month = (int(part) for part in query["month"].split("-"))
+                first = date(year, month, 1)
+                days = [first + timedelta(days=i) for i in range(31)]
+                days = [d for d in days if d.month == month]
+            else:
+                year, week = query["week"].split("-W")
+                monday = date.fromisocalendar(int(year), int(week), 1)
+                days = [monday + timedelta(days=i) for i in range(7)]
+        except (ValueError, KeyError):
+            return None
+        return [d.isoformat() for d in days if d.isoformat() <= self.today]
+
+    def month_requests(self) -> list[Request]:
+        return [r for r in self.requests if "month" in r.query]
 
     def _json(self, h, status: int, data, headers: dict[str, str] | None = None) -> None:
         self._send(h, status, json.dumps(data).encode(), headers or {}, "application/json")

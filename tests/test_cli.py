@@ -300,7 +300,7 @@ def _raw_unsafe(out: str) -> list[str]:
     ]
 
 
-def test_json_outputs_escape_c1_bidi_and_imported_state_is_cleaned(run, tmp_path):
+def test_json_outputs_escape_c1_bidi_and_imported_state_is_cleaned_or_kept_safely(run, tmp_path):
     from conftest import day_08
 
     item = day_08()[0]
@@ -330,8 +330,10 @@ def test_json_outputs_escape_c1_bidi_and_imported_state_is_cleaned(run, tmp_path
         assert _raw_unsafe(out) == [], args
         json.loads(out)
     shown = json.loads(run("show", "--json", pid).output)
-    assert shown["notes"] == "first line\nsecond evil"
-    assert shown["tags"] == ["ok", "eviltag"]
+    # A note is the user's own text: kept exactly (and escaped in JSON, shown safely elsewhere).
+    assert shown["notes"] == record["user"]["notes"]
+    assert _raw_unsafe(run("note", pid).output) == []
+    assert shown["tags"] == ["eviltag", "ok"]
     assert shown["read"] and shown["read_at"] is None and shown["bookmarked_at"] is None
     assert shown["first_seen_at"] != record["first_seen_at"]
     # The raw API item is kept as received: escaped in the JSON text, equal once parsed.

@@ -103,7 +103,8 @@ def test_field_values_are_whole_words_once_typed(filled):
         ("x" * 5000, "too long"),
         (
             "foo:bar",
-            r"unknown filter 'foo:' \(filters: author: org: title: text: is: has: date: upvotes:\)",
+            r"unknown filter 'foo:' \(filters: author: org: title: text: is: has: date: upvotes: "
+            r"tag: note:\)",
         ),
         ("diffusion -foo:bar", "unknown filter 'foo:'"),
         ("upvotes:50..10", r"upvotes:50\.\.10 runs backwards: write upvotes:10\.\.50"),

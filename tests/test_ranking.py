@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from papertui.models import parse_items
 from papertui.query import parse_query
 from papertui.store import Store, compile_query
+from papertui.store.texts import prepare_text
 
 FILLER = "We study a method for learning representations from data at scale."
 
@@ -248,6 +249,9 @@ def corpus(tmp_path_factory):
         every = [r.id for r in store.list_rows(limit=1000)]
         store.set_state(rng.sample(every, 80), read=True)
         store.set_state(rng.sample(every, 25), bookmarked=True)
+        for paper_id in rng.sample(every, 40):  # full texts, for text: and has:text
+            words = " ".join(rng.choices(VOCAB, k=12))
+            store.put_full_text(prepare_text(paper_id, words, fallback=False, etag=None))
         yield store
 
 
@@ -268,6 +272,9 @@ _FILTER = st.sampled_from(
         "-author:bob",
         "title:flow",
         "org:zephyr",
+        "has:text",
+        "text:flow",
+        "-text:zephyr",
     ]
 )
 _TERM = st.one_of(
@@ -347,6 +354,13 @@ def test_the_corpus_has_the_ties_the_windows_must_survive(corpus):
     best = corpus.conn.execute(ranking.TOP_RANKED, (compile_query(where).rank, 1000)).fetchall()
     scores = [s for s, _ in best]
     assert len(scores) > 60 and len(set(scores)) < len(scores) / 3  # many exact ties
+    for text in (
+        "zephyr has:text",
+        "zephyr text:flow",
+        "zephyr is:bookmarked",
+        "zephyr upvotes:>2",
+    ):
+        assert 0 < corpus.count(parse_query(text)) < len(scores), text  # conditions that filter
     ranker = corpus._ranker
     ranker.clear()
     with pytest.MonkeyPatch.context() as patch:

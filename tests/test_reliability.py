@@ -111,6 +111,8 @@ def seed(db: Path) -> tuple[list[str], dict]:
         ids = [i.paper.id for i in parsed.items]
         store.set_state(ids[:5], read=True)
         store.set_state(ids[3:8], bookmarked=True)
+        store.change_tags(ids[2:6], add=["ml", "to-read"])  # your library rides along too
+        store.set_note(ids[4], "a note \x1b[31m that no sync may touch")
         return ids, store.user_states()
 
 
@@ -494,7 +496,11 @@ def test_import_from_stdin_pipes_and_devices_is_capped(tmp_path):
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-c", code, "--db", str(db), "import"]
-    endless = [sys.executable, "-c", "import sys\nsys.stdout.write('[')\nwhile True: print(' ' * 999)"]
+    endless = [
+        sys.executable,
+        "-c",
+        "import sys\nsys.stdout.write('[')\nwhile True: print(' ' * 999)",
+    ]
     for target in ("-", "/dev/stdin"):
         with open("/dev/zero", "rb") as zero:
             result = subprocess.run(

@@ -198,8 +198,31 @@ def test_the_json_export_text_is_what_it_always_was(synced):
 
     text = synced("export").output
     document = json.loads(text)
-    assert list(document) == ["papertui_export", "exported_at", "papers"]
+    assert list(document) == ["papertui_export", "exported_at", "saved_searches", "papers"]
     assert text == safe_json(document) + "\n"
+
+
+def test_saved_searches_travel_in_every_export_and_in_the_old_place(synced, tmp_path):
+    """JSON carries them before the papers, JSON Lines on its header line; an export written
+    before exports streamed has them after its papers, and they are still found there."""
+    assert synced("saved", "add", "Diffusion", "diffusion", "--unread").exit_code == 0
+    for fmt in ("json", "jsonl"):
+        out = tmp_path / f"out.{fmt}"
+        assert synced("export", "--format", fmt, "-o", str(out)).exit_code == 0
+        db = tmp_path / f"{fmt}.db"
+        result = synced("--db", str(db), "import", str(out))
+        assert result.exit_code == 0, result.output
+        with Store(db) as store:
+            assert [s.name for s in store.saved_searches()] == ["Diffusion"]
+    document = json.loads((tmp_path / "out.json").read_text())
+    old = {k: v for k, v in document.items() if k != "saved_searches"}
+    old["saved_searches"] = document["saved_searches"]  # after the papers, as it was written
+    assert list(old)[-1] == "saved_searches"
+    (tmp_path / "old.json").write_text(json.dumps(old, indent=1))
+    result = synced("--db", str(tmp_path / "old.db"), "import", str(tmp_path / "old.json"))
+    assert result.exit_code == 0, result.output
+    with Store(tmp_path / "old.db") as store:
+        assert [s.name for s in store.saved_searches()] == ["Diffusion"]
 
 
 # ---- what the reader accepts, and refuses ---------------------------------------------------

@@ -102,3 +102,35 @@ def test_save_prompt_80x24(snap_compare, demo_app, monkeypatch):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=prompt)
+
+
+async def _library(pilot):
+    """Two papers tagged and one with a note, written with the reader's own keys."""
+    await settle(pilot)
+    await pilot.press("t", *"agents", "space", *"vision", "enter")
+    await pilot.press("j", "t", *"vision", "enter")
+    await pilot.press("k", "e")
+    await settle(pilot)
+    for line in (
+        "## Why it matters",
+        "",
+        "Strong *baseline* for game agents; compare with `SIMA`.",
+    ):
+        await pilot.press(*[c if c != " " else "space" for c in line], "enter")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+@pytest.mark.slow
+def test_tags_and_a_note(snap_compare, demo_app):
+    assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=_library)
+
+
+@pytest.mark.slow
+def test_the_tag_view(snap_compare, demo_app):
+    async def tag_view(pilot):
+        await _library(pilot)
+        await pilot.press("T")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=(120, 36), run_before=tag_view)

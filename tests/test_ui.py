@@ -211,6 +211,10 @@ def test_views_step_and_sort(demo_db, tmp_path):
             assert upvotes == sorted(upvotes, reverse=True)
             await pilot.press("s")
             await settle(pilot)
+            assert app.rq.sort == "rising"  # nothing rose in the demo: most upvoted order
+            assert [app.paper_list.row_at(i).upvotes for i in range(20)] == upvotes
+            await pilot.press("s")
+            await settle(pilot)
             assert app.rq.sort == "date"
             days = [app.paper_list.row_at(i).day for i in range(116)]
             assert days == sorted(days, reverse=True)
@@ -464,18 +468,19 @@ def test_readme_lists_every_binding_id():
     from pathlib import Path
 
     from papertui.ui.app import PapertuiApp
+    from papertui.ui.screens.calendar import CalendarScreen
     from papertui.ui.widgets.detail import PaperDetail
     from papertui.ui.widgets.paper_list import PaperList
     from papertui.ui.widgets.search_bar import SearchBar
 
     ids = {
         b.id
-        for cls in (PapertuiApp, PaperList, PaperDetail, SearchBar)
+        for cls in (PapertuiApp, PaperList, PaperDetail, SearchBar, CalendarScreen)
         for b in cls.BINDINGS
         if b.id
     }
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    listed = set(re.findall(r"`((?:app|list|detail|search)\.[a-z_]+)`", readme))
+    listed = set(re.findall(r"`((?:app|list|detail|search|calendar)\.[a-z_]+)`", readme))
     assert ids == listed
 
 

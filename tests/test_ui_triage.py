@@ -122,7 +122,7 @@ def test_the_reader_opens_where_it_was_and_says_what_is_new(demo_db_path, tmp_pa
         app = make_app(db, tmp_path)
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
-            await pilot.press("v", "s", "u")  # week view, sorted newest first, unread only
+            await pilot.press("v", "s", "u")  # week view, sorted by rising, unread only
             await settle(pilot)
             await pilot.press("j", "j", "j")
             await settle(pilot)
@@ -149,7 +149,7 @@ def test_the_reader_opens_where_it_was_and_says_what_is_new(demo_db_path, tmp_pa
         item["paper"]["id"] = "2605.99001"
         store.upsert(parse_items([item]).entries, day="2026-05-18")
     notices = asyncio.run(second_run(where))
-    assert "1 paper new since last time." in notices
+    assert "1 paper new since last time (search is:new to list them)." in notices
 
 
 def test_restore_session_off_opens_on_the_latest_day(demo_db_path, tmp_path):

@@ -52,19 +52,19 @@ def test_the_reader_opens_on_a_real_day_not_an_impossible_one(store):
 def test_sort_cycles_with_relevance_only_when_the_search_has_words():
     browse = ReaderQuery(View("all", None))
     seen = [browse.order]
-    for _ in range(3):
+    for _ in range(4):
         browse = browse.next_sort()
         seen.append(browse.order)
-    assert seen == ["upvotes", "date", "title", "upvotes"]
+    assert seen == ["upvotes", "rising", "date", "title", "upvotes"]
     assert "sorted by most upvoted" in browse.describe()
 
     search = replace(browse, text="diffusion video")
     assert search.order == "relevance" and search.describe().endswith("sorted by relevance")
     seen = [search.order]
-    for _ in range(4):
+    for _ in range(5):
         search = search.next_sort()
         seen.append(search.order)
-    assert seen == ["relevance", "upvotes", "date", "title", "relevance"]
+    assert seen == ["relevance", "upvotes", "rising", "date", "title", "relevance"]
     assert replace(search.next_sort(), text="").order == "upvotes"  # browsing keeps its own
     assert replace(search, text="-survey is:unread").order == "upvotes"  # nothing to rank
     assert replace(search, text="(a OR diffusion").order == "relevance"  # still typing

@@ -25,6 +25,7 @@ from ..models import (
     ImportRecord,
     ListRow,
     Origin,
+    RowMarks,
     StoredPaper,
     UpsertStats,
     UserState,
@@ -34,6 +35,8 @@ from ..query import EVERYTHING, Query
 from .bulk import ROWS_PER_STATEMENT, MultiRow, known_digests
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
+from .history import HistoryMixin
+from .library import LibraryStore
 from .ranking import Ranker
 from .rows import (
     Prepared,
@@ -42,6 +45,7 @@ from .rows import (
     prepare_import,
     prepare_rows,
     read_user_state,
+    row_tags,
     stored_paper,
     utc_now,
 )
@@ -64,9 +68,11 @@ CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory a
 RANKED_WINDOWS = True
 
 
-class Store(FullTextStore):
+class Store(FullTextStore, LibraryStore, HistoryMixin):
     """One open cache file. Thread-safe: a lock serialises use of the one connection. Full texts
-    and reading positions: `texts.FullTextStore`."""
+    and reading positions: `texts.FullTextStore`; tags, notes and saved searches:
+    `library.LibraryStore`; what changed and what is covered (history, sync runs, coverage):
+    `history.HistoryMixin`."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if str(path) != ":memory:" else path
@@ -228,8 +234,10 @@ class Store(FullTextStore):
         now = utc_now()
         with self._write() as conn:
             stats = self._classify(conn, rows)
+            self._record_changes(conn, rows, now)
             _upsert_papers(conn, rows)
             if day:
+                self._clear_failure(conn, day)
                 conn.execute("DELETE FROM day_papers WHERE day = ?", (day,))
                 _DAY_ROWS.execute(
                     conn, [(day, r["id"], rank, r["upvotes"]) for rank, r in enumerate(rows, 1)]
@@ -304,18 +312,24 @@ class Store(FullTextStore):
             "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, "
             "p.organization, "
             "CASE WHEN json_valid(p.authors) THEN json_extract(p.authors, '$[0]') END AS first_author, "
-            "CASE WHEN json_valid(p.authors) THEN json_array_length(p.authors) ELSE 0 END AS n_authors"
+            "CASE WHEN json_valid(p.authors) THEN json_array_length(p.authors) ELSE 0 END AS n_authors, "
+            "u.tags AS tags, u.notes IS NOT NULL AS noted"
         )
         limit, offset = max(limit, 0), max(offset, 0)
+        since = self.rising_since()
+        rows: list[dict[str, Any]] | None = None
         if _ranked(where, sort):
             rows = self._ranked_window(where, columns, limit, offset)
-        else:
+        elif sort == "rising":
+            rows = self._rising_window(where, columns, limit, offset, since)
+        if rows is None:
             rows_of = ordered(where, sort)
             sql = (
                 f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
                 f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
             )
             rows = self._rows(sql, (*rows_of.params, limit, offset))
+        marks = self.row_marks([r["id"] for r in rows], since)
         return [
             ListRow(
                 r["id"],
@@ -328,6 +342,9 @@ class Store(FullTextStore):
                 r["first_author"] if isinstance(r["first_author"], str) else "",
                 r["n_authors"] or 0,
                 r["organization"] or "",
+                tuple(row_tags(r["tags"])),
+                bool(r["noted"]),
+                *_marks(marks.get(r["id"])),
             )
             for r in rows
         ]
@@ -337,9 +354,13 @@ class Store(FullTextStore):
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
         where = compile_query(query)
+        rows: list[dict[str, Any]] | None = None
         if limit is not None and _ranked(where, sort):
             rows = self._ranked_window(where, _SELECT_FULL, max(limit, 0), 0)
-        else:
+        elif sort == "rising":
+            window = -1 if limit is None else max(limit, 0)
+            rows = self._rising_window(where, _SELECT_FULL, window, 0, self.rising_since())
+        if rows is None:
             rows_of = ordered(where, _sort(sort))
             sql = (
                 f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
@@ -519,17 +540,19 @@ class Store(FullTextStore):
                 )
                 if read is not None:
                     conn.execute(
-                        "UPDATE user_state SET read = ?, read_at = ?, updated_at = ? "
-                        "WHERE paper_id = ? AND read IS NOT ?",
-                        (int(read), now if read else None, now, paper_id, int(read)),
+                        "UPDATE user_state SET read = ?, read_at = ?, read_updated_at = ?, "
+                        "updated_at = ? WHERE paper_id = ? AND read IS NOT ?",
+                        (int(read), now if read else None, now, now, paper_id, int(read)),
                     )
                 if bookmarked is not None:
                     conn.execute(
-                        "UPDATE user_state SET bookmarked = ?, bookmarked_at = ?, updated_at = ? "
+                        "UPDATE user_state SET bookmarked = ?, bookmarked_at = ?, "
+                        "bookmarked_updated_at = ?, updated_at = ? "
                         "WHERE paper_id = ? AND bookmarked IS NOT ?",
                         (
                             int(bookmarked),
                             now if bookmarked else None,
+                            now,
                             now,
                             paper_id,
                             int(bookmarked),
@@ -541,7 +564,8 @@ class Store(FullTextStore):
     def user_states(self, paper_ids: Sequence[str] | None = None) -> dict[str, UserState]:
         """Your state of every paper that has one, or of these papers (those that have one)."""
         sql = (
-            "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at "
+            "SELECT paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at, "
+            "read_updated_at, bookmarked_updated_at, notes_updated_at, tags_updated_at "
             "FROM user_state"
         )
         if paper_ids is None:
@@ -696,14 +720,43 @@ ON CONFLICT(id) DO UPDATE SET
 WHERE papers.digest IS NOT excluded.digest OR (excluded.day < papers.day)
     OR (papers.day IS NULL AND excluded.day IS NOT NULL)
 """
+# Field by field, the newer change wins (a field the import has no time for never wins); in
+# SET, `user_state.x` is the row before this update, whatever order the assignments are in.
 _IMPORT_STATE_SQL = """
-INSERT INTO user_state (paper_id, read, read_at, bookmarked, bookmarked_at, notes, tags, updated_at)
-VALUES (:paper_id, :read, :read_at, :bookmarked, :bookmarked_at, :notes, :tags, :updated_at)
+INSERT INTO user_state (paper_id, read, read_at, read_updated_at, bookmarked, bookmarked_at,
+    bookmarked_updated_at, notes, notes_updated_at, tags, tags_updated_at, updated_at)
+VALUES (:paper_id, :read, :read_at, :read_updated_at, :bookmarked, :bookmarked_at,
+    :bookmarked_updated_at, :notes, :notes_updated_at, :tags, :tags_updated_at, :updated_at)
 ON CONFLICT(paper_id) DO UPDATE SET
-    read = excluded.read, read_at = excluded.read_at, bookmarked = excluded.bookmarked,
-    bookmarked_at = excluded.bookmarked_at, notes = excluded.notes, tags = excluded.tags,
-    updated_at = excluded.updated_at
-WHERE excluded.updated_at > user_state.updated_at
+    read = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read ELSE user_state.read END,
+    read_at = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read_at ELSE user_state.read_at END,
+    read_updated_at = CASE WHEN excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+        THEN excluded.read_updated_at ELSE user_state.read_updated_at END,
+    bookmarked = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked ELSE user_state.bookmarked END,
+    bookmarked_at = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked_at ELSE user_state.bookmarked_at END,
+    bookmarked_updated_at = CASE WHEN excluded.bookmarked_updated_at
+        > COALESCE(user_state.bookmarked_updated_at, '')
+        THEN excluded.bookmarked_updated_at ELSE user_state.bookmarked_updated_at END,
+    notes = CASE WHEN excluded.notes_updated_at > COALESCE(user_state.notes_updated_at, '')
+        THEN excluded.notes ELSE user_state.notes END,
+    notes_updated_at = CASE WHEN excluded.notes_updated_at
+        > COALESCE(user_state.notes_updated_at, '')
+        THEN excluded.notes_updated_at ELSE user_state.notes_updated_at END,
+    tags = CASE WHEN excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
+        THEN excluded.tags ELSE user_state.tags END,
+    tags_updated_at = CASE WHEN excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
+        THEN excluded.tags_updated_at ELSE user_state.tags_updated_at END,
+    updated_at = max(user_state.updated_at, excluded.updated_at)
+WHERE excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
+    OR excluded.bookmarked_updated_at > COALESCE(user_state.bookmarked_updated_at, '')
+    OR excluded.notes_updated_at > COALESCE(user_state.notes_updated_at, '')
+    OR excluded.tags_updated_at > COALESCE(user_state.tags_updated_at, '')
 """
 # The statements above, hundreds of rows at a time (`bulk.MultiRow`). For rows that are not a
 # flat /api/papers answer, `:flat` is 0 and `:num_comments` is never NULL.
@@ -734,6 +787,11 @@ WHERE id IN (SELECT id FROM earliest)
 def _ranked(where: Where, sort: str) -> bool:
     """Whether a list comes from `ranking.py`: by relevance, with words to rank by."""
     return _sort(sort) == "relevance" and where.rank is not None and RANKED_WINDOWS
+
+
+def _marks(marks: RowMarks | None) -> tuple[int, bool, bool]:
+    marks = marks or RowMarks()
+    return marks.gained, marks.new, marks.links_new
 
 
 def _sort(sort: str) -> str:

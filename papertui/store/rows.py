@@ -54,27 +54,33 @@ def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> di
 
 
 def state_columns(paper_id: str, state: UserState) -> dict[str, Any]:
+    """The columns of an imported user state."""
     return {
         **state.model_dump(),
         "paper_id": paper_id,
         "read": int(state.read),
         "bookmarked": int(state.bookmarked),
-        "tags": json.dumps(state.tags, ensure_ascii=False),
+        "tags": json.dumps(sorted(set(state.tags)), ensure_ascii=False),
         "updated_at": state.updated_at or utc_now(),
     }
 
 
-def read_user_state(row: dict[str, Any]) -> UserState:
+def row_tags(text: str | None) -> list[str]:
+    """A paper's tags from its JSON column (nothing for anything that is not a list of names)."""
     try:
-        tags = json.loads(row.get("tags") or "[]")
+        tags = json.loads(text or "[]")
     except ValueError:
-        tags = []
-    return UserState.model_validate(
-        {
+        return []
+    return [str(t) for t in tags] if isinstance(tags, list) else []
+
+
+def read_user_state(row: dict[str, Any]) -> UserState:
+    return UserState.model_construct(
+        **{
             **row,
             "read": bool(row["read"]),
             "bookmarked": bool(row["bookmarked"]),
-            "tags": [str(t) for t in tags] if isinstance(tags, list) else [],
+            "tags": row_tags(row.get("tags")),
         }
     )
 

@@ -6,11 +6,14 @@ transactional (register it with `@migration`): the store applies all pending one
 write transaction in which it found them pending, so two processes never migrate at once.
 """
 
+import json
 import sqlite3
 from collections.abc import Callable
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from ..library import lenient_tags
 
 migrations = Migrations("papertui")
 # The names of the migrations this papertui knows, in order (sqlite-utils keeps its list private).
@@ -201,6 +204,236 @@ def m004_full_texts(db: Database) -> None:
             paper_id TEXT PRIMARY KEY,
             block INTEGER NOT NULL,
             updated_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+@migration
+def m005_library(db: Database) -> None:
+    """Your own library: tags, notes and saved searches.
+
+    `user_state` keeps notes (as written) and tags (a JSON array of names) as m001 made it; this
+    adds when each field last changed (an import merges field by field: the newer change wins).
+    Tags get an index derived from them by triggers, `paper_tags` (for `tag:`, counts, renames).
+    Notes become a seventh column of the full-text index, read through the view `papers_text`,
+    so plain words find them with no second lookup (relevance, counts and the fast first
+    windows stay as they are) and `note:` is a column filter; the index is rebuilt once (as in
+    m002), and the papers' triggers are made anew to carry the note along. A sync writes none
+    of it; no row of `user_state` is dropped. Tags an older cache holds (only an import could
+    put them there) are normalised to the rules of `papertui.library`. Depends on nothing after
+    m003 (m004's full texts have their own index)."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE user_state ADD COLUMN read_updated_at TEXT;
+        ALTER TABLE user_state ADD COLUMN bookmarked_updated_at TEXT;
+        ALTER TABLE user_state ADD COLUMN notes_updated_at TEXT;
+        ALTER TABLE user_state ADD COLUMN tags_updated_at TEXT;
+        UPDATE user_state SET notes = NULL
+        WHERE trim(notes, ' ' || char(9, 10, 11, 12, 13)) = '';
+        UPDATE user_state SET
+            read_updated_at = updated_at,
+            bookmarked_updated_at = updated_at,
+            notes_updated_at = CASE WHEN notes IS NOT NULL THEN updated_at END,
+            tags_updated_at = CASE WHEN tags IS NOT NULL AND tags != '[]' THEN updated_at END;
+        """,
+    )
+    _normalise_old_tags(db)
+    _run_script(db, _TAGS)
+    _run_script(db, _NOTES_IN_THE_INDEX)
+    _run_script(
+        db,
+        """
+        -- Searches saved under a name (`S` in the reader, `papertui saved`): the query text, the
+        -- view and filters around it, and the sort orders. `key` is the case-folded name.
+        CREATE TABLE saved_searches (
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            query TEXT NOT NULL DEFAULT '',
+            view TEXT NOT NULL DEFAULT 'all',
+            unread_only INTEGER NOT NULL DEFAULT 0,
+            bookmarks_only INTEGER NOT NULL DEFAULT 0,
+            sort TEXT NOT NULL DEFAULT 'upvotes',
+            search_sort TEXT NOT NULL DEFAULT 'relevance',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+_TAG_VALUES = """json_each(CASE WHEN json_valid({0}) AND json_type({0}) = 'array'
+                              THEN {0} ELSE '[]' END)"""
+_TAGS = f"""
+-- Which papers carry which tag: derived from user_state.tags (the truth) by triggers.
+CREATE TABLE paper_tags (
+    tag TEXT NOT NULL,
+    paper_id TEXT NOT NULL,
+    PRIMARY KEY (tag, paper_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_paper_tags_paper ON paper_tags(paper_id);
+CREATE TRIGGER user_state_tags_ai AFTER INSERT ON user_state BEGIN
+    INSERT OR IGNORE INTO paper_tags (tag, paper_id)
+    SELECT value, new.paper_id FROM {_TAG_VALUES.format("new.tags")}
+    WHERE type = 'text' AND value != '';
+END;
+CREATE TRIGGER user_state_tags_au AFTER UPDATE OF tags ON user_state
+WHEN old.tags IS NOT new.tags BEGIN
+    DELETE FROM paper_tags WHERE paper_id = old.paper_id;
+    INSERT OR IGNORE INTO paper_tags (tag, paper_id)
+    SELECT value, new.paper_id FROM {_TAG_VALUES.format("new.tags")}
+    WHERE type = 'text' AND value != '';
+END;
+CREATE TRIGGER user_state_tags_ad AFTER DELETE ON user_state BEGIN
+    DELETE FROM paper_tags WHERE paper_id = old.paper_id;
+END;
+INSERT OR IGNORE INTO paper_tags (tag, paper_id)
+SELECT j.value, u.paper_id FROM user_state u, {_TAG_VALUES.format("u.tags")} j
+WHERE j.type = 'text' AND j.value != '';
+"""
+
+# The paper's text columns, and its note, as the index holds them (`{0}` is `new` or `old`).
+_TEXT = "{0}.title, {0}.abstract, {0}.authors, {0}.ai_keywords, {0}.ai_summary, {0}.organization"
+_NOTE_OF = "(SELECT notes FROM user_state WHERE paper_id = {0}.id)"
+_COLUMNS = "title, abstract, authors, ai_keywords, ai_summary, organization, notes"
+_NOTES_IN_THE_INDEX = f"""
+DROP TRIGGER papers_ai;
+DROP TRIGGER papers_ad;
+DROP TRIGGER papers_au;
+DROP TABLE papers_fts;
+-- What the index is built from: each paper's text and your note on it. External content: the
+-- index keeps no second copy of either; every change reaches it through the triggers below,
+-- which hand it the old values to take out and the new ones to put in.
+CREATE VIEW papers_text AS
+    SELECT p.pk, p.title, p.abstract, p.authors, p.ai_keywords, p.ai_summary, p.organization,
+           u.notes
+    FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id;
+CREATE VIRTUAL TABLE papers_fts USING fts5(
+    {_COLUMNS},
+    content = 'papers_text', content_rowid = 'pk',
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
+);
+INSERT INTO papers_fts (papers_fts) VALUES ('rebuild');
+CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    VALUES (new.pk, {_TEXT.format("new")}, {_NOTE_OF.format("new")});
+END;
+CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    VALUES ('delete', old.pk, {_TEXT.format("old")}, {_NOTE_OF.format("old")});
+END;
+-- Only when searchable text changes: a re-sync that moves upvotes leaves the index alone.
+CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, ai_keywords, ai_summary,
+                                        organization ON papers BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    VALUES ('delete', old.pk, {_TEXT.format("old")}, {_NOTE_OF.format("old")});
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    VALUES (new.pk, {_TEXT.format("new")}, {_NOTE_OF.format("new")});
+END;
+-- A note written, changed or removed: the paper's row of the index is taken out with the note
+-- it had and put back with the new one (a note on a paper not cached yet goes in with it).
+CREATE TRIGGER user_state_notes_ai AFTER INSERT ON user_state WHEN new.notes IS NOT NULL BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {_TEXT.format("p")}, NULL FROM papers p WHERE p.id = new.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {_TEXT.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
+END;
+CREATE TRIGGER user_state_notes_au AFTER UPDATE OF notes ON user_state
+WHEN old.notes IS NOT new.notes BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {_TEXT.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {_TEXT.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
+END;
+CREATE TRIGGER user_state_notes_ad AFTER DELETE ON user_state WHEN old.notes IS NOT NULL BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {_TEXT.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {_TEXT.format("p")}, NULL FROM papers p WHERE p.id = old.paper_id;
+END;
+"""
+
+
+def _normalise_old_tags(db: Database) -> None:
+    """Tags stored before tags had rules (by an import) follow them from now on."""
+    rows = db.execute(
+        "SELECT paper_id, tags FROM user_state WHERE tags IS NOT NULL AND tags != '[]'"
+    ).fetchall()
+    for paper_id, text in rows:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = []
+        tags = json.dumps(
+            lenient_tags(value if isinstance(value, list) else []), ensure_ascii=False
+        )
+        if tags != text:
+            db.execute("UPDATE user_state SET tags = ? WHERE paper_id = ?", (tags, paper_id))
+
+
+@migration
+def m006_history(db: Database) -> None:
+    _run_script(
+        db,
+        """
+        -- What changed. A paper's upvote and comment counts, one row per paper per UTC day on
+        -- which a sync saw them change: the counts after that day's changes, and before its
+        -- first one (so a paper needs no row until it changes). "rising" reads it.
+        CREATE TABLE paper_history (
+            paper_id TEXT NOT NULL,
+            day TEXT NOT NULL,                        -- UTC day the change was seen
+            at TEXT NOT NULL,                         -- when the day's last change was seen
+            upvotes INTEGER NOT NULL,
+            num_comments INTEGER NOT NULL,
+            upvotes_before INTEGER NOT NULL,
+            comments_before INTEGER NOT NULL,
+            PRIMARY KEY (paper_id, day)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_paper_history_at ON paper_history(at, paper_id);
+
+        -- A GitHub repo or project page a cached paper gained in a later sync: the row stays
+        -- until the reader opens the paper (the list marks it meanwhile).
+        CREATE TABLE links_gained (
+            paper_id TEXT PRIMARY KEY,
+            code INTEGER NOT NULL DEFAULT 0,
+            page INTEGER NOT NULL DEFAULT 0,
+            gained_at TEXT NOT NULL
+        );
+
+        -- One row per sync: written when it starts (no result yet) and when it ends, so a sync
+        -- that was killed shows as one that never finished. `papertui status` and "rising".
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            what TEXT NOT NULL,
+            days INTEGER NOT NULL DEFAULT 0,
+            stored INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            requests INTEGER NOT NULL DEFAULT 0,
+            result TEXT
+        );
+
+        -- The last failure of a day that has not been stored since (the calendar shows why).
+        CREATE TABLE day_failures (
+            day TEXT PRIMARY KEY,
+            failed_at TEXT NOT NULL,
+            error TEXT NOT NULL
+        );
+
+        -- `is:new` reads papers by when they reached the cache (without it, a scan that walks
+        -- past every row's raw JSON: 0.5 s at 100k papers).
+        CREATE INDEX idx_papers_first_seen ON papers(first_seen_at);
+
+        -- When the reader was opened, and what `is:new` counts from (the end of the session
+        -- before). One row; the reader's own.
+        CREATE TABLE reader_marks (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            opened_at TEXT NOT NULL,
+            new_since TEXT
         );
         """,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Upvotes, Words
+from ..query import And, Days, Has, Is, Not, Or, PaperIds, Query, Tag, Upvotes, Words
 
 # Each order runs exactly along (or exactly against) one index, so SQLite never sorts.
 # Relevance with no words to rank by is its own tie-break: the most recent day, then upvotes.
@@ -13,10 +13,14 @@ SORTS = {
     "upvotes": "p.upvotes DESC, p.day DESC, p.id DESC",
     "date": "p.day DESC, p.upvotes DESC, p.id DESC",
     "title": "p.title COLLATE NOCASE, p.id",
+    # the papers that gained upvotes lately, by their gain, come first (`Store._rising_window`);
+    # the rest in this order
+    "rising": "p.upvotes DESC, p.day DESC, p.id DESC",
 }
 # bm25() weights in the index's column order: title, abstract, authors, AI keywords, AI summary,
-# organization. A word in the title counts most, then in the AI keywords or summary, then in the
-# abstract, then among the authors; the organization barely.
+# organization, your note. A word in the title counts most, then in your note on the paper, then
+# in the AI keywords or summary, then in the abstract, then among the authors; the organization
+# barely.
 RANK_WEIGHTS = {
     "title": 10.0,
     "abstract": 2.0,
@@ -24,6 +28,7 @@ RANK_WEIGHTS = {
     "ai_keywords": 5.0,
     "ai_summary": 5.0,
     "organization": 0.5,
+    "notes": 8.0,
 }
 _BM25 = "bm25(papers_fts, {})".format(", ".join(str(w) for w in RANK_WEIGHTS.values()))
 # The best matches by score alone, straight from the index (no join, a bounded sorter), and every
@@ -63,6 +68,9 @@ class Where:
     rest: Where | None = None  # with `rank`: the condition besides that match (None: nothing)
 
 
+# `is:new`: papers that reached the cache after the reader's "new since" mark (reader_marks,
+# set when the reader opens; see HistoryMixin.begin_reading). Nothing is new without a mark.
+IS_NEW_SQL = "p.first_seen_at > COALESCE((SELECT new_since FROM reader_marks WHERE id = 1), '9999')"
 # The unary + keeps SQLite from driving the query off the match list: with it the plan walks
 # the sort index and probes the list, bounded by the cache size however many papers match
 # (bench at 100k: 1.6 s -> 47 ms for a word in 90% of papers, joins with user_state).
@@ -73,12 +81,21 @@ _TEXT_FTS = (
     "p.id IN (SELECT paper_id FROM full_texts WHERE pk IN "
     "(SELECT rowid FROM full_texts_fts WHERE full_texts_fts MATCH ?))"
 )
-_HAS = {"text": "p.id IN (SELECT paper_id FROM full_texts)"}
+# Your library: tags through their index; notes are a column of the papers' index (m005).
+_TAGGED = "p.id IN (SELECT paper_id FROM paper_tags WHERE tag = ?)"
+_HAS = {
+    "text": Where("p.id IN (SELECT paper_id FROM full_texts)"),
+    "tag": Where("p.id IN (SELECT paper_id FROM paper_tags)"),
+    "note": Where("u.notes IS NOT NULL", uses_user=True),
+    "code": Where("(p.github_repo IS NOT NULL AND p.github_repo != '')"),  # a known GitHub repo
+}
 _IS = {
     "read": "COALESCE(u.read, 0) = 1",
     "unread": "COALESCE(u.read, 0) = 0",
     "bookmarked": "COALESCE(u.bookmarked, 0) = 1",
+    "new": IS_NEW_SQL,
 }
+_IS_USER = {"read", "unread", "bookmarked"}  # the states that live in user_state
 
 
 def fts_phrase(words: Words) -> str:
@@ -161,14 +178,16 @@ def _join(parts: list[Where], op: str) -> Where:
 def _condition(query: Query) -> Where:
     if isinstance(query, Words):
         return Where(_TEXT_FTS if query.field == "text" else _FTS, (fts_phrase(query),))
-    if isinstance(query, Has):
-        return Where(_HAS[query.what])
     if isinstance(query, PaperIds):
         if not query.ids:
             return Where("0")
         return Where(f"p.id IN ({', '.join('?' * len(query.ids))})", tuple(query.ids))
     if isinstance(query, Is):
-        return Where(_IS[query.state], uses_user=True)
+        return Where(_IS[query.state], uses_user=query.state in _IS_USER)
+    if isinstance(query, Tag):
+        return Where(_TAGGED, (query.name,))
+    if isinstance(query, Has):
+        return _HAS[query.what]
     if isinstance(query, Days):
         bounds = [("p.day >= ?", query.start), ("p.day <= ?", query.end)]
         kept = [(sql, v) for sql, v in bounds if v is not None]
@@ -212,7 +231,8 @@ def ordered(where: Where, sort: str) -> Ordered:
     """The rows of a query in a sort order. Relevance with words ranks every match by bm25 in
     the full-text index (best first; FTS5's bm25 is negative, lower is better), then by the
     tie-breaks of the newest order; the id last keeps LIMIT/OFFSET windows stable. (The store
-    reads relevance windows through `ranking.py`, which gives the same rows for less.)"""
+    reads relevance windows through `ranking.py`, which gives the same rows for less; rising
+    puts the papers that gained first: `Store._rising_window`.)"""
     if sort == "relevance" and where.rank is not None:
         condition = Where("1") if where.match is not None else where  # the join already matches
         return Ordered(

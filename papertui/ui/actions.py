@@ -14,8 +14,26 @@ from typing import Literal
 from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
-Scope = Literal["app", "list", "detail", "search", "help", "copy", "reading", "find"]
+Scope = Literal[
+    "app",
+    "list",
+    "detail",
+    "search",
+    "help",
+    "copy",
+    "reading",
+    "find",
+    "note",
+    "tags",
+    "saved",
+    "calendar",
+]
 SCOPES: tuple[Scope, ...] = ("app", "list", "detail", "search", "reading", "find")
+# The popups of your library: their keys act only while the popup is open, where the reader's
+# own keys do not (a popup is modal), so they clash only with each other.
+POPUP_SCOPES: tuple[Scope, ...] = ("note", "tags", "saved")
+# Screens that take every key while open (the reader's own keys do not reach through them).
+MODAL_SCOPES: tuple[Scope, ...] = ("calendar",)
 
 
 @dataclass(frozen=True)
@@ -246,9 +264,18 @@ ACTIONS: tuple[KeyAction, ...] = (
         "s",
         "cycle_sort",
         "Sort",
-        "Cycle the sort: most upvoted, newest, title",
+        "Cycle the sort: most upvoted, rising (+N: upvotes gained lately), newest, title",
         palette=True,
-        palette_title="Cycle sort: upvotes, newest, title",
+        palette_title="Cycle sort: upvotes, rising, newest, title",
+    ),
+    KeyAction(
+        "app.calendar",
+        "c",
+        "calendar",
+        "Calendar",
+        "Coverage calendar: which days are cached, stale, failed or missing; fetch them",
+        palette=True,
+        palette_title="Coverage calendar",
     ),
     KeyAction(
         "app.sync",
@@ -295,6 +322,143 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Rows of two lines (title wrapped, authors beneath) / of one",
         palette=True,
         palette_title="Layout: two-line / one-line rows",
+    ),
+    # Your library: tags, notes, saved searches.
+    KeyAction(
+        "app.edit_tags",
+        "t",
+        "edit_tags",
+        "Tags",
+        "Edit the paper's tags (space or comma between them; Tab completes)",
+        palette=True,
+        palette_title="Edit tags",
+    ),
+    KeyAction(
+        "app.edit_note",
+        "e",
+        "edit_note",
+        "Note",
+        "Write or edit your note on the paper (Markdown)",
+        palette=True,
+        palette_title="Edit note",
+    ),
+    KeyAction(
+        "app.tag_view",
+        "T",
+        "tag_view",
+        "Tags…",
+        "Your tags with paper and unread counts: Enter opens one",
+        palette=True,
+        palette_title="Tags… (open a tag)",
+    ),
+    KeyAction(
+        "app.save_search",
+        "S",
+        "save_search",
+        "Save search",
+        "Save this search (with its view, filters and sort) under a name",
+        palette=True,
+        palette_title="Save this search",
+    ),
+    KeyAction(
+        "app.saved_searches",
+        "L",
+        "saved_searches",
+        "Saved…",
+        "Your saved searches with unread counts: Enter opens one",
+        palette=True,
+        palette_title="Saved searches… (open one)",
+    ),
+    KeyAction(
+        "calendar.left", "h,left", "move(-1)", "Day before", "Calendar: day before", "calendar"
+    ),
+    KeyAction(
+        "calendar.right", "l,right", "move(1)", "Day after", "Calendar: day after", "calendar"
+    ),
+    KeyAction(
+        "calendar.up", "k,up", "move(-7)", "Week before", "Calendar: week before", "calendar"
+    ),
+    KeyAction(
+        "calendar.down", "j,down", "move(7)", "Week after", "Calendar: week after", "calendar"
+    ),
+    KeyAction(
+        "calendar.prev_month",
+        "left_square_bracket,pageup",
+        "month(-1)",
+        "Prev month",
+        "Calendar: previous month",
+        "calendar",
+    ),
+    KeyAction(
+        "calendar.next_month",
+        "right_square_bracket,pagedown",
+        "month(1)",
+        "Next month",
+        "Calendar: next month",
+        "calendar",
+    ),
+    KeyAction(
+        "calendar.prev_year",
+        "left_curly_bracket",
+        "month(-12)",
+        "Prev year",
+        "Calendar: a year back",
+        "calendar",
+    ),
+    KeyAction(
+        "calendar.next_year",
+        "right_curly_bracket",
+        "month(12)",
+        "Next year",
+        "Calendar: a year on",
+        "calendar",
+    ),
+    KeyAction("calendar.today", "t,home", "today", "Today", "Calendar: today", "calendar"),
+    KeyAction(
+        "calendar.open",
+        "enter",
+        "open_day",
+        "Open day",
+        "Calendar: show the day's papers in the list",
+        "calendar",
+        footer=True,
+    ),
+    KeyAction(
+        "calendar.fetch_day",
+        "f",
+        "fetch('day')",
+        "Fetch day",
+        "Calendar: fetch the selected day again, in the background",
+        "calendar",
+        footer=True,
+    ),
+    KeyAction(
+        "calendar.fetch_week",
+        "w",
+        "fetch('week')",
+        "Fetch week",
+        "Calendar: fetch what the selected week lacks (all of it when nothing)",
+        "calendar",
+        footer=True,
+    ),
+    KeyAction(
+        "calendar.fetch_month",
+        "m",
+        "fetch('month')",
+        "Fetch month",
+        "Calendar: fetch what the shown month lacks (all of it when nothing)",
+        "calendar",
+        footer=True,
+    ),
+    KeyAction("calendar.help", "question_mark", "help", "Help", "Calendar: the keys", "calendar"),
+    KeyAction(
+        "calendar.close",
+        "escape,q,c",
+        "close",
+        "Close",
+        "Calendar: back to the list",
+        "calendar",
+        footer=True,
     ),
     KeyAction("list.down", "j,down", "cursor_down", "Down", "Move down", "list"),
     KeyAction("list.up", "k,up", "cursor_up", "Up", "Move up", "list"),
@@ -468,6 +632,41 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Search bar: clear the search and return to the list",
         "search",
     ),
+    KeyAction(
+        "note.save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "Note editor: save the note",
+        "note",
+        priority=True,  # before the text area, which takes every key it can
+    ),
+    KeyAction(
+        "note.close",
+        "escape",
+        "close",
+        "Close",
+        "Note editor: close (asks first when there are changes)",
+        "note",
+        priority=True,
+    ),
+    KeyAction(
+        "tags.complete",
+        "tab",
+        "complete",
+        "Complete",
+        "Tag editor: complete the tag being typed from those you have",
+        "tags",
+        priority=True,
+    ),
+    KeyAction(
+        "saved.delete",
+        "d,delete",
+        "delete",
+        "Delete",
+        "Saved searches: delete the highlighted one (asks first)",
+        "saved",
+    ),
 )
 
 BY_ID: dict[str, KeyAction] = {a.id: a for a in ACTIONS}
@@ -537,7 +736,10 @@ class KeyMap:
         found = []
         for action_id in self.remapped:
             action = BY_ID[action_id]
-            scopes = {action.scope, "app"} if action.scope != "app" else set(SCOPES)
+            if action.scope in POPUP_SCOPES or action.scope in MODAL_SCOPES:
+                scopes = {action.scope}
+            else:
+                scopes = {action.scope, "app"} if action.scope != "app" else set(SCOPES)
             for other in ACTIONS:
                 if other.id == action_id or other.scope not in scopes:
                     continue
@@ -572,7 +774,9 @@ def key_help(keys_for: Callable[[str], str]) -> list[tuple[str, str]]:
     """Every reader key (`keys_for(action_id)`: as mapped), one row per meaning: keys of equal
     meaning merged."""
     merged: dict[str, list[str]] = {}
-    for action in scoped(("app", "list", "detail", "search", "reading", "find")):
+    for action in scoped(
+        ("app", "list", "detail", "search", "reading", "find", *POPUP_SCOPES, *MODAL_SCOPES)
+    ):
         keys = merged.setdefault(action.help, [])
         for shown in keys_for(action.id).split(" / "):
             if shown not in keys:

@@ -17,6 +17,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape as escape_markup
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -24,17 +25,19 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..config import Config, save_theme
+from ..coverage import FetchSpan
 from ..errors import PapertuiError
 from ..highlight import match_pattern
 from ..models import ListRow
 from ..plural import plural
 from ..query import Query
-from ..service import Change, Service
+from ..service import Change, Service, SyncRequest
 from ..views import VIEW_KINDS, ReaderQuery, Session, View, next_in
 from .actions import ACTIONS, KeyMap, bindings, key_help
 from .empty import empty_list_text
 from .exporting import EXPORT_COMMANDS, ExportController
 from .layout import Layout
+from .library import LibraryController
 from .linking import LinkController
 from .literal import literal, plain
 from .messages import (
@@ -44,11 +47,13 @@ from .messages import (
     SyncDayDone,
     SyncDone,
     SyncPlanned,
+    SyncProgressed,
     UnreadCounted,
     while_mounted,
 )
 from .reading import FullTextController
 from .resources import stylesheet
+from .screens.calendar import CalendarScreen
 from .screens.help import HelpScreen
 from .screens.reading import ReadingScreen
 from .state import SyncState
@@ -122,6 +127,7 @@ class PapertuiApp(App):
         self.triage = Triage(self)
         self.full_texts = FullTextController(self, reading_width=self.config.reading_width)
         self.layout = Layout(self)
+        self.library = LibraryController(self)
 
     def notify(
         self,
@@ -182,6 +188,7 @@ class PapertuiApp(App):
         self.notices.extend(problems)
         if self.keymap.remapped:
             self.set_keymap(dict(self.keymap.remapped))
+        self.detail.note_key = self.keys_for("app.edit_note")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.paper_list.focus()
         self.layout.apply()
@@ -192,19 +199,32 @@ class PapertuiApp(App):
             lambda: (
                 self.service.latest_day(),
                 self.service.last_session() if restore else None,
+                self._begin_reading(),
             ),
             self._start_view,
         )
 
+    def _begin_reading(self) -> int:
+        """`is:new` counts from the end of the last session from now on; how many are new."""
+        try:
+            return self.service.begin_reading()
+        except PapertuiError:
+            return 0  # a read-only or busy cache: nothing is marked new this time
+
     def _start_view(self, opening) -> None:
-        latest, last = opening
+        latest, last, new = opening
+        if new:
+            self.notify(
+                f"{plural(new, 'paper')} new since last time (search is:new to list them).",
+                timeout=6,
+            )
         self.set_empty_text(
             f"No papers cached yet. Offline ({self.offline_reason}): `papertui sync` fetches some."
             if self.service.offline
             else "No papers cached yet. Syncing the recent days…"
         )
         if last is not None and latest is not None:
-            session, new = last
+            session, _ = last
             rq = session.query
             if rq.view.kind != "all" and rq.view.anchor is None:
                 rq = replace(rq, view=View(rq.view.kind, latest))
@@ -212,8 +232,6 @@ class PapertuiApp(App):
             if rq.text:
                 self.search_bar.value = rq.text
             self._ask(rq)  # the query runs, landing on the session's paper
-            if new:
-                self.notify(f"{plural(new, 'paper')} new since last time.", timeout=6)
         else:
             self._follow_latest = latest is None
             self.show_view(View(self.rq.view.kind, latest))
@@ -368,6 +386,7 @@ class PapertuiApp(App):
         cursor = message.keep_index if message.keep_id else 0
         self.paper_list.empty_text = self._empty_text()
         self.paper_list.full_dates = self.rq.may_span_years()
+        self.paper_list.show_gains = self.rq.order == "rising"
         self._set_highlight()
         if self.triage.land_on_unread and snapshot.rows:
             direction, self.triage.land_on_unread = self.triage.land_on_unread, 0
@@ -427,6 +446,10 @@ class PapertuiApp(App):
     def on_paper_list_selected(self, message: PaperList.Selected) -> None:
         if not message.row.read:
             self._set_state(message.row, read=True)
+        if message.row.links_new:  # its new repo / page is seen now: the mark goes
+            row = self.paper_list.find_row(message.row.id) or message.row
+            self.paper_list.replace_row(replace(row, links_new=False))
+            self.background(lambda: self.service.mark_links_seen(row.id), lambda _: None)
         self.layout.open_paper()  # full screen when the panes are stacked or the list is alone
         self.detail.focus()  # j/k scroll the paper, J/K go to the next one, Esc returns
 
@@ -486,7 +509,7 @@ class PapertuiApp(App):
 
     def action_switch_pane(self, direction: int) -> None:
         if self.screen is not self.main_screen:
-            raise SkipAction()  # a popup's own Tab (the save prompt completes paths with it)
+            raise SkipAction()  # a popup's own Tab goes first (path and tag completion)
         order = [self.paper_list, self.detail]
         focused = self.focused
         if focused not in order:
@@ -635,6 +658,16 @@ class PapertuiApp(App):
     def show_view(self, view: View) -> None:
         self._ask(replace(self.rq, view=view))
 
+    def open_query(self, rq: ReaderQuery) -> None:
+        """Show `rq` with its search text in the bar (a tag from the tag view, a saved search)."""
+        self._follow_latest = False
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._ask(rq)
+        if self.search_bar.value != rq.text:
+            self.search_bar.value = rq.text
+        self.paper_list.focus()
+
     def _ask(self, rq: ReaderQuery) -> None:
         """Show `rq`: through `watch_rq` when it differs, else by running the same query again
         (a reactive does not fire for an equal value)."""
@@ -645,6 +678,24 @@ class PapertuiApp(App):
 
     def action_cycle_sort(self) -> None:
         self.rq = self.rq.next_sort()
+
+    def action_calendar(self) -> None:
+        """The coverage calendar, on the month of the day shown (or today)."""
+        self.push_screen(
+            CalendarScreen(self.rq.view.anchor if self.rq.view.kind != "all" else None)
+        )
+
+    def fetch_span(self, span: FetchSpan) -> None:
+        """The calendar's fetch keys: sync those days in the background, whatever the cache
+        has of them (the calendar chose them)."""
+        self.syncer.start(SyncRequest(days=span.days, force=True), span.what)
+
+    def open_day(self, day: date) -> None:
+        """Show one day's papers (the calendar's Enter)."""
+        self._follow_latest = False
+        if self.rq.text:
+            self.search_bar.value = ""
+        self._ask(replace(self.rq, view=View("day", day), text="", bookmarks_only=False))
 
     # ---- syncing and links (controllers; the app routes keys and messages to them) -----------
 
@@ -659,6 +710,10 @@ class PapertuiApp(App):
 
     def on_sync_planned(self, message: SyncPlanned) -> None:
         self.syncer.on_planned(message)
+
+    @while_mounted
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        self.syncer.on_progress(message)
 
     @while_mounted
     def on_sync_day_done(self, message: SyncDayDone) -> None:
@@ -703,6 +758,23 @@ class PapertuiApp(App):
     def action_export_menu(self) -> None:
         self.exports.menu()
 
+    # ---- your library: tags, notes, saved searches (see LibraryController) ---------------
+
+    def action_edit_tags(self) -> None:
+        self.library.edit_tags()
+
+    def action_edit_note(self) -> None:
+        self.library.edit_note()
+
+    def action_tag_view(self) -> None:
+        self.library.tag_view()
+
+    def action_save_search(self) -> None:
+        self.library.save_search()
+
+    def action_saved_searches(self) -> None:
+        self.library.saved_searches()
+
     # ---- help, palette, theme -----------------------------------------------------------
 
     def action_help(self) -> None:
@@ -734,6 +806,33 @@ class PapertuiApp(App):
                 command.title,
                 f"{command.help} (also in the {menu} menu)",
                 lambda c=command: self.exports.run(c.verb, c.fmt, c.scope),
+            )
+        yield from self._library_commands()
+
+    def _library_commands(self) -> Iterable[SystemCommand]:
+        """Each saved search and each tag, to open from the palette by name."""
+        try:
+            searches = self.service.saved_searches()
+            tags = self.service.tag_names()
+        except PapertuiError:
+            return
+        # The palette reads titles and help as markup: a name from you or an import file is
+        # escaped, so `[b]` or `[@click=…]` in it is shown, never obeyed.
+        for saved in searches:
+            yield SystemCommand(
+                escape_markup(plain(f"Saved search: {saved.name}")),
+                escape_markup(
+                    plain(f"Open the saved search “{saved.query or saved.view + ' view'}”")
+                ),
+                lambda saved=saved: self.background(
+                    lambda: self.service.saved_query(saved), self.open_query
+                ),
+            )
+        for name in tags:
+            yield SystemCommand(
+                f"Tag: {name}",
+                f"Show the papers tagged {name} (tag:{name})",
+                lambda name=name: self.open_query(replace(self.rq, text=f"tag:{name}")),
             )
 
     def _remember_theme(self, theme) -> None:

@@ -16,6 +16,7 @@ from textual.message import Message
 from ..models import ListRow, StoredPaper
 from ..service import Snapshot
 from ..sync import DayResult, SyncSummary
+from ..syncplan import Progress
 
 
 def while_mounted(handler: Callable) -> Callable:
@@ -62,6 +63,11 @@ class UnreadCounted(Message):
 @dataclass
 class SyncPlanned(Message):
     total: int
+
+
+@dataclass
+class SyncProgressed(Message):
+    progress: Progress
 
 
 @dataclass

@@ -22,8 +22,9 @@ from ..errors import PapertuiError
 from ..fulltext import TextsSummary
 from ..plural import plural
 from ..service import Service, SyncRequest
+from ..syncplan import eta_text
 from ..views import ReaderQuery
-from .messages import SyncDayDone, SyncDone, SyncPlanned
+from .messages import SyncDayDone, SyncDone, SyncPlanned, SyncProgressed
 from .state import SyncState
 
 
@@ -68,40 +69,51 @@ class SyncController:
         self.host = host
         self.planned = 0
         self.done = 0
+        self.eta = ""  # the time left, as shown
+        self.what = ""  # what is being synced, when not the recent days
 
     @property
     def running(self) -> bool:
         return self.host.sync_state.running
 
-    def start(self) -> None:
+    def start(self, request: SyncRequest | None = None, what: str = "") -> bool:
+        """Sync the recent days (`sync_days` of the config), or the days of `request` (the
+        calendar's fetches); `what` names them in the status line. False when it could not
+        start (offline, or a sync is already running: said in a notification)."""
         host = self.host
         if host.service.offline:
             host.notify(
                 f"Offline ({host.offline_reason}): syncing is turned off.", severity="warning"
             )
-            return
+            return False
         if self.running:
             host.notify("A sync is already running.", timeout=2)
-            return
+            return False
         self.planned = self.done = 0
-        host.sync_state = SyncState(True, "⟳ checking for new papers…")
-        days = host.config.sync_days
-        host.run_sync_worker(lambda: self._work(days))
+        self.eta = ""
+        self.what = what
+        host.sync_state = SyncState(
+            True, f"⟳ checking {what}…" if what else "⟳ checking for new papers…"
+        )
+        request = request or SyncRequest(recent=host.config.sync_days)
+        host.run_sync_worker(lambda: self._work(request))
+        return True
 
     def auto(self) -> None:
         """The periodic sync: silent when one is already running."""
         if not self.running and not self.host.service.offline:
             self.start()
 
-    def _work(self, days: int) -> None:
+    def _work(self, request: SyncRequest) -> None:
         """In a worker thread. Quitting the reader cancels the worker: the sync stops too."""
         host = self.host
         cancel = get_current_worker().cancelled_event
         try:
             summary = host.service.sync(
-                SyncRequest(recent=days),
+                request,
                 on_day=lambda result: host.post_message(SyncDayDone(result)),
                 on_plan=lambda todo: host.post_message(SyncPlanned(len(todo))),
+                on_progress=lambda progress: host.post_message(SyncProgressed(progress)),
                 cancel=cancel,
             )
         except PapertuiError as exc:
@@ -152,13 +164,26 @@ class SyncController:
 
     # ---- progress, on the UI thread ------------------------------------------------------
 
+    def _progress_text(self) -> str:
+        what = f" {self.what}" if self.what else ""
+        eta = f" · ETA {self.eta}" if self.eta and self.done < self.planned else ""
+        return f"⟳ syncing{what} {self.done}/{self.planned} days{eta}"
+
     def on_planned(self, message: SyncPlanned) -> None:
         self.planned = message.total
-        self.host.sync_state = SyncState(True, f"⟳ syncing 0/{self.planned} days")
+        self.host.sync_state = SyncState(True, self._progress_text())
+
+    def on_progress(self, message: SyncProgressed) -> None:
+        if not self.running:
+            return
+        eta = eta_text(message.progress.eta) if message.progress.eta is not None else ""
+        if eta != self.eta:
+            self.eta = eta
+            self.host.sync_state = SyncState(True, self._progress_text())
 
     def on_day_done(self, message: SyncDayDone) -> None:
         self.done += 1
-        self.host.sync_state = SyncState(True, f"⟳ syncing {self.done}/{self.planned} days")
+        self.host.sync_state = SyncState(True, self._progress_text())
         result = message.result
         if result.ok and (result.new or result.updated):
             self._show_new_papers()
@@ -186,7 +211,8 @@ class SyncController:
             return
         if summary.ok:
             new = sum(r.new for r in summary.results)
-            text = f"✓ synced {datetime.now():%H:%M}" + (f" · {new} new" if new else "")
+            what = f" {self.what}" if self.what else ""
+            text = f"✓ synced{what} {datetime.now():%H:%M}" + (f" · {new} new" if new else "")
             host.sync_state = SyncState(False, text)
             host.go_to_latest()
             self.fetch_texts()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -49,11 +50,16 @@ class PaperDetail(VerticalScroll, can_focus=True):
         "detail--match",
     }
 
+    # A longer note is shown up to here (laying out a megabyte of Markdown takes seconds); the
+    # note editor holds all of it.
+    NOTE_SHOWN = 20_000
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.paper: StoredPaper | None = None
         self.placeholder = "Select a paper to read it here."
         self.highlight: re.Pattern[str] | None = None  # the words a search looks for
+        self.note_key = "e"  # the key of the note editor, as mapped (the app sets it)
 
     def compose(self):
         yield Static(id="detail-body")
@@ -115,6 +121,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
             value = Text(_literal(fact.value), style=link if fact.link else "")
             fields.add_row(Text(fact.label), value if fact.link else self._marked(value))
 
+        note = self._note(paper.notes, section, muted) if paper.notes else []
         tail = Text()
         if paper.ai_summary:
             tail.append("\nAI summary\n", section)
@@ -125,7 +132,22 @@ class PaperDetail(VerticalScroll, can_focus=True):
         tail.append("\nAbstract\n", section)
         abstract = "\n\n".join(shown_paragraphs(paper.abstract))  # paragraphs, a blank line apart
         tail.append(abstract or "(no abstract)", None if abstract else muted)
-        return Group(self._marked(head), fields, self._marked(tail))
+        return Group(self._marked(head), fields, *note, self._marked(tail))
+
+    def _note(self, note: str, section, muted) -> list[RenderableType]:
+        """Your note, rendered as Markdown: its text with controls and escape sequences removed
+        and links shown as text (nothing in it is markup, a link or a command)."""
+        text = strip_controls(note, keep_newlines=True).strip("\n")
+        parts: list[RenderableType] = [Text("\nYour note", section)]
+        cut = len(text) - self.NOTE_SHOWN
+        if cut > 0:
+            text = text[: self.NOTE_SHOWN]
+        parts.append(Markdown(text, hyperlinks=False))
+        if cut > 0:
+            parts.append(
+                Text(f"… {cut:,} more characters: {self.note_key} opens the whole note.", muted)
+            )
+        return parts
 
     def _marked(self, text: Text) -> Text:
         """The search's words marked where they occur in `text`."""

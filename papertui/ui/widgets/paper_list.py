@@ -29,7 +29,18 @@ from ...models import ListRow
 from ..actions import bindings
 
 BLOCK = 200  # rows loaded per request
+NEW = "✦"  # reached the cache since the reader's last session (`is:new`)
+LINKS = "◆"  # gained a GitHub repo or project page since it was last opened
 MAX_CACHED_BLOCKS = 12
+
+
+def _tags_text(tags: tuple[str, ...], room: int) -> str:
+    """A row's tags, compactly: ` #a #b`, cut with … to fit `room` cells (the title gets the
+    rest; the detail pane shows them all)."""
+    text = " " + " ".join(f"#{tag}" for tag in tags)
+    if cell_len(text) > room:
+        text = set_cell_size(text, max(room - 1, 1)) + "…"
+    return text
 
 
 class PaperList(ScrollView, can_focus=True):
@@ -40,11 +51,16 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--read",
         "paper-list--marker",
         "paper-list--bookmark",
+        "paper-list--note",
+        "paper-list--tags",
         "paper-list--upvotes",
         "paper-list--day",
         "paper-list--placeholder",
         "paper-list--match",
         "paper-list--byline",
+        "paper-list--new",
+        "paper-list--gained",
+        "paper-list--links",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -77,6 +93,7 @@ class PaperList(ScrollView, can_focus=True):
         self.full_dates = False  # the list may span years: show them in the date column
         self.highlight: re.Pattern[str] | None = None  # the words a search looks for
         self.row_height = 1  # lines a row takes: 1, or 2 (title wrapped, authors beneath)
+        self.show_gains = False  # the "rising" sort: upvotes gained lately, as +N
 
     # ---- data ---------------------------------------------------------------------------
 
@@ -207,21 +224,45 @@ class PaperList(ScrollView, can_focus=True):
         day_style = styles["paper-list--day"]
         shown_day = (row.day or "") if self.full_dates else (row.day or "")[5:]
         day = f" {shown_day:>{10 if self.full_dates else 5}} " if width >= 40 else " "
+        star = "★" if row.bookmarked else " "
         head = [
-            Segment(" ●" if not row.read else "  ", marker),
-            Segment("★ " if row.bookmarked else "  ", mark),
+            Segment(NEW if row.new else " ", styles["paper-list--new"]),
+            Segment("●" if not row.read else " ", marker),
+            Segment(star, mark),
+            # the cell after the star: ✎ when you have a note on the paper, else ◆ when it
+            # gained a GitHub repo or project page since it was last opened
+            Segment("✎", styles["paper-list--note"])
+            if row.noted
+            else Segment(LINKS if row.links_new else " ", styles["paper-list--links"]),
             Segment(f"{row.upvotes:>4} ", upvotes),
         ]
+        if self.show_gains:
+            gained = f"+{row.gained}" if row.gained else ""
+            head.append(Segment(f"{gained:>5} ", styles["paper-list--gained"]))
         used = sum(cell_len(s.text) for s in head) + cell_len(day)
         room = max(width - used, 1)
+        tags = _tags_text(row.tags, max(room // 3, 8)) if row.tags else ""
+        room = max(room - cell_len(tags), 1)
         title = shown(row.title)  # LaTeX as Unicode: cached, and untouched without LaTeX
+        tagged = [Segment(tags, styles["paper-list--tags"])] if tags else []
         if self.row_height == 1:
-            segments = [*head, *self._marked(fit(title, room), text_style), Segment(day, day_style)]
+            segments = [
+                *head,
+                *self._marked(fit(title, room), text_style),
+                *tagged,
+                Segment(day, day_style),
+            ]
             return Strip(segments).adjust_cell_length(width, self.rich_style)
         first, rest = split_title(title, room)
         if part == 0:
-            segments = [*head, *self._marked(fit(first, room), text_style), Segment(day, day_style)]
+            segments = [
+                *head,
+                *self._marked(fit(first, room), text_style),
+                *tagged,
+                Segment(day, day_style),
+            ]
         else:  # under the title: the rest of it, then who wrote it, as far as the line goes
+            room += cell_len(tags)  # the tags are on the line above
             indent = Segment(" " * sum(cell_len(s.text) for s in head), self.rich_style)
             byline = row.byline
             if rest and byline:  # the byline keeps up to two fifths of the line
