@@ -86,28 +86,38 @@ def generate(path: Path, papers: int, shape: str, seed: int = 5) -> Path:
     return path
 
 
+# A small process that runs papertui and reports its peak RSS: on Linux the peak survives fork
+# and exec, so a child forked from this (bigger) process would report at least this one's.
+LAUNCHER = """
+import os, sys
+report, args = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "papertui", *args])
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as out:
+    out.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measured(*args: str) -> dict:
     """A papertui command in its own process: wall and CPU seconds, peak RSS MB, its stderr."""
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "papertui", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args)} failed: {err}")
-    return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss": usage.ru_maxrss / 1024,
-        "stderr": err,
-    }
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, report.name, *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        wall = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(args)} failed: {proc.stderr}")
+        rss, cpu = report.read().split()
+    return {"wall": wall, "cpu": float(cpu), "rss": int(rss) / 1024, "stderr": proc.stderr}
 
 
 def fresh(path: Path) -> Path:
