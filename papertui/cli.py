@@ -17,6 +17,7 @@ from typing import NoReturn
 import click
 
 from . import __version__
+from .cli_db import db
 from .cli_library import COMMANDS as LIBRARY_COMMANDS
 from .config import load_config
 from .errors import NotARegularFile, PapertuiError
@@ -663,78 +664,6 @@ def import_cmd(settings: Settings, file: Path):
         _echo_err(f"  skipped {error}")
 
 
-@cli.group()
-def db():
-    """Look after the cache file: check it for damage, or optimize it."""
-
-
-@db.command("check")
-@click.pass_obj
-def db_check(settings: Settings):
-    """Check the cache: SQLite's integrity check of the whole file, then each search index
-    (that it is sound and matches what it indexes). Changes nothing; exits 1 on any problem.
-    Refused while another papertui process is writing to the cache."""
-    from .output import terminal_safe
-
-    cancel = threading.Event()
-    with settings.service() as service, _first_ctrl_c_cancels(cancel):
-        click.echo(f"Checking the cache at {terminal_safe(str(settings.db))}")
-        steps = _maintenance(lambda **kw: service.db_check(cancel=cancel, **kw))
-    problems = sum(len(step.problems) for step in steps)
-    if problems:
-        click.echo(
-            f"The cache has {plural(problems, 'problem')}: searches may miss papers or fail. "
-            "Back up what matters to you (`papertui export`) before anything else."
-        )
-        sys.exit(EXIT_FAILED)
-    click.echo("The cache is sound.")
-
-
-@db.command("optimize")
-@click.pass_obj
-def db_optimize(settings: Settings):
-    """Optimize the cache: merge each search index into one piece (faster searches), refresh
-    the query planner's statistics (ANALYZE) and compact the file (VACUUM), printing its size
-    before and after. Needs free disk space about the cache's size (checked first). Refused
-    while another papertui process is writing to the cache; ctrl+c rolls back the step running."""
-    from .output import terminal_safe
-
-    cancel = threading.Event()
-    with settings.service() as service, _first_ctrl_c_cancels(cancel):
-        click.echo(f"Optimizing the cache at {terminal_safe(str(settings.db))}")
-        before, after, _ = _maintenance(lambda **kw: service.db_optimize(cancel=cancel, **kw))
-    freed = before.total - after.total
-    click.echo(
-        f"{_mb(before.total)} before, {_mb(after.total)} after "
-        f"({_mb(freed) + ' freed' if freed >= 0 else _mb(-freed) + ' more'})."
-    )
-
-
-def _maintenance(run):
-    """A check or an optimization, each step printed as it ends; ctrl+c ends it at once with
-    the step running rolled back (exit 130)."""
-    from .errors import Interrupted
-    from .output import terminal_safe
-
-    def step_done(step) -> None:
-        state = step.done if not step.problems else plural(len(step.problems), "problem")
-        click.echo(f"  {step.name}: {state} ({step.seconds:.1f} s)")
-        for problem in step.problems[:20]:
-            click.echo(f"    {terminal_safe(problem)}")
-
-    try:
-        return run(on_step=step_done)
-    except Interrupted:
-        _fail(
-            "interrupted: the step running was rolled back (the steps before it are done)",
-            code=130,
-        )
-
-
-def _mb(count: int) -> str:
-    return f"{count / 1e6:,.1f} MB"
-
-
 def _echo_err(text: str) -> None:
     from .output import terminal_safe
 
@@ -743,6 +672,7 @@ def _echo_err(text: str) -> None:
 
 for _command in LIBRARY_COMMANDS:  # tag, tags, note, saved: in their own module
     cli.add_command(_command)
+cli.add_command(db)  # db check, db optimize: in their own module
 
 
 def main() -> None:

@@ -157,6 +157,11 @@ class ImportStream:
         head = reader.head(CHUNK)
         if head.startswith(_BOM):
             head = head[len(_BOM) :]
+        while not head.strip() and len(head) <= MAX_ENTRY_BYTES:  # blank lines first
+            more = reader.head(CHUNK)
+            if not more:
+                break
+            head += more
         first = head.lstrip()[:1]
         if not first:
             raise ImportFileError(f"{self.path} is empty: there is nothing to import")

@@ -256,6 +256,8 @@ def test_shapes_are_told_apart_by_their_first_bytes(tmp_path):
     assert (len(records), stream.shape) == (3, "list")
     records, stream = records_of("\ufeff" + json.dumps(items[:1]) + json.dumps(items[1:]), tmp_path)
     assert (len(records), stream.shape) == (3, "list")  # a BOM, two lists one after the other
+    records, stream = records_of(" \n" * 100_000 + json.dumps(items), tmp_path)
+    assert (len(records), stream.shape) == (3, "list")  # more blank lines than a chunk first
     document = {"papertui_export": 1, "note": {"k": [1, 2]}, "papers": [{"raw": items[0]}]}
     records, stream = records_of(json.dumps(document), tmp_path)
     assert (len(records), stream.shape) == (1, "export")
