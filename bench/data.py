@@ -9,6 +9,7 @@ from pathlib import Path
 
 from papertui.models import parse_items
 from papertui.store import Store
+from papertui.store.compact import STANDARD_THUMBNAIL
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -55,6 +56,8 @@ def synthetic_item(template: dict, n: int, rng: random.Random, day: str) -> dict
     )
     item = dict(template)
     item.update(paper=paper, title=title, numComments=rng.randint(0, 20))
+    if item.get("thumbnail"):  # Hugging Face's address for the new id, as for a real paper
+        item["thumbnail"] = STANDARD_THUMBNAIL.format(paper["id"])
     return item
 
 

@@ -676,7 +676,18 @@ cli.add_command(db)  # db check, db optimize: in their own module
 
 
 def main() -> None:
+    from .store import Store
+
+    Store.on_upgrade = _upgrading
     cli(prog_name="papertui")
+
+
+def _upgrading(names: list[str]) -> None:
+    click.echo(
+        "Upgrading the cache to this papertui's format (once: about half a minute for each "
+        "100,000 papers)…",
+        err=True,
+    )
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def known_digests(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         (joined,) = conn.execute(
-            "SELECT group_concat(id || ' ' || COALESCE(digest, ''), char(10)) FROM papers "
+            "SELECT group_concat(id || ' ' || COALESCE(lower(hex(digest)), ''), char(10)) FROM papers "
             f"WHERE id IN ({','.join('?' * len(chunk))})",
             chunk,
         ).fetchone()

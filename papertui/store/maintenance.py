@@ -120,13 +120,39 @@ def optimize(
         _done(steps, on_step, step)
         _stop_if(cancel)
         started = time.monotonic()
-        conn.execute("VACUUM")
+        done = _vacuum(store, conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        _done(steps, on_step, Step("compact the file (VACUUM)", _since(started), done="done"))
+        _done(steps, on_step, Step("compact the file (VACUUM)", _since(started), done=done))
     return before, sizes(store), steps
 
 
 # ---- helpers ---------------------------------------------------------------------------------
+
+
+def _vacuum(store: Store, conn: sqlite3.Connection) -> str:
+    """VACUUM; a cache made before 16 KB pages (`PAGE_SIZE`) moves to them on the way, which
+    takes leaving write-ahead logging for the VACUUM (SQLite can't change the page size of a
+    WAL file): when another connection has the cache open that can't be done, and the file
+    is compacted with its pages as they are."""
+    from .cache import PAGE_SIZE
+
+    (page,) = conn.execute("PRAGMA page_size").fetchone()
+    if page >= PAGE_SIZE:
+        conn.execute("VACUUM")
+        return "done"
+    try:
+        (mode,) = conn.execute("PRAGMA journal_mode = DELETE").fetchone()
+    except sqlite3.OperationalError:
+        mode = "wal"
+    if mode.lower() == "wal":  # another connection: pages stay as they are
+        conn.execute("VACUUM")
+        return f"done; pages stay {page // 1024} KB while another papertui has the cache open"
+    try:
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        conn.execute("VACUUM")
+    finally:
+        store._use_wal()
+    return f"done, in {PAGE_SIZE // 1024} KB pages (were {page // 1024} KB)"
 
 
 @contextmanager

@@ -9,13 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..models import Fetched, ImportRecord, Origin, StoredPaper, UserState, paper_columns
+from .compact import (
+    DIGEST_BYTES,
+    join_raw,
+    pack_text,
+    read_thumbnail,
+    split_raw,
+    stored_thumbnail,
+    unpack_text,
+)
 
 _JSON_COLUMNS = ("authors", "ai_keywords")
 _PAPER_COLUMNS = (
@@ -37,6 +45,7 @@ def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> di
     columns["day"] = day
     if origin.flat:
         columns["num_comments"] = item.numComments
+    residual = split_raw(raw, columns)  # the item without the texts these columns hold
     for name in _JSON_COLUMNS:
         columns[name] = json.dumps(columns[name], ensure_ascii=False)
     raw_bytes = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
@@ -45,8 +54,11 @@ def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> di
     )
     digest.update(raw_bytes)  # the hash of the columns' JSON and the raw JSON, one after the other
     columns.update(
-        raw=zlib.compress(raw_bytes, 1),
-        digest=digest.hexdigest(),
+        abstract=pack_text(columns["abstract"]),
+        ai_summary=pack_text(columns["ai_summary"]),
+        thumbnail=stored_thumbnail(columns["id"], columns["thumbnail"]),
+        raw=residual,
+        digest=digest.digest()[:DIGEST_BYTES],
         now=now,
         flat=int(origin.flat),
     )
@@ -161,21 +173,40 @@ def in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 50
     return found
 
 
-def load_raw(value: bytes | str) -> dict | None:
-    """Raw item JSON is stored zlib-compressed (a quarter of the size); text is read too. One that
-    cannot be read back (damaged, or nested too deeply by an older papertui) is None, so one bad
-    row never fails a whole export."""
-    try:
-        if isinstance(value, bytes):
-            value = zlib.decompress(value).decode()
-        data = json.loads(value)
-    except (zlib.error, UnicodeDecodeError, ValueError, RecursionError):
+RAW_COLUMNS = "id, raw, title, abstract, ai_summary, ai_keywords, authors, thumbnail"
+
+
+def load_raw(row: Sequence) -> dict | None:
+    """The raw item of a row of `RAW_COLUMNS`, its texts put back from the columns (see
+    `compact`). One that cannot be read back (damaged, or nested too deeply by an older
+    papertui) is None, so one bad row never fails a whole export."""
+    paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail = row
+    if not raw:
         return None
-    return data if isinstance(data, dict) else None
+    columns = {
+        "title": title,
+        "abstract": unpack_text(abstract),
+        "ai_summary": unpack_text(ai_summary),
+        "ai_keywords": _json_list(keywords),
+        "authors": _json_list(authors),
+        "thumbnail": read_thumbnail(paper_id, thumbnail),
+    }
+    return join_raw(raw, columns)
+
+
+def _json_list(text: str | None) -> list | None:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return None
+    return value if isinstance(value, list) else None
 
 
 def stored_paper(row: dict) -> StoredPaper:
     data = dict(row)
+    data["abstract"] = unpack_text(data["abstract"])
+    data["ai_summary"] = unpack_text(data["ai_summary"])
+    data["thumbnail"] = read_thumbnail(data["id"], data["thumbnail"])
     for name in (*_JSON_COLUMNS, "tags"):
         try:
             value = json.loads(data.get(name) or "[]")

@@ -14,6 +14,16 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from ..library import lenient_tags
+from .compact import (
+    DIGEST_BYTES,
+    RESIDUAL_V1,
+    join_raw,
+    pack_text,
+    read_thumbnail,
+    split_raw,
+    stored_thumbnail,
+    unpack_text,
+)
 
 migrations = Migrations("papertui")
 # The names of the migrations this papertui knows, in order (sqlite-utils keeps its list private).
@@ -449,3 +459,140 @@ def _run_script(db: Database, script: str) -> None:
             statement = ""
     if statement.strip(" \n-"):
         raise ValueError(f"incomplete SQL statement in migration: {statement[:80]!r}")
+
+
+# m007: each text kept once (issue 15). The long texts compressed in their columns, read by the
+# index through `unpack_text` (a SQL function every connection of the store registers); the
+# index without its 3-character prefix index (40% of its size and of its writing time, for
+# searches of a 3-letter word ~10-50% slower); papers_au only when the indexed text changed.
+_PACKED = (
+    "{0}.title, unpack_text({0}.abstract), {0}.authors, {0}.ai_keywords, "
+    "unpack_text({0}.ai_summary), {0}.organization"
+)
+_TEXT_CHANGED = " OR ".join(
+    f"old.{c} IS NOT new.{c}"
+    for c in ("title", "abstract", "authors", "ai_keywords", "ai_summary", "organization")
+)
+_TEXT_KEPT_ONCE = f"""
+DROP TRIGGER papers_ai;
+DROP TRIGGER papers_ad;
+DROP TRIGGER papers_au;
+DROP TRIGGER user_state_notes_ai;
+DROP TRIGGER user_state_notes_au;
+DROP TRIGGER user_state_notes_ad;
+DROP TABLE papers_fts;
+DROP VIEW papers_text;
+CREATE VIEW papers_text AS
+    SELECT p.pk, p.title, unpack_text(p.abstract) AS abstract, p.authors, p.ai_keywords,
+           unpack_text(p.ai_summary) AS ai_summary, p.organization, u.notes
+    FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id;
+CREATE VIRTUAL TABLE papers_fts USING fts5(
+    {_COLUMNS},
+    content = 'papers_text', content_rowid = 'pk',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    VALUES (new.pk, {_PACKED.format("new")}, {_NOTE_OF.format("new")});
+END;
+CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    VALUES ('delete', old.pk, {_PACKED.format("old")}, {_NOTE_OF.format("old")});
+END;
+-- Only when searchable text changed: a re-sync that moves upvotes leaves the index alone.
+CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, ai_keywords, ai_summary,
+                                        organization ON papers
+WHEN {_TEXT_CHANGED} BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    VALUES ('delete', old.pk, {_PACKED.format("old")}, {_NOTE_OF.format("old")});
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    VALUES (new.pk, {_PACKED.format("new")}, {_NOTE_OF.format("new")});
+END;
+CREATE TRIGGER user_state_notes_ai AFTER INSERT ON user_state WHEN new.notes IS NOT NULL BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {_PACKED.format("p")}, NULL FROM papers p WHERE p.id = new.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {_PACKED.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
+END;
+CREATE TRIGGER user_state_notes_au AFTER UPDATE OF notes ON user_state
+WHEN old.notes IS NOT new.notes BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {_PACKED.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {_PACKED.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
+END;
+CREATE TRIGGER user_state_notes_ad AFTER DELETE ON user_state WHEN old.notes IS NOT NULL BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {_PACKED.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {_PACKED.format("p")}, NULL FROM papers p WHERE p.id = old.paper_id;
+END;
+"""
+
+
+@migration
+def m007_text_kept_once(db: Database) -> None:
+    """Every paper's row rewritten as the store now writes it (`compact`): the texts packed,
+    the raw item without them, the digest in 8 bytes; then the index rebuilt without its prefix
+    index. Paper data only; user state is read (notes, for the index), never written."""
+    _run_script(db, _TEXT_KEPT_ONCE.split("CREATE VIEW", 1)[0])  # the index goes first
+    compact_papers(db.conn)
+    _run_script(db, "CREATE VIEW" + _TEXT_KEPT_ONCE.split("CREATE VIEW", 1)[1])
+    db.execute("INSERT INTO papers_fts (papers_fts) VALUES ('rebuild')")
+
+
+def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
+    """Rewrite the papers' rows a batch at a time, by primary key (what a row holds in memory is
+    one batch); rows already in the new form are left as they are."""
+    last = -1
+    while True:
+        rows = conn.execute(
+            "SELECT pk, id, raw, title, abstract, ai_summary, ai_keywords, authors, thumbnail, "
+            "digest FROM papers WHERE pk > ? ORDER BY pk LIMIT ?",
+            (last, batch),
+        ).fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        conn.executemany(
+            "UPDATE papers SET abstract = ?, ai_summary = ?, thumbnail = ?, raw = ?, digest = ? "
+            "WHERE pk = ?",
+            [compact_row(*row[1:]) + (row[0],) for row in rows],
+        )
+
+
+def compact_row(paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail, digest):
+    """One stored row's values as `rows.prepare_row` writes them now."""
+    abstract, ai_summary = unpack_text(abstract), unpack_text(ai_summary)
+    full_thumbnail = read_thumbnail(paper_id, thumbnail)
+    if isinstance(raw, bytes | str) and not (isinstance(raw, bytes) and raw[:1] == RESIDUAL_V1):
+        columns = {
+            "title": title,
+            "abstract": abstract,
+            "ai_summary": ai_summary,
+            "ai_keywords": _list_or_none(keywords),
+            "authors": _list_or_none(authors),
+            "thumbnail": full_thumbnail,
+        }
+        item = join_raw(raw, {})
+        raw = split_raw(item, columns) if item is not None else raw  # damaged: left as it was
+    if isinstance(digest, str):
+        try:
+            digest = bytes.fromhex(digest)[:DIGEST_BYTES]
+        except ValueError:
+            digest = None  # the next sync of the paper writes it whole
+    return (
+        pack_text(abstract),
+        pack_text(ai_summary),
+        stored_thumbnail(paper_id, full_thumbnail),
+        raw,
+        digest,
+    )
+
+
+def _list_or_none(text):
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return None
+    return value if isinstance(value, list) else None

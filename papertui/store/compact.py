@@ -1,0 +1,230 @@
+"""How a paper's text is kept once (issue 15): each text lives in one place only.
+
+- The long texts (abstract, AI summary) are stored zlib-compressed in their columns; the search
+  index reads them through `unpack_text`, a SQL function every connection registers.
+- The raw item as received is kept, for fields a later papertui may use, but without the texts
+  its columns already hold: a title, abstract, AI summary, keywords, author names or thumbnail
+  that equals its column is taken out and put back when the raw item is read (`join_raw`).
+  A text that differs from its column only in whitespace (arXiv's hard line breaks) is taken
+  out too, with the whitespace that differs; anything else stays as it came. What comes back
+  is checked, when it is taken out, to equal what came in exactly.
+- A thumbnail at Hugging Face's usual address for the paper is stored as "" (`STANDARD_THUMBNAIL`).
+
+Pure functions: no SQL here beyond the function the store registers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from typing import Any
+
+# zlib starts its history with this (a preset dictionary): the item's field names and usual
+# addresses, the parts every item repeats, so a short item does not pay for them in full.
+# Built from the API's schema (DESIGN.md, the recorded fixtures), not from any paper's values.
+# Never change it: residuals written with it start with RESIDUAL_V1; a new one needs a new tag.
+_RESIDUAL_ZDICT = (
+    b'"isHf":false,"isHfAdmin":false,"isMod":false,"isPro":false,"isUserFollowing":false,'
+    b'"followerCount":0,"fullname":"","name":"","type":"user","user":"",'
+    b'"status":"claimed_verified","statusLastChangedAt":"T00:00:00.000Z",'
+    b'"githubRepoAddedBy":"","githubStars":0,"githubRepo":"https://github.com/",'
+    b'"projectPage":"https://","mediaUrls":["https://cdn-uploads.huggingface.co/production/uploads/'
+    b'.mp4",".png"],"discussionId":"","numComments":0,"isAuthorParticipating":false,'
+    b'"submittedOnDailyAt":"T00:00:00.000Z","submittedOnDailyBy":{"_id":"","avatarUrl":'
+    b'"https://cdn-avatars.huggingface.co/v1/production/uploads/","fullname":"","isPro":false,'
+    b'"name":"","type":"user","user":""},"submittedBy":{"_id":"","avatarUrl":"/avatars/.svg",'
+    b'"followerCount":0,"fullname":"","isHf":false,"isHfAdmin":false,"isMod":false,"isPro":false,'
+    b'"isUserFollowing":false,"name":"","type":"user"},"organization":{"_id":"","avatar":'
+    b'"https://cdn-avatars.huggingface.co/v1/production/uploads/","fullname":"","name":""},'
+    b'"publishedAt":"T00:00:00.000Z","upvotes":0},"publishedAt":"T00:00:00.000Z",'
+    b'"paper":{"authors":[{"_id":"","hidden":false},{"_id":"","hidden":false,"status":'
+    b'"claimed_verified","statusLastChangedAt":"T00:00:00.000Z","user":{"_id":"","avatarUrl":'
+    b'"/avatars/.svg","fullname":"","isPro":false,"type":"user","user":""}},{"_id":"","hidden":false}'
+)
+RESIDUAL_V1 = b"\x01"  # a residual (below), deflated with _RESIDUAL_ZDICT
+_LEVEL = 6  # ~10% smaller than level 1 on these short texts, for ~15 µs a paper more
+_MIN_PACKED = 120  # shorter texts gain nothing from compression: they stay text
+
+DIGEST_BYTES = 8  # of the SHA-1 that tells a changed item: enough to tell, a fifth of its hex
+STANDARD_THUMBNAIL = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{}.png"
+
+# Where the raw item holds each column's text: (path in the item, column).
+_TAKEN = (
+    (("title",), "title"),
+    (("summary",), "abstract"),
+    (("thumbnail",), "thumbnail"),
+    (("paper", "title"), "title"),
+    (("paper", "summary"), "abstract"),
+    (("paper", "ai_summary"), "ai_summary"),
+    (("paper", "ai_keywords"), "ai_keywords"),
+)
+_NAMES = "paper.authors.name"
+_WHITESPACE = re.compile(r"\s+")  # every author's name, when they are the authors column
+
+
+# ---- the long texts ---------------------------------------------------------------------------
+
+
+def pack_text(text: str | None) -> str | bytes | None:
+    """A long text compressed when that makes it smaller; short ones stay text (both are read
+    back by `unpack_text`, so a column may hold either)."""
+    if text is None or len(text) < _MIN_PACKED:
+        return text
+    data = text.encode()
+    packed = zlib.compress(data, _LEVEL)
+    return packed if len(packed) < len(data) else text
+
+
+def unpack_text(value: Any) -> Any:
+    """A text column's value as text, however it was stored (also the SQL function the index
+    reads the columns through). A damaged value reads as "" rather than failing a whole search."""
+    if isinstance(value, bytes):
+        try:
+            return zlib.decompress(value).decode()
+        except (zlib.error, UnicodeDecodeError):
+            return ""
+    return value
+
+
+def register(conn) -> None:
+    """The SQL function the search index reads the packed columns through (see schema m007)."""
+    conn.create_function("unpack_text", 1, unpack_text, deterministic=True)
+
+
+def stored_thumbnail(paper_id: str, thumbnail: str | None) -> str | None:
+    """The thumbnail column's value: "" for Hugging Face's usual address of this paper's."""
+    return "" if thumbnail == STANDARD_THUMBNAIL.format(paper_id) else thumbnail
+
+
+def read_thumbnail(paper_id: str, stored: str | None) -> str | None:
+    return STANDARD_THUMBNAIL.format(paper_id) if stored == "" else stored
+
+
+# ---- the raw item without its columns' texts --------------------------------------------------
+
+
+def split_raw(raw: dict, columns: dict[str, Any]) -> bytes:
+    """`raw` (the item as received) without the texts `columns` hold, compressed. `columns`
+    are the row's values as the store writes them, before packing: text, and `authors` and
+    `ai_keywords` as lists. `join_raw` with the same columns gives back exactly `raw`: each
+    text is only taken out once it is checked to come back the same."""
+    item = dict(raw)  # copies of the objects changed only: `raw` stays as it is
+    if isinstance(item.get("paper"), dict):
+        item["paper"] = dict(item["paper"])
+    taken: dict[str, Any] = {}
+    for path, column in _TAKEN:
+        parent = _parent(item, path)
+        if parent is None or path[-1] not in parent:
+            continue
+        how = _how_taken(parent[path[-1]], columns.get(column))
+        if how is not None:
+            del parent[path[-1]]
+            taken[".".join(path)] = how
+    paper = item.get("paper")
+    authors = paper.get("authors") if isinstance(paper, dict) else None
+    if (
+        isinstance(authors, list)
+        and authors
+        and all(isinstance(a, dict) and isinstance(a.get("name"), str) for a in authors)
+        and [a["name"] for a in authors] == columns.get("authors")
+    ):
+        paper["authors"] = [{k: v for k, v in a.items() if k != "name"} for a in authors]
+        taken[_NAMES] = 0
+    text = json.dumps({"item": item, "taken": taken}, ensure_ascii=False, separators=(",", ":"))
+    deflate = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15, zdict=_RESIDUAL_ZDICT)
+    return RESIDUAL_V1 + deflate.compress(text.encode()) + deflate.flush()
+
+
+def join_raw(blob: bytes | str, columns: dict[str, Any]) -> dict | None:
+    """The raw item back from what `split_raw` stored (or from a whole item, zlib or text, as
+    papertui stored it before), with its texts from `columns` (the row's values, unpacked,
+    `authors` and `ai_keywords` as lists). None for a value that can't be read (damaged)."""
+    try:
+        if isinstance(blob, bytes) and blob[:1] == RESIDUAL_V1:
+            inflate = zlib.decompressobj(-15, zdict=_RESIDUAL_ZDICT)
+            residual = json.loads(inflate.decompress(blob[1:]) + inflate.flush())
+            if not isinstance(residual, dict) or not isinstance(residual.get("item"), dict):
+                return None
+            return _put_texts_back(residual["item"], residual.get("taken") or {}, columns)
+        if isinstance(blob, bytes):
+            blob = zlib.decompress(blob).decode()
+        data = json.loads(blob)
+    except (zlib.error, UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _put_texts_back(item: dict, taken: dict, columns: dict[str, Any]) -> dict:
+    for path, column in _TAKEN:
+        how = taken.get(".".join(path))
+        if how is None:
+            continue
+        parent = _parent(item, path, create=True)
+        if parent is not None:
+            parent[path[-1]] = _put_back(columns.get(column), how)
+    if _NAMES in taken:
+        paper = item.get("paper")
+        authors = paper.get("authors") if isinstance(paper, dict) else None
+        names = columns.get("authors") or []
+        if isinstance(authors, list) and len(authors) == len(names):
+            for author, name in zip(authors, names, strict=True):
+                if isinstance(author, dict):
+                    author["name"] = name
+    return item
+
+
+def _how_taken(value: Any, column: Any) -> Any:
+    """How `value` comes back from `column`: 0 when equal, the whitespace that differs for a
+    text equal but for its whitespace, None when it can't (it stays in the raw item)."""
+    if column is None or type(value) is not type(column):
+        return None
+    if value == column:
+        return 0
+    if not isinstance(value, str):
+        return None
+    words = value.split()
+    if not words or words != column.split():
+        return None
+    runs = _runs(value)
+    spaced = {i: run for i, run in enumerate(runs) if run != (" " if 0 < i < len(runs) - 1 else "")}
+    how = [[i, run] for i, run in spaced.items()]
+    return how if _put_back(column, how) == value else None
+
+
+def _put_back(column: Any, how: Any) -> Any:
+    if how == 0 or not isinstance(column, str):
+        return column
+    words = column.split()
+    runs = [""] + [" "] * (len(words) - 1) + [""] if words else [""]
+    for i, run in how:
+        if 0 <= i < len(runs):
+            runs[i] = run
+    out = [runs[0]]
+    for word, run in zip(words, runs[1:], strict=False):
+        out += [word, run]
+    return "".join(out)
+
+
+def _runs(text: str) -> list[str]:
+    """The whitespace before the first word, between words and after the last (str.split's)."""
+    runs = _WHITESPACE.findall(text)
+    if not text[:1].isspace():
+        runs.insert(0, "")
+    if not text[-1:].isspace():
+        runs.append("")
+    return runs
+
+
+def _parent(item: dict, path: tuple[str, ...], create: bool = False) -> dict | None:
+    """The object holding `path`'s last key (`path[:-1]`'s value), or None."""
+    node: Any = item
+    for key in path[:-1]:
+        if not isinstance(node, dict):
+            return None
+        if key not in node:
+            if not create:
+                return None
+            node[key] = {}
+        node = node[key]
+    return node if isinstance(node, dict) else None
