@@ -272,16 +272,42 @@ def table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def size_rows(db: Path) -> list[list[str]]:
+    """Where a cache's bytes go, per paper: each table and index (SQLite's dbstat, pages as
+    they lie on disk) and, within the papers table, each column's average stored length."""
+    conn = sqlite3.connect(db)
+    papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0] or 1
+    rows = [["the file", f"{db.stat().st_size / papers:,.0f}", ""]]
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    rows.append(["(page size)", f"{page:,}", ""])
+    for name, size, payload in conn.execute(
+        "SELECT name, sum(pgsize), sum(payload) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+    ):
+        if size / papers >= 1:
+            rows.append([name, f"{size / papers:,.0f}", f"{payload / papers:,.0f}"])
+    for column in (
+        "abstract raw ai_keywords ai_summary authors title thumbnail github_repo project_page "
+        "published_at submitted_at first_seen_at updated_at organization id day digest"
+    ).split():
+        (length,) = conn.execute(f"SELECT avg(length({column})) FROM papers").fetchone()
+        rows.append([f"  papers.{column}", "", f"{length or 0:,.0f}"])
+    conn.close()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--scratch", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the cache that import made")
     parser.add_argument(
-        "--only", choices=["import", "output", "write", "fts"], action="append", default=None
+        "--only",
+        choices=["import", "size", "output", "write", "fts"],
+        action="append",
+        default=None,
     )
     args = parser.parse_args()
-    only = set(args.only or ["import", "output", "write", "fts"])
+    only = set(args.only or ["import", "size", "output", "write", "fts"])
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="papertui-scale-"))
     scratch.mkdir(parents=True, exist_ok=True)
     print(
@@ -296,6 +322,9 @@ def main() -> None:
         print(
             table(["file", "papers", "file MB", "papers/s", "CPU µs a paper", "peak RSS MB"], rows)
         )
+    if "size" in only:
+        print(f"\nWhere the {args.papers:,}-paper cache's bytes go (bytes a paper):")
+        print(table(["part", "on disk", "data"], size_rows(db)))
     if "output" in only:
         print(f"\nOutput of the {args.papers:,}-paper cache:")
         print(table(["command", "seconds", "peak RSS MB"], output_rows(db, scratch)))

@@ -41,10 +41,41 @@ _RESIDUAL_ZDICT = (
     b'"paper":{"authors":[{"_id":"","hidden":false},{"_id":"","hidden":false,"status":'
     b'"claimed_verified","statusLastChangedAt":"T00:00:00.000Z","user":{"_id":"","avatarUrl":'
     b'"/avatars/.svg","fullname":"","isPro":false,"type":"user","user":""}},{"_id":"","hidden":false}'
+    b'],"taken":{"title":0,"summary":0,"thumbnail":0,"paper.title":0,"paper.summary":0,'
+    b'"paper.ai_summary":0,"paper.ai_keywords":0,"paper.authors.name":0}}'
 )
+# The same for the texts (abstracts, AI summaries, keyword lists): words and phrases common in
+# ML abstracts, written for this, not taken from any paper (bench: 753 -> 639 bytes an abstract).
+# Never change it either: texts packed with it start with TEXT_V1.
+_TEXT_ZDICT = (
+    b'["large language models","reinforcement learning","diffusion models","benchmark",'
+    b'"multimodal","vision-language models","reasoning","agents","efficiency","alignment"] '
+    b"The paper presents a method that significantly outperforms existing approaches. "
+    b"In this paper, we introduce a new framework for large language models (LLMs) and "
+    b"vision-language models (VLMs), multimodal large language models (MLLMs). "
+    b"Experimental results demonstrate that our method achieves state-of-the-art performance "
+    b"on multiple benchmarks, while reducing the computational cost and memory. Extensive "
+    b"experiments show the effectiveness of the proposed method. However, existing approaches "
+    b"often suffer from limited generalization and high inference latency. To address this "
+    b"challenge, we present a simple yet effective training strategy based on reinforcement "
+    b"learning (RL), supervised fine-tuning (SFT), pre-training, post-training, alignment, "
+    b"reasoning, chain-of-thought (CoT), diffusion models, transformer architecture, attention "
+    b"mechanism, multimodal understanding and generation, text-to-image, image, video, audio, "
+    b"speech, text, code, data, dataset, evaluation, tasks, agents, robotics, policy, reward "
+    b"model, tokens, parameters, scaling, efficiency, accuracy, quality, robustness, safety. "
+    b"Code and models are available at https://github.com/ . Our results suggest that these "
+    b"models can be improved by leveraging the knowledge of the model to achieve better results "
+    b"than the baseline across a wide range of downstream tasks, including question answering, "
+    b"mathematical reasoning and retrieval-augmented generation (RAG). We find that the "
+    b"performance of the model is highly dependent on the quality of the training data. "
+    b"Furthermore, we demonstrate that our approach generalizes to unseen domains and "
+    b"outperforms prior work. These findings highlight the importance of the proposed framework "
+    b"and provide insights for future research. We propose a novel approach that "
+)
+TEXT_V1 = b"\x02"  # a text deflated with _TEXT_ZDICT (zlib streams start 0x?8, never 0x02)
 RESIDUAL_V1 = b"\x01"  # a residual (below), deflated with _RESIDUAL_ZDICT
 _LEVEL = 6  # ~10% smaller than level 1 on these short texts, for ~15 µs a paper more
-_MIN_PACKED = 120  # shorter texts gain nothing from compression: they stay text
+_MIN_PACKED = 60  # shorter texts gain nothing from compression: they stay text
 
 DIGEST_BYTES = 8  # of the SHA-1 that tells a changed item: enough to tell, a fifth of its hex
 STANDARD_THUMBNAIL = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{}.png"
@@ -67,12 +98,13 @@ _WHITESPACE = re.compile(r"\s+")  # every author's name, when they are the autho
 
 
 def pack_text(text: str | None) -> str | bytes | None:
-    """A long text compressed when that makes it smaller; short ones stay text (both are read
-    back by `unpack_text`, so a column may hold either)."""
+    """A text compressed when that makes it smaller; short ones stay text (both are read back
+    by `unpack_text`, so a column may hold either)."""
     if text is None or len(text) < _MIN_PACKED:
         return text
     data = text.encode()
-    packed = zlib.compress(data, _LEVEL)
+    deflate = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15, zdict=_TEXT_ZDICT)
+    packed = TEXT_V1 + deflate.compress(data) + deflate.flush()
     return packed if len(packed) < len(data) else text
 
 
@@ -81,6 +113,9 @@ def unpack_text(value: Any) -> Any:
     reads the columns through). A damaged value reads as "" rather than failing a whole search."""
     if isinstance(value, bytes):
         try:
+            if value[:1] == TEXT_V1:
+                inflate = zlib.decompressobj(-15, zdict=_TEXT_ZDICT)
+                return (inflate.decompress(value[1:]) + inflate.flush()).decode()
             return zlib.decompress(value).decode()
         except (zlib.error, UnicodeDecodeError):
             return ""

@@ -56,6 +56,7 @@ def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> di
     columns.update(
         abstract=pack_text(columns["abstract"]),
         ai_summary=pack_text(columns["ai_summary"]),
+        ai_keywords=pack_text(columns["ai_keywords"]),
         thumbnail=stored_thumbnail(columns["id"], columns["thumbnail"]),
         raw=residual,
         digest=digest.digest()[:DIGEST_BYTES],
@@ -187,7 +188,7 @@ def load_raw(row: Sequence) -> dict | None:
         "title": title,
         "abstract": unpack_text(abstract),
         "ai_summary": unpack_text(ai_summary),
-        "ai_keywords": _json_list(keywords),
+        "ai_keywords": _json_list(unpack_text(keywords)),
         "authors": _json_list(authors),
         "thumbnail": read_thumbnail(paper_id, thumbnail),
     }
@@ -206,6 +207,7 @@ def stored_paper(row: dict) -> StoredPaper:
     data = dict(row)
     data["abstract"] = unpack_text(data["abstract"])
     data["ai_summary"] = unpack_text(data["ai_summary"])
+    data["ai_keywords"] = unpack_text(data["ai_keywords"])
     data["thumbnail"] = read_thumbnail(data["id"], data["thumbnail"])
     for name in (*_JSON_COLUMNS, "tags"):
         try:

@@ -461,12 +461,12 @@ def _run_script(db: Database, script: str) -> None:
         raise ValueError(f"incomplete SQL statement in migration: {statement[:80]!r}")
 
 
-# m007: each text kept once (issue 15). The long texts compressed in their columns, read by the
+# m007: each text kept once (issue 15). The longer texts compressed in their columns, read by the
 # index through `unpack_text` (a SQL function every connection of the store registers); the
 # index without its 3-character prefix index (40% of its size and of its writing time, for
 # searches of a 3-letter word ~10-50% slower); papers_au only when the indexed text changed.
 _PACKED = (
-    "{0}.title, unpack_text({0}.abstract), {0}.authors, {0}.ai_keywords, "
+    "{0}.title, unpack_text({0}.abstract), {0}.authors, unpack_text({0}.ai_keywords), "
     "unpack_text({0}.ai_summary), {0}.organization"
 )
 _TEXT_CHANGED = " OR ".join(
@@ -483,7 +483,8 @@ DROP TRIGGER user_state_notes_ad;
 DROP TABLE papers_fts;
 DROP VIEW papers_text;
 CREATE VIEW papers_text AS
-    SELECT p.pk, p.title, unpack_text(p.abstract) AS abstract, p.authors, p.ai_keywords,
+    SELECT p.pk, p.title, unpack_text(p.abstract) AS abstract, p.authors,
+           unpack_text(p.ai_keywords) AS ai_keywords,
            unpack_text(p.ai_summary) AS ai_summary, p.organization, u.notes
     FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id;
 CREATE VIRTUAL TABLE papers_fts USING fts5(
@@ -555,7 +556,8 @@ def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
             return
         last = rows[-1][0]
         conn.executemany(
-            "UPDATE papers SET abstract = ?, ai_summary = ?, thumbnail = ?, raw = ?, digest = ? "
+            "UPDATE papers SET abstract = ?, ai_summary = ?, ai_keywords = ?, thumbnail = ?, "
+            "raw = ?, digest = ? "
             "WHERE pk = ?",
             [compact_row(*row[1:]) + (row[0],) for row in rows],
         )
@@ -564,6 +566,7 @@ def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
 def compact_row(paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail, digest):
     """One stored row's values as `rows.prepare_row` writes them now."""
     abstract, ai_summary = unpack_text(abstract), unpack_text(ai_summary)
+    keywords = unpack_text(keywords)
     full_thumbnail = read_thumbnail(paper_id, thumbnail)
     if isinstance(raw, bytes | str) and not (isinstance(raw, bytes) and raw[:1] == RESIDUAL_V1):
         columns = {
@@ -584,6 +587,7 @@ def compact_row(paper_id, raw, title, abstract, ai_summary, keywords, authors, t
     return (
         pack_text(abstract),
         pack_text(ai_summary),
+        pack_text(keywords),
         stored_thumbnail(paper_id, full_thumbnail),
         raw,
         digest,
