@@ -160,7 +160,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         pause = 0.002
         while True:
             try:
-                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                ((mode,),) = self.conn.execute("PRAGMA journal_mode = WAL").fetchall()
                 break
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc) or time.monotonic() >= deadline:
@@ -717,12 +717,13 @@ _SELECT_FULL = (
 _UPSERT_SQL = """
 INSERT INTO papers (id, title, abstract, authors, organization, published_at, submitted_at, day,
     upvotes, num_comments, github_repo, github_stars, project_page, ai_summary, ai_keywords,
-    thumbnail, raw, digest, first_seen_at, updated_at)
+    thumbnail, raw, digest, first_seen_at, updated_at, title_key)
 VALUES (:id, :title, :abstract, :authors, :organization, :published_at, :submitted_at, :day,
     :upvotes, COALESCE(:num_comments, 0), :github_repo, :github_stars, :project_page, :ai_summary,
-    :ai_keywords, :thumbnail, :raw, :digest, :now, :now)
+    :ai_keywords, :thumbnail, :raw, :digest, :now, :now, :title_key)
 ON CONFLICT(id) DO UPDATE SET
-    title = excluded.title, abstract = excluded.abstract, authors = excluded.authors,
+    title = excluded.title, title_key = excluded.title_key, abstract = excluded.abstract,
+    authors = excluded.authors,
     organization = CASE WHEN :flat
         THEN COALESCE(excluded.organization, papers.organization) ELSE excluded.organization END,
     published_at = excluded.published_at,

@@ -122,6 +122,14 @@ def unpack_text(value: Any) -> Any:
     return value
 
 
+def title_key(title: str) -> int:
+    """The title's first 7 bytes as SQLite's NOCASE compares them (ASCII letters folded), as a
+    number: an index of these orders papers as `title COLLATE NOCASE` does up to ties, which
+    the sort then breaks by the whole title. A fifth of the size of an index of whole titles,
+    which would be the title stored twice."""
+    return int.from_bytes(title.encode()[:7].lower().ljust(7, b"\0"), "big")
+
+
 def register(conn) -> None:
     """The SQL function the search index reads the packed columns through (see schema m007)."""
     conn.create_function("unpack_text", 1, unpack_text, deterministic=True)

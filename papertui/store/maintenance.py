@@ -121,7 +121,7 @@ def optimize(
         _stop_if(cancel)
         started = time.monotonic()
         done = _vacuum(store, conn)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)")
         _done(steps, on_step, Step("compact the file (VACUUM)", _since(started), done=done))
     return before, sizes(store), steps
 
@@ -136,12 +136,12 @@ def _vacuum(store: Store, conn: sqlite3.Connection) -> str:
     is compacted with its pages as they are."""
     from .cache import PAGE_SIZE
 
-    (page,) = conn.execute("PRAGMA page_size").fetchone()
+    ((page,),) = conn.execute("PRAGMA page_size").fetchall()
     if page >= PAGE_SIZE:
         conn.execute("VACUUM")
         return "done"
     try:
-        (mode,) = conn.execute("PRAGMA journal_mode = DELETE").fetchone()
+        ((mode,),) = conn.execute("PRAGMA journal_mode = DELETE").fetchall()
     except sqlite3.OperationalError:
         mode = "wal"
     if mode.lower() == "wal":  # another connection: pages stay as they are

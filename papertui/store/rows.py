@@ -22,6 +22,7 @@ from .compact import (
     read_thumbnail,
     split_raw,
     stored_thumbnail,
+    title_key,
     unpack_text,
 )
 
@@ -58,6 +59,7 @@ def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> di
         ai_summary=pack_text(columns["ai_summary"]),
         ai_keywords=pack_text(columns["ai_keywords"]),
         thumbnail=stored_thumbnail(columns["id"], columns["thumbnail"]),
+        title_key=title_key(columns["title"]),
         raw=residual,
         digest=digest.digest()[:DIGEST_BYTES],
         now=now,

@@ -22,6 +22,7 @@ from .compact import (
     read_thumbnail,
     split_raw,
     stored_thumbnail,
+    title_key,
     unpack_text,
 )
 
@@ -531,13 +532,37 @@ END;
 """
 
 
+# A table's primary key can't be changed in place: the rows go to a temporary table and back.
+_DAY_PAPERS_WITHOUT_ROWID = """
+CREATE TEMP TABLE day_papers_kept AS SELECT day, paper_id, rank, upvotes FROM day_papers;
+DROP TABLE day_papers;
+CREATE TABLE day_papers (
+    day TEXT NOT NULL,
+    paper_id TEXT NOT NULL,
+    rank INTEGER,
+    upvotes INTEGER,
+    PRIMARY KEY (day, paper_id)
+) WITHOUT ROWID;
+INSERT INTO day_papers (day, paper_id, rank, upvotes)
+    SELECT day, paper_id, rank, upvotes FROM temp.day_papers_kept;
+DROP TABLE temp.day_papers_kept;
+CREATE INDEX idx_day_papers_paper ON day_papers(paper_id);
+"""
+
+
 @migration
 def m007_text_kept_once(db: Database) -> None:
     """Every paper's row rewritten as the store now writes it (`compact`): the texts packed,
-    the raw item without them, the digest in 8 bytes; then the index rebuilt without its prefix
-    index. Paper data only; user state is read (notes, for the index), never written."""
+    the raw item without them, the digest in 8 bytes, the title's sort key in place of an index
+    of whole titles; a day's papers kept in their primary key alone (WITHOUT ROWID); then the
+    index rebuilt without its prefix index. Paper data only; user state is read (notes, for
+    the index), never written."""
     _run_script(db, _TEXT_KEPT_ONCE.split("CREATE VIEW", 1)[0])  # the index goes first
+    _run_script(db, _DAY_PAPERS_WITHOUT_ROWID)
+    db.execute("DROP INDEX idx_papers_title")
+    db.execute("ALTER TABLE papers ADD COLUMN title_key INTEGER")
     compact_papers(db.conn)
+    db.execute("CREATE INDEX idx_papers_title_key ON papers(title_key)")
     _run_script(db, "CREATE VIEW" + _TEXT_KEPT_ONCE.split("CREATE VIEW", 1)[1])
     db.execute("INSERT INTO papers_fts (papers_fts) VALUES ('rebuild')")
 
@@ -557,7 +582,7 @@ def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
         last = rows[-1][0]
         conn.executemany(
             "UPDATE papers SET abstract = ?, ai_summary = ?, ai_keywords = ?, thumbnail = ?, "
-            "raw = ?, digest = ? "
+            "raw = ?, digest = ?, title_key = ? "
             "WHERE pk = ?",
             [compact_row(*row[1:]) + (row[0],) for row in rows],
         )
@@ -591,6 +616,7 @@ def compact_row(paper_id, raw, title, abstract, ai_summary, keywords, authors, t
         stored_thumbnail(paper_id, full_thumbnail),
         raw,
         digest,
+        title_key(title),
     )
 
 

@@ -12,7 +12,7 @@ SORTS = {
     "relevance": "p.day DESC, p.upvotes DESC, p.id DESC",
     "upvotes": "p.upvotes DESC, p.day DESC, p.id DESC",
     "date": "p.day DESC, p.upvotes DESC, p.id DESC",
-    "title": "p.title COLLATE NOCASE, p.id",
+    "title": "p.title_key, p.title COLLATE NOCASE, p.id",  # title_key: see store.compact
     # the papers that gained upvotes lately, by their gain, come first (`Store._rising_window`);
     # the rest in this order
     "rising": "p.upvotes DESC, p.day DESC, p.id DESC",
