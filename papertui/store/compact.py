@@ -42,7 +42,9 @@ _RESIDUAL_ZDICT = (
     b'"claimed_verified","statusLastChangedAt":"T00:00:00.000Z","user":{"_id":"","avatarUrl":'
     b'"/avatars/.svg","fullname":"","isPro":false,"type":"user","user":""}},{"_id":"","hidden":false}'
     b'],"taken":{"title":0,"summary":0,"thumbnail":0,"paper.title":0,"paper.summary":0,'
-    b'"paper.ai_summary":0,"paper.ai_keywords":0,"paper.authors.name":0}}'
+    b'"paper.ai_summary":0,"paper.ai_keywords":0,"paper.id":0,"paper.githubRepo":0,'
+    b'"paper.projectPage":0,"paper.githubStars":0,"paper.upvotes":0,"numComments":0,'
+    b'"paper.authors.name":0}}'
 )
 # The same for the texts (abstracts, AI summaries, keyword lists): words and phrases common in
 # ML abstracts, written for this, not taken from any paper (bench: 753 -> 639 bytes an abstract).
@@ -89,6 +91,12 @@ _TAKEN = (
     (("paper", "summary"), "abstract"),
     (("paper", "ai_summary"), "ai_summary"),
     (("paper", "ai_keywords"), "ai_keywords"),
+    (("paper", "id"), "id"),
+    (("paper", "githubRepo"), "github_repo"),
+    (("paper", "projectPage"), "project_page"),
+    (("paper", "githubStars"), "github_stars"),
+    (("paper", "upvotes"), "upvotes"),
+    (("numComments",), "num_comments"),
 )
 _NAMES = "paper.authors.name"
 _WHITESPACE = re.compile(r"\s+")  # every author's name, when they are the authors column

@@ -176,17 +176,27 @@ def in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 50
     return found
 
 
-RAW_COLUMNS = "id, raw, title, abstract, ai_summary, ai_keywords, authors, thumbnail"
+RAW_COLUMNS = (
+    "id, raw, title, abstract, ai_summary, ai_keywords, authors, thumbnail, github_repo, "
+    "project_page, github_stars, upvotes, num_comments"
+)
 
 
 def load_raw(row: Sequence) -> dict | None:
     """The raw item of a row of `RAW_COLUMNS`, its texts put back from the columns (see
     `compact`). One that cannot be read back (damaged, or nested too deeply by an older
     papertui) is None, so one bad row never fails a whole export."""
-    paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail = row
+    paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail, *more = row
     if not raw:
         return None
+    github_repo, project_page, github_stars, upvotes, num_comments = more
     columns = {
+        "id": paper_id,
+        "github_repo": github_repo,
+        "project_page": project_page,
+        "github_stars": github_stars,
+        "upvotes": upvotes,
+        "num_comments": num_comments,
         "title": title,
         "abstract": unpack_text(abstract),
         "ai_summary": unpack_text(ai_summary),

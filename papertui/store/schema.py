@@ -574,7 +574,8 @@ def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
     while True:
         rows = conn.execute(
             "SELECT pk, id, raw, title, abstract, ai_summary, ai_keywords, authors, thumbnail, "
-            "digest FROM papers WHERE pk > ? ORDER BY pk LIMIT ?",
+            "digest, github_repo, project_page, github_stars, upvotes, num_comments "
+            "FROM papers WHERE pk > ? ORDER BY pk LIMIT ?",
             (last, batch),
         ).fetchall()
         if not rows:
@@ -588,13 +589,22 @@ def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
         )
 
 
-def compact_row(paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail, digest):
+def compact_row(
+    paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail, digest, *numbers
+):
     """One stored row's values as `rows.prepare_row` writes them now."""
+    github_repo, project_page, github_stars, upvotes, num_comments = numbers
     abstract, ai_summary = unpack_text(abstract), unpack_text(ai_summary)
     keywords = unpack_text(keywords)
     full_thumbnail = read_thumbnail(paper_id, thumbnail)
     if isinstance(raw, bytes | str) and not (isinstance(raw, bytes) and raw[:1] == RESIDUAL_V1):
         columns = {
+            "id": paper_id,
+            "github_repo": github_repo,
+            "project_page": project_page,
+            "github_stars": github_stars,
+            "upvotes": upvotes,
+            "num_comments": num_comments,
             "title": title,
             "abstract": abstract,
             "ai_summary": ai_summary,
