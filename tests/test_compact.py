@@ -161,3 +161,33 @@ def test_a_cache_open_elsewhere_is_compacted_in_its_pages(tmp_path):
         *_, steps = maintenance.optimize(store)
         assert "another papertui" in steps[-1].done
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+TITLES = st.text(st.sampled_from(list("aAbBzZ é É\u00ff\u0100😀[")), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TITLES, min_size=1, max_size=30))
+def test_the_title_key_sorts_as_nocase_does(titles):
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, title TEXT, k INTEGER)")
+    conn.executemany(
+        "INSERT INTO t (title, k) VALUES (?, ?)", [(t, compact.title_key(t)) for t in titles]
+    )
+    by_key = conn.execute("SELECT id FROM t ORDER BY k, title COLLATE NOCASE, id").fetchall()
+    by_title = conn.execute("SELECT id FROM t ORDER BY title COLLATE NOCASE, id").fetchall()
+    assert by_key == by_title
+
+
+def test_an_upgrade_of_a_big_cache_says_so_first(tmp_path, monkeypatch):
+    import papertui.store.cache as cache
+
+    told: list[list[str]] = []
+    monkeypatch.setattr(cache, "UPGRADE_NOTICE", 10)
+    monkeypatch.setattr(Store, "on_upgrade", told.append)
+    db = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "cache-schema-1.db", db)
+    Store(db).close()  # 37 papers: more than 10
+    Store(db).close()  # up to date: nothing to say
+    Store(tmp_path / "new.db").close()  # no papers: nothing to say
+    assert len(told) == 1 and told[0][-1] == "m007_text_kept_once"

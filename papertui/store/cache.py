@@ -68,6 +68,7 @@ BATCH_PAUSE = 0.15
 # (bench: 3,288 -> 2,176 bytes a paper for the papers table at 100k). New caches start with it;
 # `papertui db optimize` moves an older cache to it.
 PAGE_SIZE = 16384
+UPGRADE_NOTICE = 20_000  # papers: an upgrade of a bigger cache says so (`Store.on_upgrade`)
 CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory at 100k papers
 # Relevance windows of queries with words come from `ranking.py` rather than from ranking every
 # match in SQL (`ordered`); the two give the same rows, and tests turn this off to compare them.
@@ -186,7 +187,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
                 self._refuse_newer_schema()  # a newer papertui may have migrated meanwhile
                 pending = self._pending_migrations()
                 if pending:
-                    if Store.on_upgrade is not None and self._papers_about() > 20_000:
+                    if Store.on_upgrade is not None and self._papers_about() > UPGRADE_NOTICE:
                         Store.on_upgrade(pending)
                     migrations.apply(self.db)  # each migration runs in a savepoint of this one
 
