@@ -305,7 +305,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
             rows = in_chunks(
                 self.conn, f"SELECT {RAW_COLUMNS} FROM papers WHERE id IN ({{}})", list(paper_ids)
             )
-            loaded = {row[0]: load_raw(row) for row in rows}
+            loaded = {row[1]: load_raw(row) for row in rows}
             return {paper_id: raw for paper_id, raw in loaded.items() if raw is not None}
 
     @wrap_errors

@@ -152,6 +152,43 @@ def read_thumbnail(paper_id: str, stored: str | None) -> str | None:
     return STANDARD_THUMBNAIL.format(paper_id) if stored == "" else stored
 
 
+# The columns a raw item's texts come back from, in the order `stored_columns` takes them.
+RAW_COLUMNS = (
+    "id, title, abstract, ai_summary, ai_keywords, authors, thumbnail, github_repo, "
+    "project_page, github_stars, upvotes, num_comments"
+)
+
+
+def stored_columns(
+    paper_id, title, abstract, ai_summary, keywords, authors, thumbnail, *numbers
+) -> dict[str, Any]:
+    """A stored row's `RAW_COLUMNS` as `split_raw`/`join_raw` take them: texts unpacked, the
+    JSON lists as lists (None when damaged), the thumbnail's full address."""
+    github_repo, project_page, github_stars, upvotes, num_comments = numbers
+    return {
+        "id": paper_id,
+        "title": title,
+        "abstract": unpack_text(abstract),
+        "ai_summary": unpack_text(ai_summary),
+        "ai_keywords": _json_list(unpack_text(keywords)),
+        "authors": _json_list(authors),
+        "thumbnail": read_thumbnail(paper_id, thumbnail),
+        "github_repo": github_repo,
+        "project_page": project_page,
+        "github_stars": github_stars,
+        "upvotes": upvotes,
+        "num_comments": num_comments,
+    }
+
+
+def _json_list(text: str | None) -> list | None:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return None
+    return value if isinstance(value, list) else None
+
+
 # ---- the raw item without its columns' texts --------------------------------------------------
 
 

@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..models import Fetched, ImportRecord, Origin, StoredPaper, UserState, paper_columns
+from . import compact
 from .compact import (
     DIGEST_BYTES,
     join_raw,
     pack_text,
     read_thumbnail,
     split_raw,
+    stored_columns,
     stored_thumbnail,
     title_key,
     unpack_text,
@@ -176,43 +178,15 @@ def in_chunks(conn: sqlite3.Connection, sql: str, ids: list[str], size: int = 50
     return found
 
 
-RAW_COLUMNS = (
-    "id, raw, title, abstract, ai_summary, ai_keywords, authors, thumbnail, github_repo, "
-    "project_page, github_stars, upvotes, num_comments"
-)
+RAW_COLUMNS = f"raw, {compact.RAW_COLUMNS}"
 
 
 def load_raw(row: Sequence) -> dict | None:
     """The raw item of a row of `RAW_COLUMNS`, its texts put back from the columns (see
     `compact`). One that cannot be read back (damaged, or nested too deeply by an older
     papertui) is None, so one bad row never fails a whole export."""
-    paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail, *more = row
-    if not raw:
-        return None
-    github_repo, project_page, github_stars, upvotes, num_comments = more
-    columns = {
-        "id": paper_id,
-        "github_repo": github_repo,
-        "project_page": project_page,
-        "github_stars": github_stars,
-        "upvotes": upvotes,
-        "num_comments": num_comments,
-        "title": title,
-        "abstract": unpack_text(abstract),
-        "ai_summary": unpack_text(ai_summary),
-        "ai_keywords": _json_list(unpack_text(keywords)),
-        "authors": _json_list(authors),
-        "thumbnail": read_thumbnail(paper_id, thumbnail),
-    }
-    return join_raw(raw, columns)
-
-
-def _json_list(text: str | None) -> list | None:
-    try:
-        value = json.loads(text or "[]")
-    except ValueError:
-        return None
-    return value if isinstance(value, list) else None
+    raw, *columns = row
+    return join_raw(raw, stored_columns(*columns)) if raw else None
 
 
 def stored_paper(row: dict) -> StoredPaper:

@@ -8,7 +8,7 @@ write transaction in which it found them pending, so two processes never migrate
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -16,11 +16,12 @@ from sqlite_utils.migrations import Migrations
 from ..library import lenient_tags
 from .compact import (
     DIGEST_BYTES,
+    RAW_COLUMNS,
     RESIDUAL_V1,
     join_raw,
     pack_text,
-    read_thumbnail,
     split_raw,
+    stored_columns,
     stored_thumbnail,
     title_key,
     unpack_text,
@@ -308,6 +309,54 @@ WHERE j.type = 'text' AND j.value != '';
 _TEXT = "{0}.title, {0}.abstract, {0}.authors, {0}.ai_keywords, {0}.ai_summary, {0}.organization"
 _NOTE_OF = "(SELECT notes FROM user_state WHERE paper_id = {0}.id)"
 _COLUMNS = "title, abstract, authors, ai_keywords, ai_summary, organization, notes"
+
+
+def _index_triggers(text: str, when_changed: str = "") -> str:
+    """The triggers that keep `papers_fts` in step with the papers and their notes; `text` the
+    paper's indexed columns as SQL (`{0}` is `new`, `old` or `p`), `when_changed` papers_au's
+    WHEN clause (m007 on: only when the indexed text changed)."""
+    return f"""
+CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    VALUES (new.pk, {text.format("new")}, {_NOTE_OF.format("new")});
+END;
+CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    VALUES ('delete', old.pk, {text.format("old")}, {_NOTE_OF.format("old")});
+END;
+-- Only when searchable text changes: a re-sync that moves upvotes leaves the index alone.
+CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, ai_keywords, ai_summary,
+                                        organization ON papers
+{when_changed} BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    VALUES ('delete', old.pk, {text.format("old")}, {_NOTE_OF.format("old")});
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    VALUES (new.pk, {text.format("new")}, {_NOTE_OF.format("new")});
+END;
+-- A note written, changed or removed: the paper's row of the index is taken out with the note
+-- it had and put back with the new one (a note on a paper not cached yet goes in with it).
+CREATE TRIGGER user_state_notes_ai AFTER INSERT ON user_state WHEN new.notes IS NOT NULL BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {text.format("p")}, NULL FROM papers p WHERE p.id = new.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {text.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
+END;
+CREATE TRIGGER user_state_notes_au AFTER UPDATE OF notes ON user_state
+WHEN old.notes IS NOT new.notes BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {text.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {text.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
+END;
+CREATE TRIGGER user_state_notes_ad AFTER DELETE ON user_state WHEN old.notes IS NOT NULL BEGIN
+    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
+    SELECT 'delete', p.pk, {text.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
+    INSERT INTO papers_fts (rowid, {_COLUMNS})
+    SELECT p.pk, {text.format("p")}, NULL FROM papers p WHERE p.id = old.paper_id;
+END;
+"""
+
+
 _NOTES_IN_THE_INDEX = f"""
 DROP TRIGGER papers_ai;
 DROP TRIGGER papers_ad;
@@ -326,43 +375,7 @@ CREATE VIRTUAL TABLE papers_fts USING fts5(
     tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
 );
 INSERT INTO papers_fts (papers_fts) VALUES ('rebuild');
-CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    VALUES (new.pk, {_TEXT.format("new")}, {_NOTE_OF.format("new")});
-END;
-CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    VALUES ('delete', old.pk, {_TEXT.format("old")}, {_NOTE_OF.format("old")});
-END;
--- Only when searchable text changes: a re-sync that moves upvotes leaves the index alone.
-CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, ai_keywords, ai_summary,
-                                        organization ON papers BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    VALUES ('delete', old.pk, {_TEXT.format("old")}, {_NOTE_OF.format("old")});
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    VALUES (new.pk, {_TEXT.format("new")}, {_NOTE_OF.format("new")});
-END;
--- A note written, changed or removed: the paper's row of the index is taken out with the note
--- it had and put back with the new one (a note on a paper not cached yet goes in with it).
-CREATE TRIGGER user_state_notes_ai AFTER INSERT ON user_state WHEN new.notes IS NOT NULL BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    SELECT 'delete', p.pk, {_TEXT.format("p")}, NULL FROM papers p WHERE p.id = new.paper_id;
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    SELECT p.pk, {_TEXT.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
-END;
-CREATE TRIGGER user_state_notes_au AFTER UPDATE OF notes ON user_state
-WHEN old.notes IS NOT new.notes BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    SELECT 'delete', p.pk, {_TEXT.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    SELECT p.pk, {_TEXT.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
-END;
-CREATE TRIGGER user_state_notes_ad AFTER DELETE ON user_state WHEN old.notes IS NOT NULL BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    SELECT 'delete', p.pk, {_TEXT.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    SELECT p.pk, {_TEXT.format("p")}, NULL FROM papers p WHERE p.id = old.paper_id;
-END;
+{_index_triggers(_TEXT)}
 """
 
 
@@ -493,42 +506,7 @@ CREATE VIRTUAL TABLE papers_fts USING fts5(
     content = 'papers_text', content_rowid = 'pk',
     tokenize = 'unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    VALUES (new.pk, {_PACKED.format("new")}, {_NOTE_OF.format("new")});
-END;
-CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    VALUES ('delete', old.pk, {_PACKED.format("old")}, {_NOTE_OF.format("old")});
-END;
--- Only when searchable text changed: a re-sync that moves upvotes leaves the index alone.
-CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, ai_keywords, ai_summary,
-                                        organization ON papers
-WHEN {_TEXT_CHANGED} BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    VALUES ('delete', old.pk, {_PACKED.format("old")}, {_NOTE_OF.format("old")});
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    VALUES (new.pk, {_PACKED.format("new")}, {_NOTE_OF.format("new")});
-END;
-CREATE TRIGGER user_state_notes_ai AFTER INSERT ON user_state WHEN new.notes IS NOT NULL BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    SELECT 'delete', p.pk, {_PACKED.format("p")}, NULL FROM papers p WHERE p.id = new.paper_id;
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    SELECT p.pk, {_PACKED.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
-END;
-CREATE TRIGGER user_state_notes_au AFTER UPDATE OF notes ON user_state
-WHEN old.notes IS NOT new.notes BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    SELECT 'delete', p.pk, {_PACKED.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    SELECT p.pk, {_PACKED.format("p")}, new.notes FROM papers p WHERE p.id = new.paper_id;
-END;
-CREATE TRIGGER user_state_notes_ad AFTER DELETE ON user_state WHEN old.notes IS NOT NULL BEGIN
-    INSERT INTO papers_fts (papers_fts, rowid, {_COLUMNS})
-    SELECT 'delete', p.pk, {_PACKED.format("p")}, old.notes FROM papers p WHERE p.id = old.paper_id;
-    INSERT INTO papers_fts (rowid, {_COLUMNS})
-    SELECT p.pk, {_PACKED.format("p")}, NULL FROM papers p WHERE p.id = old.paper_id;
-END;
+{_index_triggers(_PACKED, f"WHEN {_TEXT_CHANGED}")}
 """
 
 
@@ -573,9 +551,7 @@ def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
     last = -1
     while True:
         rows = conn.execute(
-            "SELECT pk, id, raw, title, abstract, ai_summary, ai_keywords, authors, thumbnail, "
-            "digest, github_repo, project_page, github_stars, upvotes, num_comments "
-            "FROM papers WHERE pk > ? ORDER BY pk LIMIT ?",
+            f"SELECT pk, raw, digest, {RAW_COLUMNS} FROM papers WHERE pk > ? ORDER BY pk LIMIT ?",
             (last, batch),
         ).fetchall()
         if not rows:
@@ -583,35 +559,16 @@ def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
         last = rows[-1][0]
         conn.executemany(
             "UPDATE papers SET abstract = ?, ai_summary = ?, ai_keywords = ?, thumbnail = ?, "
-            "raw = ?, digest = ?, title_key = ? "
-            "WHERE pk = ?",
-            [compact_row(*row[1:]) + (row[0],) for row in rows],
+            "raw = ?, digest = ?, title_key = ? WHERE pk = ?",
+            [compact_row(raw, digest, columns) + (pk,) for pk, raw, digest, *columns in rows],
         )
 
 
-def compact_row(
-    paper_id, raw, title, abstract, ai_summary, keywords, authors, thumbnail, digest, *numbers
-):
-    """One stored row's values as `rows.prepare_row` writes them now."""
-    github_repo, project_page, github_stars, upvotes, num_comments = numbers
-    abstract, ai_summary = unpack_text(abstract), unpack_text(ai_summary)
-    keywords = unpack_text(keywords)
-    full_thumbnail = read_thumbnail(paper_id, thumbnail)
+def compact_row(raw, digest, stored: Sequence) -> tuple:
+    """One stored row's values (`RAW_COLUMNS`) as `rows.prepare_row` writes them now."""
+    columns = stored_columns(*stored)
+    keywords = unpack_text(stored[4])  # the text as it was, even when it isn't a list
     if isinstance(raw, bytes | str) and not (isinstance(raw, bytes) and raw[:1] == RESIDUAL_V1):
-        columns = {
-            "id": paper_id,
-            "github_repo": github_repo,
-            "project_page": project_page,
-            "github_stars": github_stars,
-            "upvotes": upvotes,
-            "num_comments": num_comments,
-            "title": title,
-            "abstract": abstract,
-            "ai_summary": ai_summary,
-            "ai_keywords": _list_or_none(keywords),
-            "authors": _list_or_none(authors),
-            "thumbnail": full_thumbnail,
-        }
         item = join_raw(raw, {})
         raw = split_raw(item, columns) if item is not None else raw  # damaged: left as it was
     if isinstance(digest, str):
@@ -620,19 +577,11 @@ def compact_row(
         except ValueError:
             digest = None  # the next sync of the paper writes it whole
     return (
-        pack_text(abstract),
-        pack_text(ai_summary),
+        pack_text(columns["abstract"]),
+        pack_text(columns["ai_summary"]),
         pack_text(keywords),
-        stored_thumbnail(paper_id, full_thumbnail),
+        stored_thumbnail(columns["id"], columns["thumbnail"]),
         raw,
         digest,
-        title_key(title),
+        title_key(columns["title"]),
     )
-
-
-def _list_or_none(text):
-    try:
-        value = json.loads(text or "[]")
-    except ValueError:
-        return None
-    return value if isinstance(value, list) else None
