@@ -20,7 +20,7 @@ from test_reader_quits import _drain, _read_until
 
 from papertui.models import parse_items
 from papertui.query import parse_query
-from papertui.store import Store
+from papertui.store import Store, compact
 
 ROOT = Path(__file__).parent.parent
 
@@ -35,6 +35,7 @@ def seeded(db: Path) -> list[str]:
 def consistent(db: Path) -> None:
     """The file is whole; the text index and the tag index agree with what they index."""
     con = sqlite3.connect(db)
+    compact.register(con)  # the index reads the packed texts through it
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         con.execute("INSERT INTO papers_fts (papers_fts, rank) VALUES ('integrity-check', 1)")

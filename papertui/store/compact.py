@@ -212,7 +212,8 @@ def split_raw(raw: dict, columns: dict[str, Any]) -> bytes:
     paper = item.get("paper")
     authors = paper.get("authors") if isinstance(paper, dict) else None
     if (
-        isinstance(authors, list)
+        isinstance(paper, dict)
+        and isinstance(authors, list)
         and authors
         and all(isinstance(a, dict) and isinstance(a.get("name"), str) for a in authors)
         and [a["name"] for a in authors] == columns.get("authors")
