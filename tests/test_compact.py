@@ -191,3 +191,21 @@ def test_an_upgrade_of_a_big_cache_says_so_first(tmp_path, monkeypatch):
     Store(db).close()  # up to date: nothing to say
     Store(tmp_path / "new.db").close()  # no papers: nothing to say
     assert len(told) == 1 and told[0][-1] == "m007_text_kept_once"
+
+
+def test_the_list_sorted_by_title_is_in_title_order(store):
+    items = day_08()[:6]
+    for item, title in zip(
+        items, ["banana", "Apple pie", "apple", "Äpfel", "cherry", "APPLE TART"], strict=True
+    ):
+        item["title"] = item["paper"]["title"] = title
+    store.upsert(parse_items(items).entries, day="2026-05-08", record_day=True)
+    rows = store.list_rows(sort="title", limit=10)
+    assert [r.title for r in rows] == [
+        "apple",
+        "Apple pie",
+        "APPLE TART",
+        "banana",
+        "cherry",
+        "Äpfel",  # NOCASE folds ASCII letters only: "Ä" sorts after every ASCII letter
+    ]
