@@ -684,8 +684,8 @@ def main() -> None:
 
 def _upgrading(names: list[str]) -> None:
     click.echo(
-        "Upgrading the cache to this papertui's format (once: about half a minute for each "
-        "100,000 papers)…",
+        "Upgrading the cache to this papertui's format (once: under a minute for each "
+        "100,000 papers; `papertui db optimize` afterwards gives the space it frees back)…",
         err=True,
     )
 

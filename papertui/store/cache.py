@@ -190,6 +190,16 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
                     if Store.on_upgrade is not None and self._papers_about() > UPGRADE_NOTICE:
                         Store.on_upgrade(pending)
                     migrations.apply(self.db)  # each migration runs in a savepoint of this one
+            if pending:  # a migration that rewrote the papers leaves a log the cache's size
+                self._checkpoint_quietly()
+
+    def _checkpoint_quietly(self) -> None:
+        """Write the log back into the file and empty it, when no other connection is reading
+        (otherwise SQLite does it later, as it goes)."""
+        try:
+            self.conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.OperationalError:
+            pass
 
     def _papers_about(self) -> int:
         """About how many papers the cache holds, at once (their highest key): a migration
