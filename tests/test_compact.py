@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
+import pytest
 from conftest import day_08, load_fixture, old_schema
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -209,3 +213,42 @@ def test_the_list_sorted_by_title_is_in_title_order(store):
         "cherry",
         "Äpfel",  # NOCASE folds ASCII letters only: "Ä" sorts after every ASCII letter
     ]
+
+
+UPGRADE_KILLED = """
+import sys, time
+from papertui.store import Store, schema
+
+real = schema.compact_papers
+
+
+def slow(conn, batch=2000):
+    real(conn, batch=10)  # every row rewritten, in the open transaction...
+    print("rewritten", flush=True)
+    time.sleep(60)  # ...and killed before the index is rebuilt and anything commits
+
+
+schema.compact_papers = slow
+Store(sys.argv[1])
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_during_the_upgrade_leaves_the_cache_as_it_was(tmp_path):
+    db = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "cache-schema-1.db", db)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", UPGRADE_KILLED, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "rewritten"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    old = sqlite3.connect(db)  # the upgrade never committed: still the first schema's cache
+    assert old.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (1,)
+    raws = {i: json.loads(zlib.decompress(r)) for i, r in old.execute("SELECT id, raw FROM papers")}
+    old.close()
+    assert len(raws) == 37
+    with Store(db) as store:  # and the next open upgrades it whole
+        assert store.raws(list(raws)) == raws
+        assert store.count(parse_query("retrieval")) > 0
+        assert len(store.user_states()) == 4
