@@ -1,14 +1,16 @@
-"""How a paper's text is kept once (issue 15): each text lives in one place only.
+"""How a paper's text is kept once (issue 15, migration m007): each text lives in one place.
 
-- The long texts (abstract, AI summary) are stored zlib-compressed in their columns; the search
-  index reads them through `unpack_text`, a SQL function every connection registers.
-- The raw item as received is kept, for fields a later papertui may use, but without the texts
-  its columns already hold: a title, abstract, AI summary, keywords, author names or thumbnail
-  that equals its column is taken out and put back when the raw item is read (`join_raw`).
-  A text that differs from its column only in whitespace (arXiv's hard line breaks) is taken
-  out too, with the whitespace that differs; anything else stays as it came. What comes back
-  is checked, when it is taken out, to equal what came in exactly.
-- A thumbnail at Hugging Face's usual address for the paper is stored as "" (`STANDARD_THUMBNAIL`).
+- The abstract, AI summary and keyword list are stored compressed in their columns (raw deflate
+  with a preset dictionary, `pack_text`); the search index reads them through `unpack_text`, a
+  SQL function every connection of the store registers, and keeps no copy of its own.
+- The raw item as received is kept, for fields a later papertui may use, but without what its
+  columns already hold: a title, abstract, AI summary, keywords, author names, thumbnail, id,
+  links, stars or count that equals its column is taken out and put back when the raw item is
+  read (`split_raw`, `join_raw`). A text that differs from its column only in whitespace
+  (arXiv's hard line breaks) is taken out too, with the whitespace that differs; anything else
+  stays as it came. Each is checked, when it is taken out, to come back exactly.
+- A thumbnail at Hugging Face's usual address for the paper is stored as ""; titles are sorted
+  through a 7-byte key (`title_key`) rather than an index holding every title a second time.
 
 Pure functions: no SQL here beyond the function the store registers.
 """
@@ -98,11 +100,11 @@ _TAKEN = (
     (("paper", "upvotes"), "upvotes"),
     (("numComments",), "num_comments"),
 )
-_NAMES = "paper.authors.name"
-_WHITESPACE = re.compile(r"\s+")  # every author's name, when they are the authors column
+_NAMES = "paper.authors.name"  # every author's name, when they are the authors column
+_WHITESPACE = re.compile(r"\s+")
 
 
-# ---- the long texts ---------------------------------------------------------------------------
+# ---- the texts -------------------------------------------------------------------------------
 
 
 def pack_text(text: str | None) -> str | bytes | None:
