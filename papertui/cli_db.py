@@ -10,7 +10,6 @@ import threading
 import click
 
 from .errors import Interrupted
-from .output import terminal_safe
 from .plural import plural
 
 EXIT_FAILED = 1
@@ -28,6 +27,7 @@ def db_check(settings):
     (that it is sound and matches what it indexes). Changes nothing; exits 1 on any problem.
     Refused while another papertui process is writing to the cache."""
     from .cli import _first_ctrl_c_cancels
+    from .output import terminal_safe
 
     cancel = threading.Event()
     with settings.service() as service, _first_ctrl_c_cancels(cancel):
@@ -51,6 +51,7 @@ def db_optimize(settings):
     before and after. Needs free disk space about the cache's size (checked first). Refused
     while another papertui process is writing to the cache; ctrl+c rolls back the step running."""
     from .cli import _first_ctrl_c_cancels
+    from .output import terminal_safe
 
     cancel = threading.Event()
     with settings.service() as service, _first_ctrl_c_cancels(cancel):
@@ -67,6 +68,7 @@ def _maintenance(run):
     """A check or an optimization, each step printed as it ends; ctrl+c ends it at once with
     the step running rolled back (exit 130)."""
     from .cli import _fail
+    from .output import terminal_safe
 
     def step_done(step) -> None:
         state = step.done if not step.problems else plural(len(step.problems), "problem")

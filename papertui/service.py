@@ -398,11 +398,15 @@ class Service(FullTexts):
 
     # ---- what the cache has, and what changed ------------------------------------------
 
-    def coverage(self, first: date, last: date, today: date | None = None) -> list[DayCoverage]:
+    def coverage(
+        self, first: date, last: date, today: date | None = None, unread: bool = True
+    ) -> list[DayCoverage]:
         """Each day from `first` to `last`: its state (complete, stale, partial, failed,
-        missing, no papers) and how many papers (and unread) it lists."""
+        missing, no papers) and how many papers (and, with `unread`, unread) it lists."""
         today = today or syncing.utc_today()
-        records, failures, counts = self.store.coverage_facts(first.isoformat(), last.isoformat())
+        records, failures, counts = self.store.coverage_facts(
+            first.isoformat(), last.isoformat(), unread
+        )
         return covering.days_of(first, last, records, failures, counts, today)
 
     def status(self, today: date | None = None) -> Status:
@@ -412,7 +416,7 @@ class Service(FullTexts):
         store = self.store
         totals = store.totals()
         first, last = (_day(d) for d in store.day_span())
-        days = self.coverage(syncing.ARCHIVE_START, today, today)
+        days = self.coverage(syncing.ARCHIVE_START, today, today, unread=False)
         stale = {covering.DayState.STALE}
         runs = store.sync_runs(1)
         return Status(

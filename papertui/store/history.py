@@ -291,10 +291,11 @@ class HistoryMixin:
 
     @wrap_errors
     def coverage_facts(
-        self, first: str, last: str
+        self, first: str, last: str, unread: bool = True
     ) -> tuple[dict[str, DayRecord], dict[str, DayFailure], dict[str, tuple[int, int]]]:
         """For the days from `first` to `last`: their sync records, their failures, and
-        (papers, unread papers) listed on each, by day."""
+        (papers, unread papers) listed on each, by day; without `unread`, unread counts are 0
+        (`status` needs none: counting them reads every paper's row, 1.8 s at a million)."""
         span = (first, last)
         records = {
             r["day"]: DayRecord(
@@ -318,7 +319,10 @@ class HistoryMixin:
                 "SELECT p.day AS day, count(*) AS n, "
                 "COALESCE(sum(COALESCE(u.read, 0) = 0), 0) AS unread "
                 "FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id "
-                "WHERE p.day BETWEEN ? AND ? GROUP BY p.day",
+                "WHERE p.day BETWEEN ? AND ? GROUP BY p.day"
+                if unread
+                else "SELECT day, count(*) AS n, 0 AS unread FROM papers "
+                "WHERE day BETWEEN ? AND ? GROUP BY day",
                 span,
             )
         }
@@ -342,8 +346,9 @@ class HistoryMixin:
         texts) are counted only when this cache has them; None otherwise."""
         row = self._rows(
             "SELECT (SELECT count(*) FROM papers) AS papers, "
-            "(SELECT count(*) FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id "
-            " WHERE COALESCE(u.read, 0) = 0) AS unread, "
+            # every paper but those read: the read ones are a fifth as many to look up
+            "(SELECT count(*) FROM papers) - (SELECT count(*) FROM user_state u WHERE u.read = 1 "
+            " AND EXISTS (SELECT 1 FROM papers p WHERE p.id = u.paper_id)) AS unread, "
             "(SELECT count(*) FROM user_state WHERE bookmarked = 1) AS bookmarked, "
             "(SELECT count(*) FROM user_state WHERE tags NOT IN ('', '[]')) AS tagged, "
             "(SELECT count(*) FROM user_state WHERE notes IS NOT NULL AND notes != '') AS noted, "
