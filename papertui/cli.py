@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import sys
 import threading
 from collections.abc import Iterable
@@ -17,6 +16,9 @@ from typing import NoReturn
 import click
 
 from . import __version__
+from .cli_common import EXIT_FAILED
+from .cli_common import fail as _fail
+from .cli_common import first_ctrl_c_cancels as _first_ctrl_c_cancels
 from .cli_db import db
 from .cli_library import COMMANDS as LIBRARY_COMMANDS
 from .config import load_config
@@ -31,8 +33,6 @@ from .service import NotCached, Offline, Searched, Service, SyncRequest
 from .sync import parse_day
 from .text import safe_json
 from .views import SEARCH_SORT_ORDER, SORT_ORDER
-
-EXIT_FAILED = 1
 
 
 @dataclass
@@ -88,14 +88,6 @@ def _silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-
-
-def _fail(message: str, code: int = EXIT_FAILED):
-    from .netguard import redact
-    from .output import terminal_safe
-
-    click.echo(f"papertui: {terminal_safe(redact(message))}", err=True)
-    sys.exit(code)
 
 
 @click.group(
@@ -223,26 +215,6 @@ def sync(settings: Settings, one_day, start, end, days, week, month, everything,
         _echo_text_problems(texts)
     if not summary.ok or (texts is not None and not texts.ok):
         sys.exit(EXIT_FAILED)
-
-
-@contextlib.contextmanager
-def _first_ctrl_c_cancels(cancel: threading.Event):
-    """While syncing, ctrl+c sets `cancel` (the sync stops within a second, keeping what it
-    stored); a second ctrl+c interrupts at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_sigint(signum, frame):
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _config():

@@ -9,10 +9,9 @@ import threading
 
 import click
 
+from .cli_common import EXIT_FAILED, fail, first_ctrl_c_cancels
 from .errors import Interrupted
 from .plural import plural
-
-EXIT_FAILED = 1
 
 
 @click.group()
@@ -26,11 +25,10 @@ def db_check(settings):
     """Check the cache: SQLite's integrity check of the whole file, then each search index
     (that it is sound and matches what it indexes). Changes nothing; exits 1 on any problem.
     Refused while another papertui process is writing to the cache."""
-    from .cli import _first_ctrl_c_cancels
     from .output import terminal_safe
 
     cancel = threading.Event()
-    with settings.service() as service, _first_ctrl_c_cancels(cancel):
+    with settings.service() as service, first_ctrl_c_cancels(cancel):
         click.echo(f"Checking the cache at {terminal_safe(str(settings.db))}")
         steps = _maintenance(lambda **kw: service.db_check(cancel=cancel, **kw))
     problems = sum(len(step.problems) for step in steps)
@@ -50,11 +48,10 @@ def db_optimize(settings):
     the query planner's statistics (ANALYZE) and compact the file (VACUUM), printing its size
     before and after. Needs free disk space about the cache's size (checked first). Refused
     while another papertui process is writing to the cache; ctrl+c rolls back the step running."""
-    from .cli import _first_ctrl_c_cancels
     from .output import terminal_safe
 
     cancel = threading.Event()
-    with settings.service() as service, _first_ctrl_c_cancels(cancel):
+    with settings.service() as service, first_ctrl_c_cancels(cancel):
         click.echo(f"Optimizing the cache at {terminal_safe(str(settings.db))}")
         before, after, _ = _maintenance(lambda **kw: service.db_optimize(cancel=cancel, **kw))
     freed = before.total - after.total
@@ -67,7 +64,6 @@ def db_optimize(settings):
 def _maintenance(run):
     """A check or an optimization, each step printed as it ends; ctrl+c ends it at once with
     the step running rolled back (exit 130)."""
-    from .cli import _fail
     from .output import terminal_safe
 
     def step_done(step) -> None:
@@ -79,7 +75,7 @@ def _maintenance(run):
     try:
         return run(on_step=step_done)
     except Interrupted:
-        _fail(
+        fail(
             "interrupted: the step running was rolled back (the steps before it are done)",
             code=130,
         )

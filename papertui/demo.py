@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .export import read_import_file
+from .importing import read_all
 from .store import Store
 
 SAMPLE = Path(__file__).parent / "demo" / "sample.json"
 
 
 def build_demo_cache(path: Path) -> Path:
-    parsed = read_import_file(SAMPLE)
+    parsed = read_all(SAMPLE)
     with Store(path) as store:
         store.import_records(parsed.records)
     return path

@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -462,15 +461,6 @@ class ImportResult:
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PER_FIELD = {"read_updated_at", "bookmarked_updated_at", "notes_updated_at", "tags_updated_at"}
-
-
-def read_import_file(path: Path, max_bytes: int | None = None) -> ImportResult:
-    """Every record of a (small) papertui export, JSON Lines export or saved daily papers list,
-    in a list. `path` may be `-` for standard input. Imports of real files stream instead
-    (`importing.ImportStream`); both read the file the same way."""
-    from .importing import read_all
-
-    return read_all(path, max_bytes)
 
 
 def _record(entry: Any) -> ImportRecord:

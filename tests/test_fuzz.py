@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from papertui.errors import ImportFileError, PapertuiError
-from papertui.export import read_import_file, to_bibtex, to_csv, to_json, to_markdown
+from papertui.export import to_bibtex, to_csv, to_json, to_markdown
+from papertui.importing import read_all as read_import_file
 from papertui.models import parse_items
 from papertui.query import parse_query
 from papertui.store import Store

@@ -15,7 +15,8 @@ from conftest import FIXTURES, day_08, latest_by_day
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papertui.export import read_import_file, to_bibtex, to_csv, to_markdown
+from papertui.export import to_bibtex, to_csv, to_markdown
+from papertui.importing import read_all as read_import_file
 from papertui.library import (
     MAX_NOTE_BYTES,
     NoteError,

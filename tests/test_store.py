@@ -277,7 +277,7 @@ def test_a_bulk_import_commits_in_batches_and_lets_other_writers_in(db_path, tmp
     import json
 
     import papertui.store.cache as store_mod
-    from papertui.export import read_import_file
+    from papertui.importing import read_all as read_import_file
 
     monkeypatch.setattr(store_mod, "BATCH_ROWS", 40)
     monkeypatch.setattr(store_mod, "BATCH_PAUSE", 0)
@@ -314,7 +314,7 @@ def test_a_concurrent_mark_gets_in_during_a_long_import(db_path, tmp_path, monke
     import time
 
     import papertui.store.cache as store_mod
-    from papertui.export import read_import_file
+    from papertui.importing import read_all as read_import_file
 
     monkeypatch.setattr(store_mod, "BATCH_ROWS", 5)
     export = tmp_path / "export.json"

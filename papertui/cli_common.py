@@ -1,0 +1,41 @@
+"""What every command-line module shares: failing with one clean line, and ctrl+c that first
+asks a long command to stop and only then interrupts it."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+
+import click
+
+EXIT_FAILED = 1
+
+
+def fail(message: str, code: int = EXIT_FAILED):
+    from .netguard import redact
+    from .output import terminal_safe
+
+    click.echo(f"papertui: {terminal_safe(redact(message))}", err=True)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def first_ctrl_c_cancels(cancel: threading.Event):
+    """While syncing, ctrl+c sets `cancel` (the sync stops within a second, keeping what it
+    stored); a second ctrl+c interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum, frame):
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
