@@ -252,3 +252,23 @@ def test_sigkill_during_the_upgrade_leaves_the_cache_as_it_was(tmp_path):
         assert store.raws(list(raws)) == raws
         assert store.count(parse_query("retrieval")) > 0
         assert len(store.user_states()) == 4
+
+
+def test_the_digest_tells_every_change_of_the_item_and_only_those():
+    from papertui.models import Fetched, Origin
+    from papertui.store.rows import prepare_row
+
+    def digest(item: dict) -> bytes:
+        fetched = Fetched(DailyItem.model_validate(item), item)
+        return prepare_row(fetched, "2026-05-08", Origin.DAILY, "now")["digest"]
+
+    item = day_08()[0]
+    base = digest(item)
+    assert digest(dict(reversed(list(item.items())))) == base  # keys in another order
+    changed = [
+        {**item, "numComments": item["numComments"] + 1},  # a column's value
+        {**item, "submittedBy": {**item["submittedBy"], "fullname": "Someone Else"}},  # kept
+        {**item, "paper": {**item["paper"], "summary": item["paper"]["summary"] + "\n"}},  # space
+        {**item, "paper": {**item["paper"], "title": item["paper"]["title"] + " x"}},  # taken
+    ]
+    assert len({digest(c) for c in changed} | {base}) == len(changed) + 1

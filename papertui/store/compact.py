@@ -17,6 +17,7 @@ Pure functions: no SQL here beyond the function the store registers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zlib
@@ -195,10 +196,21 @@ def _json_list(text: str | None) -> list | None:
 
 
 def split_raw(raw: dict, columns: dict[str, Any]) -> bytes:
-    """`raw` (the item as received) without the texts `columns` hold, compressed. `columns`
-    are the row's values as the store writes them, before packing: text, and `authors` and
-    `ai_keywords` as lists. `join_raw` with the same columns gives back exactly `raw`: each
-    text is only taken out once it is checked to come back the same."""
+    """`raw` (the item as received) without the texts `columns` hold, compressed: what the
+    papers' `raw` column stores. `join_raw` with the same columns gives back exactly `raw`."""
+    return pack_residual(residual_of(raw, columns))
+
+
+def pack_residual(residual: bytes) -> bytes:
+    deflate = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15, zdict=_RESIDUAL_ZDICT)
+    return RESIDUAL_V1 + deflate.compress(residual) + deflate.flush()
+
+
+def residual_of(raw: dict, columns: dict[str, Any]) -> bytes:
+    """`raw` without the texts `columns` hold, as canonical JSON (keys sorted: the same item
+    always gives the same bytes, which the digest hashes). `columns` are the row's values as
+    the store writes them, before packing: text, and `authors` and `ai_keywords` as lists.
+    Each text is only taken out once it is checked to come back the same."""
     item = dict(raw)  # copies of the objects changed only: `raw` stays as it is
     if isinstance(item.get("paper"), dict):
         item["paper"] = dict(item["paper"])
@@ -222,9 +234,27 @@ def split_raw(raw: dict, columns: dict[str, Any]) -> bytes:
     ):
         paper["authors"] = [{k: v for k, v in a.items() if k != "name"} for a in authors]
         taken[_NAMES] = 0
-    text = json.dumps({"item": item, "taken": taken}, ensure_ascii=False, separators=(",", ":"))
-    deflate = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15, zdict=_RESIDUAL_ZDICT)
-    return RESIDUAL_V1 + deflate.compress(text.encode()) + deflate.flush()
+    residual = {"item": item, "taken": taken}
+    return json.dumps(residual, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+# What the digest covers besides the raw item's residual: the columns as `rows.prepare_row`
+# makes them (texts plain, `authors` and `ai_keywords` as JSON text).
+DIGEST_COLUMNS = (
+    "id title abstract authors organization published_at submitted_at day upvotes num_comments "
+    "github_repo github_stars project_page ai_summary ai_keywords thumbnail"
+).split()
+
+
+def digest_of(columns: dict[str, Any], residual: bytes) -> bytes:
+    """What tells a changed item from the same one again: the hash of the columns' JSON, then
+    the residual's. Together they hold the whole item (the residual all the columns don't),
+    so any change to it changes the digest; keys in another order don't."""
+    digest = hashlib.sha1(
+        json.dumps([columns[c] for c in DIGEST_COLUMNS], ensure_ascii=False).encode()
+    )
+    digest.update(residual)
+    return digest.digest()[:DIGEST_BYTES]
 
 
 def join_raw(blob: bytes | str, columns: dict[str, Any]) -> dict | None:

@@ -6,7 +6,6 @@ in its fetching threads.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,11 +16,12 @@ from typing import Any
 from ..models import Fetched, ImportRecord, Origin, StoredPaper, UserState, paper_columns
 from . import compact
 from .compact import (
-    DIGEST_BYTES,
+    digest_of,
     join_raw,
+    pack_residual,
     pack_text,
     read_thumbnail,
-    split_raw,
+    residual_of,
     stored_columns,
     stored_thumbnail,
     title_key,
@@ -29,10 +29,6 @@ from .compact import (
 )
 
 _JSON_COLUMNS = ("authors", "ai_keywords")
-_PAPER_COLUMNS = (
-    "id title abstract authors organization published_at submitted_at day upvotes num_comments "
-    "github_repo github_stars project_page ai_summary ai_keywords thumbnail"
-).split()
 
 
 def utc_now() -> str:
@@ -48,22 +44,18 @@ def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> di
     columns["day"] = day
     if origin.flat:
         columns["num_comments"] = item.numComments
-    residual = split_raw(raw, columns)  # the item without the texts these columns hold
+    residual = residual_of(raw, columns)  # the item without the texts these columns hold
     for name in _JSON_COLUMNS:
         columns[name] = json.dumps(columns[name], ensure_ascii=False)
-    raw_bytes = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    digest = hashlib.sha1(
-        json.dumps([columns[c] for c in _PAPER_COLUMNS], ensure_ascii=False).encode()
-    )
-    digest.update(raw_bytes)  # the hash of the columns' JSON and the raw JSON, one after the other
+    digest = digest_of(columns, residual)
     columns.update(
         abstract=pack_text(columns["abstract"]),
         ai_summary=pack_text(columns["ai_summary"]),
         ai_keywords=pack_text(columns["ai_keywords"]),
         thumbnail=stored_thumbnail(columns["id"], columns["thumbnail"]),
         title_key=title_key(columns["title"]),
-        raw=residual,
-        digest=digest.digest()[:DIGEST_BYTES],
+        raw=pack_residual(residual),
+        digest=digest,
         now=now,
         flat=int(origin.flat),
     )

@@ -15,12 +15,12 @@ from sqlite_utils.migrations import Migrations
 
 from ..library import lenient_tags
 from .compact import (
-    DIGEST_BYTES,
     RAW_COLUMNS,
-    RESIDUAL_V1,
+    digest_of,
     join_raw,
+    pack_residual,
     pack_text,
-    split_raw,
+    residual_of,
     stored_columns,
     stored_thumbnail,
     title_key,
@@ -547,11 +547,12 @@ def m007_text_kept_once(db: Database) -> None:
 
 def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
     """Rewrite the papers' rows a batch at a time, by primary key (what a row holds in memory is
-    one batch); rows already in the new form are left as they are."""
+    one batch)."""
     last = -1
     while True:
         rows = conn.execute(
-            f"SELECT pk, raw, digest, {RAW_COLUMNS} FROM papers WHERE pk > ? ORDER BY pk LIMIT ?",
+            "SELECT pk, raw, digest, organization, published_at, submitted_at, day, "
+            f"{RAW_COLUMNS} FROM papers WHERE pk > ? ORDER BY pk LIMIT ?",
             (last, batch),
         ).fetchall()
         if not rows:
@@ -560,22 +561,32 @@ def compact_papers(conn: sqlite3.Connection, batch: int = 2000) -> None:
         conn.executemany(
             "UPDATE papers SET abstract = ?, ai_summary = ?, ai_keywords = ?, thumbnail = ?, "
             "raw = ?, digest = ?, title_key = ? WHERE pk = ?",
-            [compact_row(raw, digest, columns) + (pk,) for pk, raw, digest, *columns in rows],
+            [compact_row(row[1], row[3:7], row[7:]) + (row[0],) for row in rows],
         )
 
 
-def compact_row(raw, digest, stored: Sequence) -> tuple:
-    """One stored row's values (`RAW_COLUMNS`) as `rows.prepare_row` writes them now."""
+def compact_row(raw, more: Sequence, stored: Sequence) -> tuple:
+    """One stored row's values as `rows.prepare_row` writes them now, its digest included (so
+    the same item synced again is still "unchanged"); `more` its organization, published and
+    submitted times and day, `stored` its `RAW_COLUMNS`. A raw item that can't be read is
+    left as it was, with no digest: the paper's next sync writes it whole."""
     columns = stored_columns(*stored)
     keywords = unpack_text(stored[4])  # the text as it was, even when it isn't a list
-    if isinstance(raw, bytes | str) and not (isinstance(raw, bytes) and raw[:1] == RESIDUAL_V1):
-        item = join_raw(raw, {})
-        raw = split_raw(item, columns) if item is not None else raw  # damaged: left as it was
-    if isinstance(digest, str):
-        try:
-            digest = bytes.fromhex(digest)[:DIGEST_BYTES]
-        except ValueError:
-            digest = None  # the next sync of the paper writes it whole
+    item = join_raw(raw, columns) if raw else None
+    digest = None
+    if item is not None:
+        residual = residual_of(item, columns)
+        organization, published_at, submitted_at, day = more
+        prepared = {
+            **columns,
+            "authors": stored[5],
+            "ai_keywords": keywords,
+            "organization": organization,
+            "published_at": published_at,
+            "submitted_at": submitted_at,
+            "day": day,
+        }
+        raw, digest = pack_residual(residual), digest_of(prepared, residual)
     return (
         pack_text(columns["abstract"]),
         pack_text(columns["ai_summary"]),
