@@ -34,7 +34,7 @@ from tenacity import (
 
 from . import __version__
 from .errors import ApiError, NotFound, NotIndexed, NotPublishedYet, Unreachable
-from .fulltext import MAX_TEXT_BYTES, Download, check_markdown
+from .fulltext_body import MAX_TEXT_BYTES, Download, check_markdown
 from .models import Fetched, ParseResult, item_from_paper, parse_items, short_error
 from .netguard import (
     NO_STOP,
@@ -286,7 +286,7 @@ class HfApi:
         self, paper_id: str, *, stop: Stop | None = None, etag: str | None = None
     ) -> Download | None:
         """The paper as Markdown (`GET /papers/{id}.md`, the "pages" rate-limit bucket), checked
-        and cleaned (`fulltext.check_markdown`); `NotIndexed` on 404. With the `etag` of the
+        and cleaned (`fulltext_body.check_markdown`); `NotIndexed` on 404. With the `etag` of the
         text cached, None when the server says it has not changed (304)."""
         headers = {"Accept": MARKDOWN}
         if etag and not token_problem(etag):

@@ -24,9 +24,10 @@ from fulltext_docs import (
     paper_markdown,
 )
 
-from papertui import fulltext
+from papertui import fulltext, fulltext_body
 from papertui.errors import ApiError, NotFound, NotIndexed, QueryError, StoreError
-from papertui.fulltext import BadFullText, is_fallback, numbered_sections
+from papertui.fulltext import is_fallback, numbered_sections
+from papertui.fulltext_body import BadFullText
 from papertui.hf_api import HfApi
 from papertui.models import parse_items
 from papertui.query import parse_query
@@ -172,7 +173,7 @@ def test_a_huge_text_is_refused_at_the_cap(client, texts):
     texts.texts[PAPER_ID] = huge_markdown(9 * 2**20)
     with pytest.raises(ApiError, match=rf"the full text of {PAPER_ID} from .* is too large"):
         client.full_text(PAPER_ID)
-    assert fulltext.MAX_TEXT_BYTES == 8 * 2**20
+    assert fulltext_body.MAX_TEXT_BYTES == 8 * 2**20
 
 
 def test_a_text_cut_short_mid_body_is_an_error_after_retries(client, texts):
