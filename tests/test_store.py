@@ -378,9 +378,12 @@ def test_a_flat_paper_answer_keeps_the_item_level_fields(store):
     put_day(store, "2026-05-08", [first])
     flat = deepcopy(first["paper"])
     flat["upvotes"] = 999
+    flat["summary"] = "A newer abstract."
     store.upsert([item_from_paper(flat)], origin=Origin.PAPER)
     paper = store.paper(first["paper"]["id"])
     assert paper.upvotes == 999
+    # the raw item stays the one the daily list sent, though its texts live in the columns
+    assert store.raw(first["paper"]["id"]) == first
     assert (paper.thumbnail, paper.num_comments, paper.organization) == (
         "https://cdn.example/t.png",
         7,

@@ -34,6 +34,7 @@ from ..models import (
 from ..query import EVERYTHING, Query
 from . import compact
 from .bulk import ROWS_PER_STATEMENT, MultiRow, known_digests
+from .compact import join_raw, split_raw
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
 from .history import HistoryMixin
@@ -711,7 +712,25 @@ def _upsert_papers(conn: sqlite3.Connection, rows: Sequence[dict]) -> None:
         _UPSERT_ROWS.execute(conn, rows)
         return
     for row in rows:
+        kept = _raw_item(conn, row["id"]) if row["flat"] else None
         conn.execute(_UPSERT_SQL, row)
+        if kept is not None:
+            _keep_raw_item(conn, row["id"], kept)
+
+
+def _raw_item(conn: sqlite3.Connection, paper_id: str) -> dict | None:
+    found = conn.execute(f"SELECT {RAW_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    return load_raw(found) if found else None
+
+
+def _keep_raw_item(conn: sqlite3.Connection, paper_id: str, item: dict) -> None:
+    """A flat answer keeps the stored raw item (it lacks the item's own fields), but its texts
+    and counts now fill the columns the raw item's were taken out against: store it again
+    against those, so it still reads back exactly as it was received."""
+    found = conn.execute(f"SELECT {RAW_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    columns = compact.stored_columns(*found[1:])
+    if join_raw(found[0], columns) != item:
+        conn.execute("UPDATE papers SET raw = ? WHERE id = ?", (split_raw(item, columns), paper_id))
 
 
 _JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"
