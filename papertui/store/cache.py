@@ -719,7 +719,7 @@ def _upsert_papers(conn: sqlite3.Connection, rows: Sequence[dict]) -> None:
 
 
 def _raw_item(conn: sqlite3.Connection, paper_id: str) -> dict | None:
-    found = conn.execute(f"SELECT {RAW_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    found = _raw_row(conn, paper_id)
     return load_raw(found) if found else None
 
 
@@ -727,10 +727,16 @@ def _keep_raw_item(conn: sqlite3.Connection, paper_id: str, item: dict) -> None:
     """A flat answer keeps the stored raw item (it lacks the item's own fields), but its texts
     and counts now fill the columns the raw item's were taken out against: store it again
     against those, so it still reads back exactly as it was received."""
-    found = conn.execute(f"SELECT {RAW_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
-    columns = compact.stored_columns(*found[1:])
-    if join_raw(found[0], columns) != item:
+    found = _raw_row(conn, paper_id)
+    assert found is not None  # the row this write has just updated
+    raw, *stored = found
+    columns = compact.stored_columns(*stored)
+    if join_raw(raw, columns) != item:
         conn.execute("UPDATE papers SET raw = ? WHERE id = ?", (split_raw(item, columns), paper_id))
+
+
+def _raw_row(conn: sqlite3.Connection, paper_id: str) -> tuple | None:
+    return conn.execute(f"SELECT {RAW_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
 
 
 _JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"

@@ -487,7 +487,9 @@ _TEXT_CHANGED = " OR ".join(
     f"old.{c} IS NOT new.{c}"
     for c in ("title", "abstract", "authors", "ai_keywords", "ai_summary", "organization")
 )
-_TEXT_KEPT_ONCE = f"""
+# The index and what keeps it, dropped while the rows are rewritten (each rewrite would
+# otherwise be taken out of the index and put back) and made again after.
+_INDEX_DROPPED = """
 DROP TRIGGER papers_ai;
 DROP TRIGGER papers_ad;
 DROP TRIGGER papers_au;
@@ -496,6 +498,8 @@ DROP TRIGGER user_state_notes_au;
 DROP TRIGGER user_state_notes_ad;
 DROP TABLE papers_fts;
 DROP VIEW papers_text;
+"""
+_INDEX_OF_PACKED_TEXTS = f"""
 CREATE VIEW papers_text AS
     SELECT p.pk, p.title, unpack_text(p.abstract) AS abstract, p.authors,
            unpack_text(p.ai_keywords) AS ai_keywords,
@@ -535,13 +539,13 @@ def m007_text_kept_once(db: Database) -> None:
     of whole titles; a day's papers kept in their primary key alone (WITHOUT ROWID); then the
     index rebuilt without its prefix index. Paper data only; user state is read (notes, for
     the index), never written."""
-    _run_script(db, _TEXT_KEPT_ONCE.split("CREATE VIEW", 1)[0])  # the index goes first
+    _run_script(db, _INDEX_DROPPED)
     _run_script(db, _DAY_PAPERS_WITHOUT_ROWID)
     db.execute("DROP INDEX idx_papers_title")
     db.execute("ALTER TABLE papers ADD COLUMN title_key INTEGER")
     compact_papers(db.conn)
     db.execute("CREATE INDEX idx_papers_title_key ON papers(title_key)")
-    _run_script(db, "CREATE VIEW" + _TEXT_KEPT_ONCE.split("CREATE VIEW", 1)[1])
+    _run_script(db, _INDEX_OF_PACKED_TEXTS)
     db.execute("INSERT INTO papers_fts (papers_fts) VALUES ('rebuild')")
 
 
