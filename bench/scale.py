@@ -24,7 +24,6 @@ import platform
 import random
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,9 +31,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE)]
+sys.path[:0] = [str(HERE.parent), str(HERE), str(HERE.parent / "tests")]
 
 from data import per_day, synthetic_item, templates  # noqa: E402
+from peak_rss import run_measured  # noqa: E402
 
 from papertui.importing import ImportStream  # noqa: E402
 from papertui.store import Store  # noqa: E402
@@ -86,38 +86,15 @@ def generate(path: Path, papers: int, shape: str, seed: int = 5) -> Path:
     return path
 
 
-# A small process that runs papertui and reports its peak RSS: on Linux the peak survives fork
-# and exec, so a child forked from this (bigger) process would report at least this one's.
-LAUNCHER = """
-import os, sys
-report, args = sys.argv[1], sys.argv[2:]
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.executable, [sys.executable, "-m", "papertui", *args])
-_, status, usage = os.wait4(pid, 0)
-with open(report, "w") as out:
-    out.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
 def measured(*args: str) -> dict:
-    """A papertui command in its own process: wall and CPU seconds, peak RSS MB, its stderr."""
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
-        started = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-c", LAUNCHER, report.name, *args],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        wall = time.perf_counter() - started
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed: {proc.stderr}")
-        rss, cpu = report.read().split()
-    return {"wall": wall, "cpu": float(cpu), "rss": int(rss) / 1024, "stderr": proc.stderr}
+    """A papertui command in its own process (`tests/peak_rss.py`): wall and CPU seconds, peak
+    RSS MB, its stderr."""
+    started = time.perf_counter()
+    proc, rss, cpu = run_measured(*args)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr}")
+    return {"wall": wall, "cpu": cpu, "rss": rss / 1024, "stderr": proc.stderr}
 
 
 def fresh(path: Path) -> Path:

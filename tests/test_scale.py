@@ -16,6 +16,7 @@ import pytest
 from conftest import day_08
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from peak_rss import run_measured
 
 from papertui import importing
 from papertui.errors import CacheBusy, ImportFileError, Interrupted, StoreError
@@ -68,36 +69,9 @@ def write_list(path: Path, count: int) -> Path:
     return path
 
 
-# Runs papertui from a small process of its own and reports the child's peak RSS (KiB) to a file:
-# on Linux the peak survives fork and exec, so measured from the test process itself it would be
-# at least the test process's own (which can be gigabytes after the rest of the suite).
-LAUNCHER = """
-import os, sys
-report, args = sys.argv[1], sys.argv[2:]
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.executable, [sys.executable, "-m", "papertui", *args])
-_, status, usage = os.wait4(pid, 0)
-with open(report, "w") as out:
-    out.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
 def peak_rss_kib(db: Path, *args: str) -> tuple[subprocess.CompletedProcess, int]:
     """papertui in a process of its own: its result and its peak RSS in KiB."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    report = db.parent / f"rss-{os.getpid()}.txt"
-    result = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, str(report), "--db", str(db), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    rss = int(report.read_text())
-    report.unlink()
+    result, rss, _ = run_measured("--db", str(db), *args, timeout=600)
     return result, rss
 
 
