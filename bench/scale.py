@@ -154,6 +154,7 @@ def write_path_rows(db: Path, scratch: Path, papers: int = 20_000) -> list[list[
     """The store's own writes (rows prepared beforehand), a statement a row (as before) against
     many rows a statement, into an empty cache and into a copy of the big one."""
     import papertui.store.cache as cache
+    from papertui.store import paper_writes
 
     source = generate(scratch / "write.jsonl", papers, "jsonl", seed=11)
     chunks = list(prepare_import(ImportStream(source).records()))
@@ -167,15 +168,15 @@ def write_path_rows(db: Path, scratch: Path, papers: int = 20_000) -> list[list[
             with Store(path) as store:
                 cache.BATCH_PAUSE = 0  # the store's own work only
                 if how == "a statement a row":
-                    real = cache._upsert_papers
-                    cache._upsert_papers = lambda conn, rows: conn.executemany(
-                        cache._UPSERT_SQL, rows
+                    real = paper_writes.upsert_papers
+                    paper_writes.upsert_papers = lambda conn, rows: conn.executemany(
+                        paper_writes.UPSERT_SQL, rows
                     )
                 cpu, wall = time.process_time(), time.perf_counter()
                 store.import_prepared(iter(chunks))
                 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
                 if how == "a statement a row":
-                    cache._upsert_papers = real
+                    paper_writes.upsert_papers = real
             rows.append([target, how, f"{cpu / papers * 1e6:.0f}", f"{papers / wall:,.0f}"])
             print(f"# write path: {rows[-1]}", file=sys.stderr)
     fresh(scratch / "write.db")

@@ -32,9 +32,8 @@ from ..models import (
     latest_day_allowed,
 )
 from ..query import EVERYTHING, Query
-from . import compact
+from . import compact, paper_writes
 from .bulk import ROWS_PER_STATEMENT, MultiRow, known_digests
-from .compact import join_raw, split_raw
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
 from .history import HistoryMixin
@@ -270,7 +269,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         with self._write() as conn:
             stats = self._classify(conn, rows)
             self._record_changes(conn, rows, now)
-            _upsert_papers(conn, rows)
+            paper_writes.upsert_papers(conn, rows)
             if day:
                 self._clear_failure(conn, day)
                 conn.execute("DELETE FROM day_papers WHERE day = ?", (day,))
@@ -692,7 +691,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
     def _import_rows(conn: sqlite3.Connection, part: list[dict]) -> None:
         """Papers, the first time each was seen, their day rows and user state: a statement
         for each, whatever the number of records."""
-        _upsert_papers(conn, part)
+        paper_writes.upsert_papers(conn, part)
         seen = [(row["id"], row["_first_seen"]) for row in part if row["_first_seen"]]
         if seen:
             _FIRST_SEEN.execute(conn, seen)
@@ -704,41 +703,6 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
             _IMPORT_STATES.execute(conn, states)
 
 
-def _upsert_papers(conn: sqlite3.Connection, rows: Sequence[dict]) -> None:
-    """Rows from `prepare_rows`, hundreds to a statement; a flat /api/papers answer (its own
-    statement, which keeps stored fields it lacks) one by one (there is one at a time)."""
-    full = [row for row in rows if not row["flat"]]
-    if len(full) == len(rows):
-        _UPSERT_ROWS.execute(conn, rows)
-        return
-    for row in rows:
-        kept = _raw_item(conn, row["id"]) if row["flat"] else None
-        conn.execute(_UPSERT_SQL, row)
-        if kept is not None:
-            _keep_raw_item(conn, row["id"], kept)
-
-
-def _raw_item(conn: sqlite3.Connection, paper_id: str) -> dict | None:
-    found = _raw_row(conn, paper_id)
-    return load_raw(found) if found else None
-
-
-def _keep_raw_item(conn: sqlite3.Connection, paper_id: str, item: dict) -> None:
-    """A flat answer keeps the stored raw item (it lacks the item's own fields), but its texts
-    and counts now fill the columns the raw item's were taken out against: store it again
-    against those, so it still reads back exactly as it was received."""
-    found = _raw_row(conn, paper_id)
-    assert found is not None  # the row this write has just updated
-    raw, *stored = found
-    columns = compact.stored_columns(*stored)
-    if join_raw(raw, columns) != item:
-        conn.execute("UPDATE papers SET raw = ? WHERE id = ?", (split_raw(item, columns), paper_id))
-
-
-def _raw_row(conn: sqlite3.Connection, paper_id: str) -> tuple | None:
-    return conn.execute(f"SELECT {RAW_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
-
-
 _JOIN_USER = "LEFT JOIN user_state u ON u.paper_id = p.id"
 _SELECT_FULL = (
     "p.id, p.title, p.abstract, p.authors, p.organization, p.published_at, p.submitted_at, p.day, "
@@ -747,39 +711,6 @@ _SELECT_FULL = (
     "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, u.read_at, "
     "u.bookmarked_at, u.notes, COALESCE(u.tags, '[]') AS tags"
 )
-# A later fetch of a full item wins whole. Only a flat /api/papers/{id} answer (`Origin.PAPER`)
-# lacks the item-level fields (comments, thumbnail, organization, the old-schema submission time):
-# for it alone those are kept from the stored row. `day` keeps the first day a paper was listed.
-_UPSERT_SQL = """
-INSERT INTO papers (id, title, abstract, authors, organization, published_at, submitted_at, day,
-    upvotes, num_comments, github_repo, github_stars, project_page, ai_summary, ai_keywords,
-    thumbnail, raw, digest, first_seen_at, updated_at, title_key)
-VALUES (:id, :title, :abstract, :authors, :organization, :published_at, :submitted_at, :day,
-    :upvotes, COALESCE(:num_comments, 0), :github_repo, :github_stars, :project_page, :ai_summary,
-    :ai_keywords, :thumbnail, :raw, :digest, :now, :now, :title_key)
-ON CONFLICT(id) DO UPDATE SET
-    title = excluded.title, title_key = excluded.title_key, abstract = excluded.abstract,
-    authors = excluded.authors,
-    organization = CASE WHEN :flat
-        THEN COALESCE(excluded.organization, papers.organization) ELSE excluded.organization END,
-    published_at = excluded.published_at,
-    submitted_at = CASE WHEN :flat
-        THEN COALESCE(excluded.submitted_at, papers.submitted_at) ELSE excluded.submitted_at END,
-    day = CASE WHEN papers.day IS NULL OR excluded.day < papers.day THEN excluded.day
-               ELSE papers.day END,
-    upvotes = excluded.upvotes,
-    num_comments = COALESCE(:num_comments, papers.num_comments),
-    github_repo = excluded.github_repo, github_stars = excluded.github_stars,
-    project_page = excluded.project_page, ai_summary = excluded.ai_summary,
-    ai_keywords = excluded.ai_keywords,
-    thumbnail = CASE WHEN :flat
-        THEN COALESCE(excluded.thumbnail, papers.thumbnail) ELSE excluded.thumbnail END,
-    raw = CASE WHEN :flat AND papers.raw IS NOT NULL THEN papers.raw
-               ELSE excluded.raw END,
-    digest = excluded.digest, updated_at = excluded.updated_at
-WHERE papers.digest IS NOT excluded.digest OR (excluded.day < papers.day)
-    OR (papers.day IS NULL AND excluded.day IS NOT NULL)
-"""
 # Field by field, the newer change wins (a field the import has no time for never wins); in
 # SET, `user_state.x` is the row before this update, whatever order the assignments are in.
 _IMPORT_STATE_SQL = """
@@ -820,11 +751,6 @@ WHERE excluded.read_updated_at > COALESCE(user_state.read_updated_at, '')
 """
 # The statements above, hundreds of rows at a time (`bulk.MultiRow`). For rows that are not a
 # flat /api/papers answer, `:flat` is 0 and `:num_comments` is never NULL.
-_UPSERT_ROWS = MultiRow(
-    _UPSERT_SQL.replace("CASE WHEN :flat", "CASE WHEN 0").replace(
-        "COALESCE(:num_comments, papers.num_comments)", "excluded.num_comments"
-    )
-)
 _IMPORT_STATES = MultiRow(_IMPORT_STATE_SQL)
 _DAY_ROWS = MultiRow(
     "INSERT OR REPLACE INTO day_papers (day, paper_id, rank, upvotes) VALUES (?, ?, ?, ?)"
