@@ -33,6 +33,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests")]
 
 from archive import ARCHIVE_START, Archive, make_items, papers_on  # noqa: E402
 
+from papertui import days as calendar_days  # noqa: E402
 from papertui import sync  # noqa: E402
 from papertui.hf_api import HfApi  # noqa: E402
 from papertui.ratelimit import RateLimiter  # noqa: E402
@@ -77,7 +78,7 @@ def backfill(end: date, months: bool, limit: bool, tmp: Path) -> dict:
         etas.append((time.perf_counter() - started, p.fraction, p.eta))
 
     limiter = RateLimiter() if limit else RateLimiter(burst=1_000_000)
-    days = sync.span(ARCHIVE_START, end)[::-1]
+    days = calendar_days.span(ARCHIVE_START, end)[::-1]
     with Store(db) as store, HfApi(url, limiter=limiter) as client:
         started = time.perf_counter()
         summary = sync.sync_days(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -21,18 +21,22 @@ from .cli_common import fail as _fail
 from .cli_common import first_ctrl_c_cancels as _first_ctrl_c_cancels
 from .cli_db import db
 from .cli_library import COMMANDS as LIBRARY_COMMANDS
-from .config import load_config
-from .errors import NotARegularFile, PapertuiError
+from .days import parse_day
+from .errors import NotARegularFile, NotCached, Offline, PapertuiError
 from .export import FORMATS, full_dict, iter_json_array, summary_dict
 from .files import write_atomically
-from .fulltext import SYNC_TEXT_BUDGET, TextResult, TextsSummary
 from .links import paper_id_from
 from .paths import default_db_path
 from .plural import plural
-from .service import NotCached, Offline, Searched, Service, SyncRequest
-from .sync import parse_day
 from .text import safe_json
 from .views import SEARCH_SORT_ORDER, SORT_ORDER
+
+# Each command imports what it alone needs (the service, the HTTP client, the full-text code)
+# when it runs: every command, `status` and `--help` included, used to pay ~0.4 s to import
+# all of it.
+if TYPE_CHECKING:
+    from .fulltext import TextResult, TextsSummary
+    from .service import Service, SyncRequest
 
 
 @dataclass
@@ -42,6 +46,8 @@ class Settings:
     offline: bool
 
     def service(self) -> Service:
+        from .service import Service
+
         return Service(self.db, api_url=self.api_url, offline=self.offline)
 
 
@@ -169,6 +175,9 @@ def sync(settings: Settings, one_day, start, end, days, week, month, everything,
         raise PapertuiError("--to needs --from")
     if days is not None and days < 1:
         raise PapertuiError("--days must be at least 1")
+    from .fulltext import SYNC_TEXT_BUDGET
+    from .service import SyncRequest
+
     config = _config()
     request = SyncRequest(
         day=parse_day(one_day) if one_day is not None else None,
@@ -219,6 +228,8 @@ def sync(settings: Settings, one_day, start, end, days, week, month, everything,
 
 def _config():
     """The user's settings; a config file that could not be used is said on stderr."""
+    from .config import load_config
+
     config, warning = load_config()
     if warning:
         _echo_err(f"papertui: {warning}")
@@ -264,6 +275,7 @@ def search(settings: Settings, query, limit, sort, as_json, remote, saved_name):
     papers match than --limit, stderr says how many.
     """
     from .output import row_header, row_line
+    from .service import Searched
 
     text = " ".join(query)
     if remote and saved_name is not None:

@@ -13,14 +13,12 @@ from typing import Any
 
 import click
 
-from .config import load_config
-from .errors import PapertuiError
+from .errors import NotCached, PapertuiError
 from .library import MAX_NOTE_BYTES, NoteError, edit_text, editor_command
 from .links import paper_id_from
 from .models import SavedSearch
 from .output import terminal_safe
 from .plural import plural
-from .service import NotCached
 from .text import safe_json
 from .views import SEARCH_SORT_ORDER, SORT_ORDER, VIEW_KINDS
 
@@ -202,6 +200,8 @@ def note(settings: Any, paper_id: str, message, from_file, edit: bool, clear: bo
                 click.echo(terminal_safe(text))
             return
         if edit:
+            from .config import load_config
+
             config, warning = load_config()
             if warning:
                 _echo_err(f"papertui: {warning}")

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 
+from .days import ARCHIVE_START, needs_fetch, utc_today
 from .models import DayFailure, DayRecord, SyncRun
 from .plural import plural
-from .sync import ARCHIVE_START, needs_fetch, utc_today
 
 __all__ = ["ARCHIVE_START", "utc_today"]  # for the calendar, which may not import sync
 

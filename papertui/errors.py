@@ -3,6 +3,8 @@
 The CLI and the reader catch `PapertuiError` and show its message; anything else is a bug.
 """
 
+from collections.abc import Sequence
+
 
 class PapertuiError(Exception):
     """A failure with a message fit to show the user as is."""
@@ -62,3 +64,19 @@ class CacheBusy(StoreError):
 
 class Interrupted(PapertuiError):
     """The user stopped a long operation (ctrl+c); what it was doing was rolled back."""
+
+
+class Offline(PapertuiError):
+    """Something needs the network, and papertui was told to stay offline."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} needs the network, but papertui is offline")
+        self.what = what
+
+
+class NotCached(PapertuiError):
+    """Papers asked for by id are not in the cache (and were not fetched)."""
+
+    def __init__(self, ids: Sequence[str]):
+        super().__init__(f"not in the cache: {', '.join(ids)}")
+        self.ids = list(ids)

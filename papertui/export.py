@@ -14,9 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
-
-from markdown_it import MarkdownIt
 
 from .links import arxiv_abs_url, arxiv_pdf_url, hf_url, safe_url
 from .models import (
@@ -318,8 +317,14 @@ def iter_markdown(papers: Iterable[StoredPaper], heading: str | None = "Papers")
             yield "\n".join(library) + "\n"
 
 
-_MARKDOWN = MarkdownIt("commonmark").enable("table")
 _OPEN_HTML = {"<!--": "-->", "<pre": "</pre>", "<script": "</script>", "<style": "</style>"}
+
+
+@cache
+def _markdown():  # only exports of notes need a parser: commands that export none skip its import
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
 
 
 def embedded_markdown(text: str, shift: int = 2) -> str:
@@ -327,7 +332,7 @@ def embedded_markdown(text: str, shift: int = 2) -> str:
     `shift` levels down (at most 6), and a code block or HTML block left open at its end
     closed, so nothing after it in the export is swallowed."""
     lines = text.split("\n")
-    tokens = _MARKDOWN.parse(text)
+    tokens = _markdown().parse(text)
     for token in reversed(tokens):
         if token.type != "heading_open" or not token.map:
             continue

@@ -35,6 +35,7 @@ from tenacity import (
 from . import __version__
 from .errors import ApiError, NotFound, NotIndexed, NotPublishedYet, Unreachable
 from .fulltext_body import MAX_TEXT_BYTES, Download, check_markdown
+from .guarded_backend import install as install_guard
 from .models import Fetched, ParseResult, item_from_paper, parse_items, short_error
 from .netguard import (
     NO_STOP,
@@ -50,7 +51,6 @@ from .netguard import (
     redact,
     token_problem,
 )
-from .netguard import install as install_guard
 from .ratelimit import RateLimiter, pages_limiter
 from .text import clean
 

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from .coverage import DayState, Status
+from .days import ARCHIVE_START
 from .facts import paper_facts
 from .latex import shown, shown_paragraphs
 from .models import ListRow, StoredPaper
 from .plural import plural
-from .sync import ARCHIVE_START
 from .syncplan import Progress, eta_text
 from .text import strip_controls
 

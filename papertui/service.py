@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import coverage as covering
+from . import days as calendar_days
 from . import export as exporting
 from . import importing, library
-from . import sync as syncing
 from .coverage import DayCoverage, Status
-from .errors import NotFound, PapertuiError
+from .errors import NotCached, NotFound, Offline, PapertuiError
 from .files import write_atomically
-from .hf_api import HfApi
 from .models import ListRow, Origin, SavedSearch, StoredPaper, TagCount, UpsertStats
 from .plural import plural
 from .query import EVERYTHING, Is, PaperIds, Query, Tag, all_of, has_words, parse_query
@@ -35,24 +35,14 @@ from .store import Store, maintenance, prepare_import
 from .syncplan import Progress
 from .views import ReaderQuery, Session, View
 
+# The HTTP client and the sync are imported by the use cases that go to the network: reading
+# the cache (`status`, `search`, the reader's first screen) never pays for httpx.
+if TYPE_CHECKING:
+    from . import sync as syncing
+    from .hf_api import HfApi
+
 EXPORT_FORMATS = exporting.FORMATS
 EXPORT_BATCH = 1000  # papers read from the cache at a time while an export is written
-
-
-class Offline(PapertuiError):
-    """Something needs the network, and papertui was told to stay offline."""
-
-    def __init__(self, what: str):
-        super().__init__(f"{what} needs the network, but papertui is offline")
-        self.what = what
-
-
-class NotCached(PapertuiError):
-    """Papers asked for by id are not in the cache (and were not fetched)."""
-
-    def __init__(self, ids: Sequence[str]):
-        super().__init__(f"not in the cache: {', '.join(ids)}")
-        self.ids = list(ids)
 
 
 @dataclass(frozen=True)
@@ -68,25 +58,27 @@ class SyncRequest:
     end: date | None = None  # with `start`; None means today
     week: str | None = None  # YYYY-Www
     month: str | None = None  # YYYY-MM
-    recent: int = syncing.DEFAULT_DAYS
+    recent: int = calendar_days.DEFAULT_DAYS
     force: bool = False  # refetch days that are up to date
     everything: bool = False  # every day of the archive (`sync --all`)
     days: tuple[date, ...] = ()  # these days (the coverage calendar's choice)
 
     def days_wanted(self, today: date) -> list[date]:
         if self.everything:
-            return syncing.clamp(syncing.span(syncing.ARCHIVE_START, today), today)
+            return calendar_days.clamp(
+                calendar_days.span(calendar_days.ARCHIVE_START, today), today
+            )
         if self.days:
-            return syncing.clamp(self.days, today, explicit=len(self.days) == 1)
+            return calendar_days.clamp(self.days, today, explicit=len(self.days) == 1)
         if self.day is not None:
-            return syncing.clamp([self.day], today, explicit=True)
+            return calendar_days.clamp([self.day], today, explicit=True)
         if self.start is not None:
-            return syncing.clamp(syncing.span(self.start, self.end or today), today)
+            return calendar_days.clamp(calendar_days.span(self.start, self.end or today), today)
         if self.week is not None:
-            return syncing.clamp(syncing.week_days(self.week), today)
+            return calendar_days.clamp(calendar_days.week_days(self.week), today)
         if self.month is not None:
-            return syncing.clamp(syncing.month_days(self.month), today)
-        return syncing.clamp(syncing.recent_days(self.recent, today), today)
+            return calendar_days.clamp(calendar_days.month_days(self.month), today)
+        return calendar_days.clamp(calendar_days.recent_days(self.recent, today), today)
 
     def describe(self) -> str:
         """What was asked for, in a few words (the sync log and `papertui status`)."""
@@ -188,7 +180,7 @@ class Service(FullTexts):
         *,
         api_url: str | None = None,
         offline: bool = False,
-        api_factory: Callable[[str | None], HfApi] = HfApi,
+        api_factory: Callable[[str | None], HfApi] | None = None,
         page_limiter: RateLimiter | None = None,
     ):
         """`page_limiter`: the "pages" rate-limit bucket every full-text fetch of this service
@@ -241,6 +233,10 @@ class Service(FullTexts):
         """A client for the papers API; `Offline` naming `what` when offline."""
         if self.offline:
             raise Offline(what)
+        if self._api_factory is None:
+            from .hf_api import HfApi
+
+            return HfApi(self.api_url)
         return self._api_factory(self.api_url)
 
     # ---- reading the cache --------------------------------------------------------------
@@ -350,7 +346,9 @@ class Service(FullTexts):
 
     def plan_sync(self, request: SyncRequest, today: date | None = None) -> syncing.SyncPlan:
         """The days of the request, and those that need fetching (all of them with `force`)."""
-        today = today or syncing.utc_today()
+        from . import sync as syncing
+
+        today = today or calendar_days.utc_today()
         wanted = request.days_wanted(today)
         todo = syncing.select_days(self.store, wanted, today, force=request.force)
         return syncing.SyncPlan(wanted=wanted, todo=todo)
@@ -373,6 +371,8 @@ class Service(FullTexts):
         seconds (default: ten minutes and a little per day). The sync is logged in the cache
         when it starts and when it ends (`papertui status`; a sync that was killed never ends).
         """
+        from . import sync as syncing
+
         api = self.api("syncing")
         plan = self.plan_sync(request)
         if on_plan:
@@ -399,24 +399,25 @@ class Service(FullTexts):
     # ---- what the cache has, and what changed ------------------------------------------
 
     def coverage(
-        self, first: date, last: date, today: date | None = None, unread: bool = True
+        self, first: date, last: date, today: date | None = None, counts: bool = True
     ) -> list[DayCoverage]:
         """Each day from `first` to `last`: its state (complete, stale, partial, failed,
-        missing, no papers) and how many papers (and, with `unread`, unread) it lists."""
-        today = today or syncing.utc_today()
-        records, failures, counts = self.store.coverage_facts(
-            first.isoformat(), last.isoformat(), unread
+        missing, no papers) and how many papers it lists, how many unread. Without `counts`,
+        the states alone (the counts of days fetched are left at 0): see `coverage_facts`."""
+        today = today or calendar_days.utc_today()
+        records, failures, found = self.store.coverage_facts(
+            first.isoformat(), last.isoformat(), counts
         )
-        return covering.days_of(first, last, records, failures, counts, today)
+        return covering.days_of(first, last, records, failures, found, today)
 
     def status(self, today: date | None = None) -> Status:
         """What the cache holds: counts, which days it covers and which it lacks, the last
         sync, the schema."""
-        today = today or syncing.utc_today()
+        today = today or calendar_days.utc_today()
         store = self.store
         totals = store.totals()
         first, last = (_day(d) for d in store.day_span())
-        days = self.coverage(syncing.ARCHIVE_START, today, today, unread=False)
+        days = self.coverage(calendar_days.ARCHIVE_START, today, today, counts=False)
         stale = {covering.DayState.STALE}
         runs = store.sync_runs(1)
         return Status(
@@ -835,6 +836,8 @@ def _stats_text(stats: UpsertStats) -> str:
 
 def _log_run(store: Store, run: int, summary: syncing.SyncSummary | None, requests: int) -> None:
     """The end of a sync, in its log: what it stored, and how it ended (None: on an error)."""
+    from . import sync as syncing
+
     failed = [r for r in summary.failed if not r.cancelled] if summary else []
     if summary is None:
         result = "error"

@@ -8,35 +8,27 @@ A sync has a time budget and can be cancelled (`sync_days(..., budget=, cancel=)
 
 from __future__ import annotations
 
-import calendar
 import queue
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import cast
 
+from . import days as calendar_days
+from .days import SETTLE_DAYS, needs_fetch
 from .errors import NotPublishedYet, PapertuiError, Unreachable
 from .hf_api import HfApi
-from .models import DayRecord
 from .netguard import CANCELLED, Cancelled, OutOfTime, Stop
 from .plural import plural
 from .store import Store, prepare_rows
 from .syncplan import Batch, Progress, Tracker, Unit, plan_units
 
-ARCHIVE_START = date(2023, 5, 4)
-DEFAULT_DAYS = 7
-SETTLE_DAYS = 2
 PARALLEL_DAYS = 3
 DEFAULT_BUDGET = 600.0  # seconds for a whole sync (plus a little a day, see default_budget)
 GRACE = 1.0  # how long past the budget the writer waits for fetchers to report
 POLL = 0.1  # how often the writer looks at the cancel event while it waits
-
-
-class SyncRequestError(PapertuiError):
-    """The days asked for make no sense (bad format, in the future, before the archive)."""
 
 
 @dataclass
@@ -119,86 +111,6 @@ class SyncSummary:
         return line + "."
 
 
-def utc_today() -> date:
-    return datetime.now(UTC).date()
-
-
-def needs_fetch(day: date, record: DayRecord | None, today: date) -> bool:
-    if record is None or not record.complete:
-        return True
-    if day >= today - timedelta(days=1):
-        return True
-    try:
-        fetched = datetime.fromisoformat(record.fetched_at).date()
-    except ValueError:
-        return True
-    return fetched < day + timedelta(days=SETTLE_DAYS)
-
-
-def parse_day(text: str) -> date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise SyncRequestError(f"bad date {text[:40]!r}: use YYYY-MM-DD, e.g. 2026-05-08")
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise SyncRequestError(f"bad date {text[:40]!r}: no such day") from None
-
-
-def week_days(text: str) -> list[date]:
-    match = re.fullmatch(r"(\d{4})-W(\d{2})", text.strip(), re.IGNORECASE)
-    try:
-        if not match:
-            raise ValueError
-        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    except ValueError:
-        raise SyncRequestError(f"bad week {text[:40]!r}: use YYYY-Www, e.g. 2026-W19") from None
-    return [monday + timedelta(days=i) for i in range(7)]
-
-
-def month_days(text: str) -> list[date]:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-    try:
-        if not match:
-            raise ValueError
-        first = date(int(match[1]), int(match[2]), 1)
-    except ValueError:
-        raise SyncRequestError(f"bad month {text[:40]!r}: use YYYY-MM, e.g. 2026-05") from None
-    length = calendar.monthrange(first.year, first.month)[1]
-    return [first + timedelta(days=i) for i in range(length)]
-
-
-def span(start: date, end: date) -> list[date]:
-    if end < start:
-        raise SyncRequestError(f"the first day {start} is after the last day {end}")
-    if (end - start).days > 3660:
-        raise SyncRequestError("that range is over ten years long")
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-def recent_days(count: int, today: date) -> list[date]:
-    if count < 1:
-        raise SyncRequestError("the number of recent days must be at least 1")
-    return [today - timedelta(days=i) for i in range(count)]
-
-
-def clamp(days: Iterable[date], today: date, *, explicit: bool = False) -> list[date]:
-    """Keep days inside the archive; an explicitly named single day out of it is an error."""
-    days = sorted(set(days), reverse=True)
-    if explicit and len(days) == 1:
-        if days[0] > today:
-            raise SyncRequestError(f"{days[0]} is in the future (today is {today} UTC)")
-        if days[0] < ARCHIVE_START:
-            raise SyncRequestError(
-                f"{days[0]} is before the Daily Papers archive ({ARCHIVE_START})"
-            )
-    kept = [d for d in days if ARCHIVE_START <= d <= today]
-    if days and not kept:
-        raise SyncRequestError(
-            f"no day between {days[-1]} and {days[0]} is in the archive ({ARCHIVE_START} to {today})"
-        )
-    return kept
-
-
 def select_days(store: Store, days: list[date], today: date, force: bool = False) -> list[date]:
     if force:
         return days
@@ -257,7 +169,7 @@ def sync_days(
     seconds = default_budget(len(days)) if budget is None else budget
     until = time.monotonic() + seconds
     stop = Stop(cancel=cancel, until=until, budget=seconds)
-    units = plan_units(days, today or utc_today(), months=months, settle=SETTLE_DAYS)
+    units = plan_units(days, today or calendar_days.utc_today(), months=months, settle=SETTLE_DAYS)
     todo: queue.SimpleQueue[Unit] = queue.SimpleQueue()
     for unit in units:
         todo.put(unit)

@@ -23,6 +23,7 @@ from archive import Archive, make_items
 from conftest import FAST_RETRY
 from fake_api import FakeApi, Fault
 
+from papertui import days as calendar_days
 from papertui import sync
 from papertui.hf_api import HfApi
 from papertui.ratelimit import RateLimiter
@@ -47,7 +48,11 @@ def client_of(api):
 def backfill(api, db, months):
     with Store(db) as store, client_of(api) as client:
         summary = sync.sync_days(
-            store, client, sync.span(FIRST, LAST)[::-1], months=months, today=date(2026, 1, 1)
+            store,
+            client,
+            calendar_days.span(FIRST, LAST)[::-1],
+            months=months,
+            today=date(2026, 1, 1),
         )
         assert summary.ok, summary.failed[:3]
         membership = store.conn.execute(
@@ -64,7 +69,11 @@ def test_month_lists_take_far_fewer_requests_and_store_the_same(archive_api, tmp
     day_requests = len(archive_api.requests)
     assert papers_m == papers_d == archive_api.days.paper_count() > 0
     assert members_m == members_d  # every paper on the day it was listed, both ways
-    assert records_m.keys() == records_d.keys() == {d.isoformat() for d in sync.span(FIRST, LAST)}
+    assert (
+        records_m.keys()
+        == records_d.keys()
+        == {d.isoformat() for d in calendar_days.span(FIRST, LAST)}
+    )
     assert {d: (r.count, r.complete) for d, r in records_m.items()} == {
         d: (r.count, r.complete) for d, r in records_d.items()
     }
@@ -91,14 +100,15 @@ def test_items_go_to_their_own_day_and_strays_are_kept(tmp_path):
     it is stored on its own day, and no day's record claims it."""
     api = FakeApi(today="2026-01-01")
     items = {
-        d.isoformat(): make_items(d, 3) for d in sync.span(date(2024, 11, 1), date(2024, 11, 30))
+        d.isoformat(): make_items(d, 3)
+        for d in calendar_days.span(date(2024, 11, 1), date(2024, 11, 30))
     }
     stray = make_items(date(2024, 12, 1), 1)[0]  # old schema: its day is its publishedAt
     items["2024-11-30"] = [*items["2024-11-30"], stray]
     for day, listed in items.items():
         api.add_day(day, listed)
     with api, Store(tmp_path / "c.db") as store, client_of(api) as client:
-        days = sync.span(date(2024, 11, 1), date(2024, 11, 30))
+        days = calendar_days.span(date(2024, 11, 1), date(2024, 11, 30))
         summary = sync.sync_days(store, client, days, today=date(2026, 1, 1))
         assert summary.ok and [r.query.get("month") for r in api.requests] == ["2024-11"]
         assert store.day_records()["2024-11-30"].count == 3
@@ -108,8 +118,8 @@ def test_items_go_to_their_own_day_and_strays_are_kept(tmp_path):
 
 def test_which_days_go_by_month():
     today = date(2026, 11, 29)
-    november = sync.span(date(2026, 11, 1), today)[::-1]
-    october = sync.span(date(2026, 10, 1), date(2026, 10, 31))[::-1]
+    november = calendar_days.span(date(2026, 11, 1), today)[::-1]
+    october = calendar_days.span(date(2026, 10, 1), date(2026, 10, 31))[::-1]
     units = plan_units(november + october, today)
     assert units[-1] == Unit(tuple(october), "2026-10")  # a past, settled month: one list
     assert all(u.month is None for u in units[:-1])  # the current month: day by day
@@ -181,7 +191,7 @@ def test_sync_all_resumes_after_sigkill_without_fetching_finished_months(tmp_pat
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "HF_TOKEN": "",
     }
-    total = (today - sync.ARCHIVE_START).days + 1
+    total = (today - calendar_days.ARCHIVE_START).days + 1
     with api:
         env["PAPERTUI_API_URL"] = api.url
         api.fail("*", *[Fault("delay", seconds=0.05)] * 10_000)  # a server a little slow
@@ -202,8 +212,10 @@ def test_sync_all_resumes_after_sigkill_without_fetching_finished_months(tmp_pat
         finished = {
             key
             for key in {d[:7] for d in records}
-            if all(day.isoformat() in records for day in sync.month_days(key) if day <= today)
-            and sync.month_days(key)[-1] < today.replace(day=1)
+            if all(
+                day.isoformat() in records for day in calendar_days.month_days(key) if day <= today
+            )
+            and calendar_days.month_days(key)[-1] < today.replace(day=1)
         }
         assert len(finished) >= 5
         api.requests.clear()

@@ -10,9 +10,7 @@ from fake_api import Fault
 def today(monkeypatch):
     from datetime import date
 
-    import papertui.sync as sync
-
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 18))
 
 
 @pytest.fixture
@@ -720,3 +718,30 @@ def test_importing_a_single_papers_json_says_what_is_accepted(run, tmp_path):
     single.write_text(json.dumps({"id": "2605.05242", "title": "x"}))
     result = run("import", str(single))
     assert result.exit_code == 1 and "saved daily papers list" in result.output
+
+
+def test_reading_commands_leave_the_network_code_unimported(synced, db_path):
+    """`status`, `search`, `--version` and `--help` read the cache or nothing: they must not
+    pay for importing the HTTP client, the sync or the reader (a third of a second a command
+    before), whatever a later import adds."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from papertui.cli import cli\n"
+        "try:\n"
+        "    cli.main(sys.argv[1:], prog_name='papertui')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = {'httpx', 'httpcore', 'papertui.sync', 'papertui.hf_api', 'textual', 'tomlkit'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)\n"
+    )
+    for args in (["status"], ["search", "model"], ["--version"], ["--help"]):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "--db", str(db_path), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.stderr.strip().splitlines()[-1] == "[]", (args, done.stderr)

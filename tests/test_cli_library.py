@@ -20,9 +20,7 @@ A, B = "2605.05242", "2605.13301"
 def today(monkeypatch):
     from datetime import date
 
-    import papertui.sync as sync
-
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 18))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from papertui.models import DailyItem, paper_columns, parse_items
 from papertui.query import parse_query
 from papertui.store import Store, compact, maintenance
+from papertui.store.schema import MIGRATION_NAMES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -194,7 +195,30 @@ def test_an_upgrade_of_a_big_cache_says_so_first(tmp_path, monkeypatch):
     Store(db).close()  # 37 papers: more than 10
     Store(db).close()  # up to date: nothing to say
     Store(tmp_path / "new.db").close()  # no papers: nothing to say
-    assert len(told) == 1 and told[0][-1] == "m007_text_kept_once"
+    assert len(told) == 1 and told[0][-1] == MIGRATION_NAMES[-1]
+
+
+def test_a_quick_upgrade_of_a_big_cache_is_not_announced(tmp_path, monkeypatch):
+    import papertui.store.cache as cache
+
+    db = tmp_path / "c.db"
+    with Store(db) as store:
+        store.upsert(parse_items(day_08()).entries, day="2026-05-08", record_day=True)
+    with sqlite3.connect(db) as conn:  # as m007 left it
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_read_papers_by_id'")
+        conn.execute("DROP INDEX idx_user_state_read_id")
+        conn.execute("CREATE INDEX idx_user_state_read ON user_state(read)")
+    told: list[list[str]] = []
+    monkeypatch.setattr(cache, "UPGRADE_NOTICE", 10)
+    monkeypatch.setattr(Store, "on_upgrade", told.append)
+    with Store(db) as store:
+        assert store.schema_version()[-1] == "m008_read_papers_by_id"
+        indexes = {
+            r[0] for r in store.conn.execute("SELECT name FROM pragma_index_list('user_state')")
+        }
+    assert (
+        told == [] and "idx_user_state_read_id" in indexes and "idx_user_state_read" not in indexes
+    )
 
 
 def test_the_list_sorted_by_title_is_in_title_order(store):

@@ -55,6 +55,21 @@ def test_each_state_from_a_crafted_cache(crafted):
     assert sum(d.state is DayState.COMPLETE for d in days.values()) == 13
 
 
+def test_states_without_counts_are_the_same(crafted):
+    """`status` and the archive strip ask for the states alone: only the days never fetched are
+    counted (their state depends on it), and every state is the one the full count gives."""
+    with Service(crafted, offline=True) as service:
+        counted = service.coverage(date(2023, 5, 4), TODAY, TODAY)
+        states = service.coverage(date(2023, 5, 4), TODAY, TODAY, counts=False)
+    assert [(d.day, d.state, d.reason) for d in states] == [
+        (d.day, d.state, d.reason) for d in counted
+    ]
+    imported = next(d for d in states if d.day == IMPORTED)
+    assert imported.papers == next(d.papers for d in counted if d.day == IMPORTED) > 0
+    assert all(d.unread == 0 for d in states)
+    assert sum(d.papers for d in states) < sum(d.papers for d in counted)
+
+
 def test_states_at_the_edges():
     record = DayRecord("2026-05-08", "2026-05-08T20:00:00+00:00", 37, 0, True)
     today = date(2026, 5, 9)
@@ -152,7 +167,7 @@ def test_status_json_has_every_field(run, db_path, fake_api, crafted, monkeypatc
     assert last["what"] == "2026-05-18" and last["result"] == "ok"
     assert last["stored"] == 1 and last["new"] == 10 and last["requests"] == 1
     assert (
-        status["schema_version"] == "m007_text_kept_once"
+        status["schema_version"] == "m008_read_papers_by_id"
         and status["migrations"][0] == "m001_initial"
     )
     # 18 May was just stored: it is no longer missing

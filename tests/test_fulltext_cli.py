@@ -23,9 +23,7 @@ OTHER = "2605.15963"  # a cached paper the server has no text for
 def today(monkeypatch):
     from datetime import date
 
-    import papertui.sync as sync
-
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 18))
 
 
 @pytest.fixture

@@ -19,10 +19,9 @@ pytestmark = pytest.mark.slow  # pilot tests: about a second each
 @pytest.fixture
 def fast_network(monkeypatch):
     import papertui.hf_api as hf
-    import papertui.sync as sync
 
     monkeypatch.setattr(hf, "RetryPolicy", lambda: FAST_RETRY)
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 18))
 
 
 async def wait_for(pilot, condition, rounds: int = 80) -> None:

@@ -149,7 +149,7 @@ def test_rising_counts_since_the_previous_sync_when_that_is_longer_ago(
 
     items = serve(fake_api, {})
     ids, ups = [i["paper"]["id"] for i in items], [i["paper"]["upvotes"] for i in items]
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 8))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 8))
     with Service(db_path, api_url=fake_api.url) as service:
         service.sync(SyncRequest(day=DAY))
         clock.at("2026-05-12T09:00:00+00:00")  # four days away: the gains of all four count
@@ -236,7 +236,7 @@ def test_history_survives_everything_a_sync_does_not_touch(tmp_path, fake_api, c
         run_sync(store, client)
     with Store(db) as store:  # reopened: kept
         assert store.history_size() == (1, 1)
-        assert store.schema_version()[-1] == "m007_text_kept_once"
+        assert store.schema_version()[-1] == "m008_read_papers_by_id"
 
 
 def test_a_search_saved_in_the_rising_order_opens_in_it(store):

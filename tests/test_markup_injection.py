@@ -37,10 +37,9 @@ def demo_db(demo_db_path):
 @pytest.fixture
 def fast_network(monkeypatch):
     import papertui.hf_api as hf
-    import papertui.sync as sync
 
     monkeypatch.setattr(hf, "RetryPolicy", lambda: FAST_RETRY)
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 18))
 
 
 def toasts(app) -> list:

@@ -25,8 +25,8 @@ from fake_api import FakeApi, Fault
 import papertui.hf_api as hf
 from papertui import sync
 from papertui.errors import ApiError
+from papertui.guarded_backend import GuardedBackend
 from papertui.hf_api import HfApi, RetryPolicy, base_url_from, retry_after
-from papertui.netguard import GuardedBackend
 from papertui.ratelimit import RateLimiter
 from papertui.service import Service, SyncRequest
 

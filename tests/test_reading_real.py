@@ -23,9 +23,7 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u20
 def today(monkeypatch):
     from datetime import date
 
-    import papertui.sync as sync
-
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 18))
 
 
 @pytest.fixture

@@ -32,9 +32,7 @@ ROOT = Path(__file__).parent.parent
 def today(monkeypatch):
     from datetime import date
 
-    import papertui.sync as sync
-
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 18))
 
 
 @pytest.fixture

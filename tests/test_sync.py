@@ -4,12 +4,13 @@ import pytest
 from conftest import day_08
 from fake_api import Fault
 
+from papertui import days as calendar_days
 from papertui import sync
 from papertui.models import DayRecord
 
 
 def test_sync_range_stores_each_day(store, client, fake_api):
-    days = sync.span(date(2026, 5, 8), date(2026, 5, 18))
+    days = calendar_days.span(date(2026, 5, 8), date(2026, 5, 18))
     summary = sync.sync_days(store, client, days)
     assert summary.ok and len(summary.results) == 11
     assert store.count() == 87
@@ -88,12 +89,12 @@ def test_needs_fetch_rules():
     today = date(2026, 5, 20)
     old = date(2026, 5, 1)
     settled = datetime(2026, 5, 5, tzinfo=UTC)
-    assert sync.needs_fetch(old, None, today)
-    assert sync.needs_fetch(old, rec(old, settled, complete=False), today)
-    assert not sync.needs_fetch(old, rec(old, settled), today)
-    assert sync.needs_fetch(old, rec(old, datetime(2026, 5, 1, 18, tzinfo=UTC)), today)
+    assert calendar_days.needs_fetch(old, None, today)
+    assert calendar_days.needs_fetch(old, rec(old, settled, complete=False), today)
+    assert not calendar_days.needs_fetch(old, rec(old, settled), today)
+    assert calendar_days.needs_fetch(old, rec(old, datetime(2026, 5, 1, 18, tzinfo=UTC)), today)
     for recent in (today, today - timedelta(days=1)):
-        assert sync.needs_fetch(recent, rec(recent, datetime.now(UTC)), today)
+        assert calendar_days.needs_fetch(recent, rec(recent, datetime.now(UTC)), today)
 
 
 def test_select_days_skips_settled_days(store, client):
@@ -106,23 +107,25 @@ def test_select_days_skips_settled_days(store, client):
 
 
 def test_day_selection_parsing():
-    assert len(sync.week_days("2026-W19")) == 7 and sync.week_days("2026-w19")[0] == date(
-        2026, 5, 4
-    )
-    assert len(sync.month_days("2026-02")) == 28
-    assert sync.recent_days(3, date(2026, 5, 8))[-1] == date(2026, 5, 6)
+    assert len(calendar_days.week_days("2026-W19")) == 7 and calendar_days.week_days("2026-w19")[
+        0
+    ] == date(2026, 5, 4)
+    assert len(calendar_days.month_days("2026-02")) == 28
+    assert calendar_days.recent_days(3, date(2026, 5, 8))[-1] == date(2026, 5, 6)
     for bad, fn in [
-        ("2026-5-8", sync.parse_day),
-        ("2026-02-30", sync.parse_day),
-        ("2026-W60", sync.week_days),
-        ("2026-13", sync.month_days),
-        ("May", sync.month_days),
+        ("2026-5-8", calendar_days.parse_day),
+        ("2026-02-30", calendar_days.parse_day),
+        ("2026-W60", calendar_days.week_days),
+        ("2026-13", calendar_days.month_days),
+        ("May", calendar_days.month_days),
     ]:
-        with pytest.raises(sync.SyncRequestError):
+        with pytest.raises(calendar_days.SyncRequestError):
             fn(bad)
-    with pytest.raises(sync.SyncRequestError, match="future"):
-        sync.clamp([date(2030, 1, 1)], date(2026, 5, 8), explicit=True)
-    assert sync.clamp(sync.month_days("2026-05"), date(2026, 5, 8))[0] == date(2026, 5, 8)
+    with pytest.raises(calendar_days.SyncRequestError, match="future"):
+        calendar_days.clamp([date(2030, 1, 1)], date(2026, 5, 8), explicit=True)
+    assert calendar_days.clamp(calendar_days.month_days("2026-05"), date(2026, 5, 8))[0] == date(
+        2026, 5, 8
+    )
 
 
 def test_a_few_days_in_flight_at_once(store, client, fake_api):

@@ -65,10 +65,9 @@ def test_many_long_failures_fit_the_toast_and_the_status_at_80x24(tmp_path, fake
     from fake_api import Fault
 
     import papertui.hf_api as hf
-    import papertui.sync as sync
 
     monkeypatch.setattr(hf, "RetryPolicy", lambda: FAST_RETRY)
-    monkeypatch.setattr(sync, "utc_today", lambda: date(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: date(2026, 5, 18))
     body = json.dumps({"error": "Invalid request: " + "very long reason " * 20}).encode()
     fake_api.fail("*", *[Fault("status", status=400, body=body)] * 7)
 

@@ -234,10 +234,9 @@ def test_a_paper_link_not_cached_is_fetched_when_online(tmp_path, fake_api, monk
     from ui_helpers import type_search
 
     import papertui.hf_api as hf
-    import papertui.sync as sync
 
     monkeypatch.setattr(hf, "RetryPolicy", lambda: FAST_RETRY)
-    monkeypatch.setattr(sync, "utc_today", lambda: day(2026, 5, 18))
+    monkeypatch.setattr("papertui.days.utc_today", lambda: day(2026, 5, 18))
 
     async def scenario():
         app = make_app(

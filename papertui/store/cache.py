@@ -51,7 +51,7 @@ from .rows import (
     stored_paper,
     utc_now,
 )
-from .schema import MIGRATION_NAMES, migrations
+from .schema import MIGRATION_NAMES, QUICK_MIGRATIONS, migrations
 from .search import SORTS, Where, compile_query, ordered
 from .texts import FullTextStore
 
@@ -187,7 +187,8 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
                 self._refuse_newer_schema()  # a newer papertui may have migrated meanwhile
                 pending = self._pending_migrations()
                 if pending:
-                    if Store.on_upgrade is not None and self._papers_about() > UPGRADE_NOTICE:
+                    slow = set(pending) - QUICK_MIGRATIONS
+                    if Store.on_upgrade and slow and self._papers_about() > UPGRADE_NOTICE:
                         Store.on_upgrade(pending)
                     migrations.apply(self.db)  # each migration runs in a savepoint of this one
             if pending:  # a migration that rewrote the papers leaves a log the cache's size

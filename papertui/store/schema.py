@@ -30,6 +30,9 @@ from .compact import (
 migrations = Migrations("papertui")
 # The names of the migrations this papertui knows, in order (sqlite-utils keeps its list private).
 MIGRATION_NAMES: list[str] = []
+# Migrations that take under a second even at a million papers: an upgrade of those alone is
+# not announced (`Store.on_upgrade`).
+QUICK_MIGRATIONS = frozenset({"m008_read_papers_by_id"})
 
 
 def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
@@ -600,3 +603,14 @@ def compact_row(raw, more: Sequence, stored: Sequence) -> tuple:
         digest,
         title_key(columns["title"]),
     )
+
+
+@migration
+def m008_read_papers_by_id(db: Database) -> None:
+    """The read papers' ids in their index (`user_state(read, paper_id)` in place of `(read)`):
+    counting or listing the read papers that are cached walks the ids in order and meets each
+    paper's id in `papers` in order too, instead of looking 200,000 of them up at random (a
+    million papers: 500 ms -> 64 ms for `status`'s unread total, and `is:unread` searches).
+    An index of user state, not user state: no row is written."""
+    db.execute("CREATE INDEX idx_user_state_read_id ON user_state(read, paper_id)")
+    db.execute("DROP INDEX idx_user_state_read")

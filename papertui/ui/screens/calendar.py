@@ -254,7 +254,7 @@ class CalendarScreen(ModalScreen[None]):
         service = self.app.service  # type: ignore[attr-defined]
         today = utc_today()
         self.app.background(  # type: ignore[attr-defined]
-            lambda: service.coverage(ARCHIVE_START, today, today, unread=False),
+            lambda: service.coverage(ARCHIVE_START, today, today, counts=False),
             self._archive_loaded,
         )
 
