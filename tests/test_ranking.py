@@ -248,6 +248,12 @@ def corpus(tmp_path_factory):
             store.upsert(parse_items(items).entries, day=day, record_day=True)
         every = [r.id for r in store.list_rows(limit=1000)]
         store.set_state(rng.sample(every, 80), read=True)
+        with store._write() as conn:  # the state of papers the cache does not have (imported)
+            for n, read in ((1, 1), (2, 0), (3, 1)):
+                conn.execute(
+                    "INSERT INTO user_state (paper_id, read, updated_at) VALUES (?, ?, '2026')",
+                    (f"2699.0000{n}", read),
+                )
         store.set_state(rng.sample(every, 25), bookmarked=True)
         for paper_id in rng.sample(every, 40):  # full texts, for text: and has:text
             words = " ".join(rng.choices(VOCAB, k=12))
@@ -343,6 +349,34 @@ def test_relevance_windows_are_the_plain_order_for_any_query(
         plain = _windows(corpus, where, "relevance")
     assert fast == plain, text
     assert again == plain, text
+
+
+@settings(max_examples=120, deadline=None)
+@given(text=QUERY_TEXT, unread_only=st.booleans())
+def test_counts_are_the_plain_count_for_any_query(corpus, text, unread_only):
+    """The totals and unread totals, however they are taken (from the index alone, from the index
+    and the read papers' set for words with `is:unread`, from a kept ranking), are what one
+    statement over every paper and its state counts."""
+    from papertui.errors import QueryError
+    from papertui.query import Is, all_of
+
+    try:
+        where = parse_query(text)
+    except QueryError:
+        return
+    if unread_only:
+        where = all_of(where, Is("unread"))
+    compiled = compile_query(where)
+    plain = corpus.conn.execute(
+        "SELECT count(*), COALESCE(sum(COALESCE(u.read, 0) = 0), 0) FROM papers p "
+        f"LEFT JOIN user_state u ON u.paper_id = p.id WHERE {compiled.sql}",
+        compiled.params,
+    ).fetchone()
+    corpus.forget_rankings()
+    assert corpus.count(where) == plain[0], text
+    assert corpus.counts(where) == tuple(plain), text
+    corpus.list_rows(where, "relevance", limit=300)  # a complete ranking, kept: counted from it
+    assert corpus.count(where) == plain[0], text
 
 
 def test_the_corpus_has_the_ties_the_windows_must_survive(corpus):

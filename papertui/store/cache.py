@@ -52,7 +52,7 @@ from .rows import (
     utc_now,
 )
 from .schema import MIGRATION_NAMES, QUICK_MIGRATIONS, migrations
-from .search import SORTS, Where, compile_query, ordered
+from .search import SORTS, UNREAD_MATCHES, Where, compile_query, ordered, unread_words
 from .texts import FullTextStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -333,6 +333,8 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         if where.match is not None:  # one full-text match: count in the index itself
             sql = "SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?"
             return self._rows(sql, (where.match,))[0]["n"]
+        if (words := unread_words(where)) is not None:
+            return self._unread_matches(words)
         join = _JOIN_USER if where.uses_user else ""
         sql = f"SELECT count(*) AS n FROM papers p {join} WHERE {where.sql}"
         return self._rows(sql, where.params)[0]["n"]
@@ -438,12 +440,19 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
     def counts(self, query: Query = EVERYTHING) -> tuple[int, int]:
         """(papers, unread papers) matching, in one pass over the matches."""
         where = compile_query(query)
+        if where.match is not None:  # from the index and the read papers, as `count` does
+            return self.count(query), self._unread_matches(where.match)
         sql = (
             "SELECT count(*) AS n, COALESCE(sum(COALESCE(u.read, 0) = 0), 0) AS unread "
             f"FROM papers p {_JOIN_USER} WHERE {where.sql}"
         )
         row = self._rows(sql, where.params)[0]
         return row["n"], row["unread"]
+
+    def _unread_matches(self, expression: str) -> int:
+        """How many papers a full-text expression finds that are not read."""
+        sql = f"SELECT count(*) AS n FROM papers_fts WHERE {UNREAD_MATCHES}"
+        return self._rows(sql, (expression,))[0]["n"]
 
     @wrap_errors
     def latest_day(self) -> str | None:

@@ -34,7 +34,7 @@ from functools import cached_property
 from math import inf
 from typing import Any
 
-from .search import ALL_RANKED, FILTERED_RANKED, TOP_RANKED, Where
+from .search import ALL_RANKED, FILTERED_RANKED, TOP_RANKED, UNREAD_RANKED, Where, unread_words
 
 FIRST_WINDOWS = 2_000  # windows ending this deep start from the index's best by score alone
 TOP_AT_LEAST = 1_000  # the fewest best matches taken in that first pass
@@ -188,10 +188,14 @@ class Ranker:
         state = self._state()
         kept = self._kept(self._filtered, _key(where), state)
         if kept is None:
-            sql = FILTERED_RANKED.format(where.rest.sql)
-            kept = Ranking.of(
-                self.conn.execute(sql, (where.rank, *where.rest.params)).fetchall(), inf
-            )
+            if unread_words(where) is not None:
+                sql, params = UNREAD_RANKED, (where.rank,)
+            else:
+                sql, params = (
+                    FILTERED_RANKED.format(where.rest.sql),
+                    (where.rank, *where.rest.params),
+                )
+            kept = Ranking.of(self.conn.execute(sql, params).fetchall(), inf)
             _keep(self._filtered, _key(where), state, kept)
         return kept
 

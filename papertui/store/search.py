@@ -44,6 +44,16 @@ FILTERED_RANKED = (
     "(SELECT p.pk FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id WHERE {}) "
     "ORDER BY score"
 )
+# The read papers that are cached, by key: walked from the index of read ids (m008), each met in
+# `papers` in id order. A match is unread when it is not among them (no state, or read = 0):
+# `is:unread` with words is counted and ranked from the index and this one set (a million
+# papers, 269,324 unread matches: count 607 -> 182 ms, ranking 2.0 -> 0.6 s), instead of
+# looking up the state of every match, or of every unread paper.
+_READ_PKS = "SELECT p.pk FROM user_state u JOIN papers p ON p.id = u.paper_id WHERE u.read != 0"
+UNREAD_MATCHES = f"papers_fts MATCH ? AND +rowid NOT IN ({_READ_PKS})"
+UNREAD_RANKED = (
+    f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE {UNREAD_MATCHES} ORDER BY score"
+)
 # Every match ranked in SQL with the tie-breaks: the plain statement of the relevance order, which
 # `ranking.py` must give window for window (tests compare the two).
 _RANKED = (
@@ -96,6 +106,14 @@ _IS = {
     "new": IS_NEW_SQL,
 }
 _IS_USER = {"read", "unread", "bookmarked"}  # the states that live in user_state
+
+
+def unread_words(where: Where) -> str | None:
+    """The full-text expression of a query that is words and `is:unread`, nothing else."""
+    rest = where.rest
+    if rest is not None and rest.sql == _IS["unread"] and not rest.params:
+        return where.rank
+    return None
 
 
 def fts_phrase(words: Words) -> str:
