@@ -296,3 +296,30 @@ def test_the_digest_tells_every_change_of_the_item_and_only_those():
         {**item, "paper": {**item["paper"], "title": item["paper"]["title"] + " x"}},  # taken
     ]
     assert len({digest(c) for c in changed} | {base}) == len(changed) + 1
+
+
+def test_the_index_takes_new_texts_from_the_rows_in_hand(tmp_path, monkeypatch):
+    """A write's new texts reach the index from the plain texts its rows were packed from (no
+    unpacking of what was just packed), and the index is exactly the one unpacking would make
+    (FTS5's integrity check reads every text back through `unpack_text`)."""
+    unpacked: list[bytes] = []
+    real = compact.unpack_text
+
+    def counting(value):
+        if isinstance(value, bytes):
+            unpacked.append(value)
+        return real(value)
+
+    monkeypatch.setattr(compact, "unpack_text", counting)
+    with Store(tmp_path / "c.db") as store:
+        store.upsert(parse_items(day_08()).entries, day="2026-05-08", record_day=True)
+        assert unpacked == []  # every new text came from the rows in hand
+        packed = store.conn.execute(
+            "SELECT count(*) FROM papers WHERE typeof(abstract) = 'blob'"
+        ).fetchone()[0]
+        assert packed > 10
+        store.conn.execute(
+            "INSERT INTO papers_fts (papers_fts, rank) VALUES ('integrity-check', 1)"
+        )
+        assert unpacked  # the check itself unpacked them: nothing was in hand
+        assert store.count(parse_query("the")) > 10

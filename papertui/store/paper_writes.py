@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from .bulk import MultiRow
-from .compact import join_raw, split_raw, stored_columns
+from .compact import join_raw, split_raw, stored_columns, texts_in_hand
 from .rows import RAW_COLUMNS, load_raw
 
 # A later fetch of a full item wins whole. Only a flat /api/papers/{id} answer (`Origin.PAPER`)
@@ -54,8 +54,12 @@ UPSERT_ROWS = MultiRow(
 def upsert_papers(conn: sqlite3.Connection, rows: Sequence[dict]) -> None:
     """Rows from `prepare_rows`, hundreds to a statement; a flat /api/papers answer (its own
     statement, which keeps stored fields it lacks) one by one (there is one at a time)."""
-    full = [row for row in rows if not row["flat"]]
-    if len(full) == len(rows):
+    with texts_in_hand(rows):
+        _upsert(conn, rows)
+
+
+def _upsert(conn: sqlite3.Connection, rows: Sequence[dict]) -> None:
+    if not any(row["flat"] for row in rows):
         UPSERT_ROWS.execute(conn, rows)
         return
     for row in rows:

@@ -35,6 +35,9 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_PACKED = ("abstract", "ai_summary", "ai_keywords")  # the texts stored packed (`compact`)
+
+
 def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> dict:
     item, raw = entry.item, entry.raw
     columns = paper_columns(item)
@@ -48,10 +51,11 @@ def prepare_row(entry: Fetched, day: str | None, origin: Origin, now: str) -> di
     for name in _JSON_COLUMNS:
         columns[name] = json.dumps(columns[name], ensure_ascii=False)
     digest = digest_of(columns, residual)
+    texts = {name: columns[name] for name in _PACKED}
+    packed = {name: pack_text(text) for name, text in texts.items()}
     columns.update(
-        abstract=pack_text(columns["abstract"]),
-        ai_summary=pack_text(columns["ai_summary"]),
-        ai_keywords=pack_text(columns["ai_keywords"]),
+        packed,
+        _texts=[(packed[n], texts[n]) for n in _PACKED if isinstance(packed[n], bytes)],
         thumbnail=stored_thumbnail(columns["id"], columns["thumbnail"]),
         title_key=title_key(columns["title"]),
         raw=pack_residual(residual),
