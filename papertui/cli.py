@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from . import __version__
-from .cli_common import EXIT_FAILED
+from .cli_common import EXIT_FAILED, existing_cache
 from .cli_common import fail as _fail
 from .cli_common import first_ctrl_c_cancels as _first_ctrl_c_cancels
 from .cli_db import db
@@ -329,8 +329,7 @@ def status(settings: Settings, as_json):
     lacks, the last sync, the schema."""
     from .output import status_dict, status_text
 
-    if not settings.db.exists():
-        raise PapertuiError(f"no cache at {settings.db} yet: `papertui sync` makes one")
+    existing_cache(settings.db)
     with settings.service() as service:
         found = service.status()
     if as_json:

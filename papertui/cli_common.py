@@ -1,5 +1,6 @@
-"""What every command-line module shares: failing with one clean line, and ctrl+c that first
-asks a long command to stop and only then interrupts it."""
+"""What every command-line module shares: failing with one clean line, refusing to look at a
+cache that is not there, and ctrl+c that first asks a long command to stop and only then
+interrupts it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import contextlib
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
+
+from .errors import PapertuiError
 
 EXIT_FAILED = 1
 
@@ -19,6 +23,13 @@ def fail(message: str, code: int = EXIT_FAILED):
 
     click.echo(f"papertui: {terminal_safe(redact(message))}", err=True)
     sys.exit(code)
+
+
+def existing_cache(path: Path) -> None:
+    """Commands that only look at the cache (`status`, `db check`, `db optimize`) say there is
+    none rather than make an empty one to look at."""
+    if not path.exists():
+        raise PapertuiError(f"no cache at {path} yet: `papertui sync` makes one")
 
 
 @contextlib.contextmanager

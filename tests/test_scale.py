@@ -420,6 +420,16 @@ def test_db_check_of_a_sound_cache(run, imported):
     assert lines[-1] == "The cache is sound."
 
 
+def test_db_commands_make_no_cache_where_there_is_none(run, db_path):
+    """`db check` and `db optimize` of a path with no cache say so (exit 1) and leave nothing
+    behind: they used to make an empty cache there and check or optimize that."""
+    for command in ("check", "optimize"):
+        result = run("db", command)
+        assert result.exit_code == 1, result.output
+        assert f"no cache at {db_path} yet" in result.output
+        assert not db_path.exists()
+
+
 def test_db_check_finds_a_search_index_that_no_longer_matches(run, imported):
     conn = sqlite3.connect(imported)
     conn.execute("DROP TRIGGER papers_au")  # the title changes, the index does not follow
