@@ -44,18 +44,23 @@ def _not_cached(exc: NotCached) -> PapertuiError:
 # ---- tags ---------------------------------------------------------------------------------
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+# `-h` here is the tag "h" taken off (`tag ID -h`); help is `--help`, or `-h` alone.
+@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})
 @click.argument(
     "args", nargs=-1, required=True, type=click.UNPROCESSED, metavar="ID... [+TAG] [-TAG]"
 )
-@click.pass_obj
-def tag(settings: Any, args: tuple[str, ...]):
+@click.pass_context
+def tag(ctx: click.Context, args: tuple[str, ...]):
     """Add (+NAME) and remove (-NAME) tags on papers, all at once; without +/-, print their tags.
 
     \b
     papertui tag 2605.05242 2605.13301 +diffusion +to-read -inbox
     papertui tag 2605.05242
     """
+    if args == ("-h",):
+        click.echo(ctx.get_help())
+        return
+    settings: Any = ctx.obj
     add, remove, ids = [], [], []
     for arg in args:
         if arg.startswith("+") and len(arg) > 1:

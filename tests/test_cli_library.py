@@ -62,6 +62,19 @@ def test_tag_adds_and_removes_at_once_and_lists(synced, db_path):
     assert [p["id"] for p in found] == [B] and found[0]["tags"] == ["ml", "to-read"]
 
 
+def test_a_tag_named_h_can_be_taken_off(synced, db_path):
+    """`-h` after the papers is the tag "h" taken off, as any -NAME is (it used to print the
+    help and change nothing); help is `--help`, or `-h` alone."""
+    assert synced("tag", A, "+h", "+ml").exit_code == 0
+    out = synced("tag", A, "-h")
+    assert out.exit_code == 0 and out.output == "Tagged 1 paper: -h.\n", out.output
+    with Store(db_path) as store:
+        assert store.tags_of([A]) == {A: ["ml"]}
+    for asked in (["-h"], ["--help"]):
+        shown = synced("tag", *asked)
+        assert shown.exit_code == 0 and shown.output.startswith("Usage: "), asked
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
