@@ -317,6 +317,18 @@ def _windows(store, where, sort):
     return got
 
 
+def _drawn(text: str, unread_only: bool):
+    """The query a drawn text makes (with `is:unread` added), or None when it makes none."""
+    from papertui.errors import QueryError
+    from papertui.query import Is, all_of
+
+    try:
+        where = parse_query(text)
+    except QueryError:
+        return None
+    return all_of(where, Is("unread")) if unread_only else where
+
+
 @pytest.mark.parametrize("thresholds", THRESHOLDS, ids=["shipped", "tiny"])
 @settings(max_examples=80, deadline=None)
 @given(text=QUERY_TEXT, unread_only=st.booleans(), primed=st.sampled_from([None, 7, 60]))
@@ -325,16 +337,11 @@ def test_relevance_windows_are_the_plain_order_for_any_query(
 ):
     """`primed`: the words alone were ranked before (that deep), as when `is:unread` is toggled
     on a search, so a condition besides them is walked on that ranking."""
-    from papertui.errors import QueryError
-    from papertui.query import Is, all_of
     from papertui.store import cache, ranking
 
-    try:
-        where = parse_query(text)
-    except QueryError:
+    where = _drawn(text, unread_only)
+    if where is None:
         return
-    if unread_only:
-        where = all_of(where, Is("unread"))
     with pytest.MonkeyPatch.context() as patch:
         for name, value in thresholds.items():
             patch.setattr(ranking, name, value)
@@ -357,15 +364,9 @@ def test_counts_are_the_plain_count_for_any_query(corpus, text, unread_only):
     """The totals and unread totals, however they are taken (from the index alone, from the index
     and the read papers' set for words with `is:unread`, from a kept ranking), are what one
     statement over every paper and its state counts."""
-    from papertui.errors import QueryError
-    from papertui.query import Is, all_of
-
-    try:
-        where = parse_query(text)
-    except QueryError:
+    where = _drawn(text, unread_only)
+    if where is None:
         return
-    if unread_only:
-        where = all_of(where, Is("unread"))
     compiled = compile_query(where)
     plain = corpus.conn.execute(
         "SELECT count(*), COALESCE(sum(COALESCE(u.read, 0) = 0), 0) FROM papers p "
