@@ -35,8 +35,8 @@ from .store import Store, maintenance, prepare_import
 from .syncplan import Progress
 from .views import ReaderQuery, Session, View
 
-# The HTTP client and the sync are imported by the use cases that go to the network: reading
-# the cache (`status`, `search`, the reader's first screen) never pays for httpx.
+# The HTTP client and the sync are imported by the use cases that go to the network: the
+# commands that only read the cache (`status`, `search`, `export`, ...) never pay for httpx.
 if TYPE_CHECKING:
     from . import sync as syncing
     from .hf_api import HfApi

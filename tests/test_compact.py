@@ -221,6 +221,16 @@ def test_a_quick_upgrade_of_a_big_cache_is_not_announced(tmp_path, monkeypatch):
     )
 
 
+def test_m008_upgrades_a_cache_that_lost_the_index_it_replaces(tmp_path):
+    db = tmp_path / "c.db"
+    Store(db).close()
+    with sqlite3.connect(db) as conn:  # as m007 left it, less the index of read (dropped by hand)
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_read_papers_by_id'")
+        conn.execute("DROP INDEX idx_user_state_read_id")
+    with Store(db) as store:
+        assert store.schema_version()[-1] == "m008_read_papers_by_id"
+
+
 def test_the_list_sorted_by_title_is_in_title_order(store):
     items = day_08()[:6]
     for item, title in zip(

@@ -70,6 +70,20 @@ def test_states_without_counts_are_the_same(crafted):
     assert sum(d.papers for d in states) < sum(d.papers for d in counted)
 
 
+def test_states_without_counts_agree_for_bounds_that_are_not_dates(tmp_path):
+    """A bound that is not a day (`2026-05-32`) counts every day between, as with counts."""
+    from conftest import day_08
+
+    from papertui.models import parse_items
+    from papertui.store import Store
+
+    with Store(tmp_path / "c.db") as store:
+        store.upsert(parse_items(day_08()).entries, day="2026-05-08")  # imported: no day record
+        _, _, counted = store.coverage_facts("2026-05-01", "2026-05-32", counts=True)
+        _, _, states = store.coverage_facts("2026-05-01", "2026-05-32", counts=False)
+    assert counted["2026-05-08"][0] == states["2026-05-08"][0] == 37
+
+
 def test_states_at_the_edges():
     record = DayRecord("2026-05-08", "2026-05-08T20:00:00+00:00", 37, 0, True)
     today = date(2026, 5, 9)

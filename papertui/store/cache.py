@@ -434,14 +434,23 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
 
     @wrap_errors
     def unread_count(self, query: Query = EVERYTHING) -> int:
+        where = compile_query(query)
+        if where.match is not None:  # no total needed: the unread matches alone
+            return self._unread_matches(where.match)
         return self.counts(query)[1]
 
     @wrap_errors
     def counts(self, query: Query = EVERYTHING) -> tuple[int, int]:
         """(papers, unread papers) matching, in one pass over the matches."""
         where = compile_query(query)
-        if where.match is not None:  # from the index and the read papers, as `count` does
-            return self.count(query), self._unread_matches(where.match)
+        if where.match is not None:  # from the index and the read papers; one statement, so
+            # both counts are of the same moment whatever another connection commits
+            row = self._rows(
+                "SELECT (SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?) AS n, "
+                f"(SELECT count(*) FROM papers_fts WHERE {UNREAD_MATCHES}) AS unread",
+                (where.match, where.match),
+            )[0]
+            return row["n"], row["unread"]
         sql = (
             "SELECT count(*) AS n, COALESCE(sum(COALESCE(u.read, 0) = 0), 0) AS unread "
             f"FROM papers p {_JOIN_USER} WHERE {where.sql}"

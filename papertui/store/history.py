@@ -324,8 +324,14 @@ class HistoryMixin:
                     "WHERE p.day BETWEEN ? AND ? GROUP BY p.day",
                     span,
                 ).fetchall()
+        elif (days := _days_between(first, last)) is None:  # not dates: count them all
+            with self._lock:
+                found = self.conn.execute(
+                    "SELECT day, count(*), 0 FROM papers WHERE day BETWEEN ? AND ? GROUP BY day",
+                    span,
+                ).fetchall()
         else:
-            unrecorded = [d for d in _days_between(first, last) if d not in records]
+            unrecorded = [d for d in days if d not in records]
             with self._lock:
                 found = in_chunks(
                     self.conn,
@@ -388,10 +394,10 @@ class HistoryMixin:
         return sorted(applied, key=lambda name: order.get(name, len(order)))
 
 
-def _days_between(first: str, last: str) -> list[str]:
-    """The days from `first` to `last` (YYYY-MM-DD), both included; none when either isn't one."""
+def _days_between(first: str, last: str) -> list[str] | None:
+    """The days from `first` to `last` (YYYY-MM-DD), both included; None when either isn't one."""
     try:
         start, end = date.fromisoformat(first), date.fromisoformat(last)
     except ValueError:
-        return []
+        return None
     return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]

@@ -612,5 +612,5 @@ def m008_read_papers_by_id(db: Database) -> None:
     paper's id in `papers` in order too, instead of looking 200,000 of them up at random (a
     million papers: 500 ms -> 64 ms for `status`'s unread total, and `is:unread` searches).
     An index of user state, not user state: no row is written."""
-    db.execute("CREATE INDEX idx_user_state_read_id ON user_state(read, paper_id)")
-    db.execute("DROP INDEX idx_user_state_read")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_user_state_read_id ON user_state(read, paper_id)")
+    db.execute("DROP INDEX IF EXISTS idx_user_state_read")  # a cache may have lost it
