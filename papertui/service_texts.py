@@ -129,6 +129,8 @@ class FullTexts:
                 cancel=cancel,
                 budget=budget,
             )
+            if summary.not_indexed:  # the fetches after a sync skip them for a while
+                store.note_not_indexed(r.paper_id for r in summary.not_indexed)
         return summary
 
     def _jobs(
@@ -170,7 +172,8 @@ class FullTexts:
 
     def missing_full_texts_of_bookmarks(self) -> list[str]:
         """Bookmarked papers whose full text is not cached (or is only a fallback due for
-        another try), the most recently bookmarked first."""
+        another try), the most recently bookmarked first; not those Hugging Face said it has no
+        page for in the same while (it may index them later; `fetch ID` or `f` asks at once)."""
         stale = (datetime.now(UTC) - texts.FALLBACK_RETRY).isoformat(timespec="seconds")
         return self.store.bookmarked_without_text(stale)
 

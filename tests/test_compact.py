@@ -212,7 +212,7 @@ def test_a_quick_upgrade_of_a_big_cache_is_not_announced(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "UPGRADE_NOTICE", 10)
     monkeypatch.setattr(Store, "on_upgrade", told.append)
     with Store(db) as store:
-        assert store.schema_version()[-1] == "m008_read_papers_by_id"
+        assert "m008_read_papers_by_id" in store.schema_version()
         indexes = {
             r[0] for r in store.conn.execute("SELECT name FROM pragma_index_list('user_state')")
         }
@@ -228,7 +228,7 @@ def test_m008_upgrades_a_cache_that_lost_the_index_it_replaces(tmp_path):
         conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_read_papers_by_id'")
         conn.execute("DROP INDEX idx_user_state_read_id")
     with Store(db) as store:
-        assert store.schema_version()[-1] == "m008_read_papers_by_id"
+        assert "m008_read_papers_by_id" in store.schema_version()
 
 
 def test_the_list_sorted_by_title_is_in_title_order(store):

@@ -108,7 +108,7 @@ def test_offline_fetch_of_cached_texts_needs_no_network(synced):
     assert result.exit_code == 0 and "1 already cached" in result.output
 
 
-def test_sync_fetches_the_missing_texts_of_bookmarked_papers(synced, fake_api):
+def test_sync_fetches_the_missing_texts_of_bookmarked_papers(synced, fake_api, db_path):
     synced("mark", PAPER_ID, FALLBACK_ID, OTHER, "--bookmark")
     fake_api.requests.clear()
     result = synced("sync", "--days", "1")
@@ -122,8 +122,16 @@ def test_sync_fetches_the_missing_texts_of_bookmarked_papers(synced, fake_api):
     )
     fake_api.requests.clear()
     again = synced("sync", "--days", "1")
+    # the one Hugging Face has no page for is not asked for again on every sync...
+    assert text_requests(fake_api) == [] and "Bookmarked papers" not in again.output
+    with sqlite3.connect(db_path) as conn:  # ...until a week has gone by
+        conn.execute("UPDATE full_text_misses SET checked_at = '2020-01-01T00:00:00+00:00'")
+    later = synced("sync", "--days", "1")
     assert text_requests(fake_api) == [f"/papers/{OTHER}.md"]  # only the one still missing
-    assert "1 not indexed" in again.output
+    assert "1 not indexed" in later.output
+    fake_api.requests.clear()
+    asked = synced("fetch", OTHER)  # and asking for it by name asks at once
+    assert text_requests(fake_api) == [f"/papers/{OTHER}.md"] and "1 not indexed" in asked.output
 
 
 def test_sync_fails_when_a_bookmarked_text_fails(synced, fake_api):

@@ -32,7 +32,7 @@ migrations = Migrations("papertui")
 MIGRATION_NAMES: list[str] = []
 # Migrations that take under a second even at a million papers: an upgrade of those alone is
 # not announced (`Store.on_upgrade`).
-QUICK_MIGRATIONS = frozenset({"m008_read_papers_by_id"})
+QUICK_MIGRATIONS = frozenset({"m008_read_papers_by_id", "m009_full_text_misses"})
 
 
 def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
@@ -614,3 +614,14 @@ def m008_read_papers_by_id(db: Database) -> None:
     An index of user state, not user state: no row is written."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_user_state_read_id ON user_state(read, paper_id)")
     db.execute("DROP INDEX IF EXISTS idx_user_state_read")  # a cache may have lost it
+
+
+@migration
+def m009_full_text_misses(db: Database) -> None:
+    """When Hugging Face last said it has no page for a paper (not indexed): the full texts
+    fetched after a sync skip those bookmarked papers for a while instead of asking again on
+    every sync. Cache data, like `full_texts`: dropping a row only costs a request."""
+    db.execute(
+        "CREATE TABLE full_text_misses (paper_id TEXT PRIMARY KEY, checked_at TEXT NOT NULL) "
+        "WITHOUT ROWID"
+    )

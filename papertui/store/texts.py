@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -171,6 +171,7 @@ class FullTextStore:
         replaces a full text; nothing is written)."""
         now = utc_now()
         with self._write() as conn:
+            conn.execute("DELETE FROM full_text_misses WHERE paper_id = ?", (prepared.paper_id,))
             old = conn.execute(
                 "SELECT pk, markdown, fallback, digest FROM full_texts WHERE paper_id = ?",
                 (prepared.paper_id,),
@@ -251,15 +252,28 @@ class FullTextStore:
     @wrap_errors
     def bookmarked_without_text(self, stale_before: str) -> list[str]:
         """Bookmarked cached papers with no full text, or only a fallback fetched before
-        `stale_before` (an ISO UTC time): the most recently bookmarked first."""
+        `stale_before` (an ISO UTC time), less those Hugging Face said it has no page for
+        since then (`note_not_indexed`): the most recently bookmarked first."""
         rows = self._rows(
             "SELECT u.paper_id AS id FROM user_state u JOIN papers p ON p.id = u.paper_id "
             "LEFT JOIN full_texts t ON t.paper_id = u.paper_id "
             "WHERE u.bookmarked = 1 AND (t.paper_id IS NULL OR (t.fallback = 1 "
-            "AND t.fetched_at < ?)) ORDER BY u.bookmarked_at DESC, u.paper_id",
-            (stale_before,),
+            "AND t.fetched_at < ?)) AND NOT EXISTS (SELECT 1 FROM full_text_misses m "
+            "WHERE m.paper_id = u.paper_id AND m.checked_at >= ?) "
+            "ORDER BY u.bookmarked_at DESC, u.paper_id",
+            (stale_before, stale_before),
         )
         return [r["id"] for r in rows]
+
+    @wrap_errors
+    def note_not_indexed(self, paper_ids: Iterable[str]) -> None:
+        """Hugging Face has no page for these papers now (a full text stored later clears it)."""
+        now = utc_now()
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO full_text_misses (paper_id, checked_at) VALUES (?, ?)",
+                [(paper_id, now) for paper_id in paper_ids],
+            )
 
     @wrap_errors
     def full_text_totals(self) -> tuple[int, int, int]:
