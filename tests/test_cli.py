@@ -745,3 +745,17 @@ def test_reading_commands_leave_the_network_code_unimported(synced, db_path):
             timeout=60,
         )
         assert done.stderr.strip().splitlines()[-1] == "[]", (args, done.stderr)
+
+
+def test_the_reader_starts_without_the_network_code():
+    """The reader loads the sync and the HTTP client with its first sync (in a worker), not
+    before its first screen: ~75 ms of start-up."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, papertui.ui.launch\n"
+        "print(sorted({'httpx', 'httpcore', 'papertui.sync', 'papertui.hf_api'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -9,14 +9,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
 from textual.message import Message
 
 from ..models import ListRow, StoredPaper
 from ..service import Snapshot
-from ..sync import DayResult, SyncSummary
 from ..syncplan import Progress
+
+if TYPE_CHECKING:  # the sync (and the HTTP client under it) loads with the first sync, not at start
+    from ..sync import DayResult, SyncSummary
 
 
 def while_mounted(handler: Callable) -> Callable:
