@@ -558,6 +558,10 @@ class Service(FullTexts):
         """Add and remove tags on cached papers, all in one transaction; each paper's tags."""
         adding = [library.normalize_tag(t) for t in add]
         removing = [library.normalize_tag(t) for t in remove]
+        if both := sorted(set(adding) & set(removing)):
+            raise PapertuiError(
+                f"{', '.join(both)}: both added and taken off; choose one (nothing was changed)"
+            )
         return self._cached(paper_ids).change_tags(paper_ids, add=adding, remove=removing)
 
     def tag_counts(self) -> list[TagCount]:

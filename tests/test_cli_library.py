@@ -82,6 +82,7 @@ def test_a_tag_named_h_can_be_taken_off(synced, db_path):
         (["tag", A, "+a,b"], "a tag is one word"),
         (["tag", "ml"], "'ml' is not an arXiv id or paper link"),
         (["tag", "+ml"], "name the papers to tag"),
+        (["tag", A, "+h", "-H"], "h: both added and taken off; choose one (nothing was changed)"),
         (["tag", "2605.99999", "+ml"], "not in the cache: 2605.99999 (nothing was changed"),
         (["tags", "rename", "nope", "x"], "no paper is tagged 'nope'"),
         (["note", A, "-m", "x", "--clear"], "choose one of -m, --clear"),
