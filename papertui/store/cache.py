@@ -441,7 +441,8 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
 
     @wrap_errors
     def counts(self, query: Query = EVERYTHING) -> tuple[int, int]:
-        """(papers, unread papers) matching, in one pass over the matches."""
+        """(papers, unread papers) matching, in one statement: for words alone, from the
+        index and the read papers' set; otherwise in one pass over the matches."""
         where = compile_query(query)
         if where.match is not None:  # from the index and the read papers; one statement, so
             # both counts are of the same moment whatever another connection commits
