@@ -52,7 +52,7 @@ from .rows import (
     utc_now,
 )
 from .schema import MIGRATION_NAMES, QUICK_MIGRATIONS, migrations
-from .search import SORTS, UNREAD_MATCHES, Where, compile_query, ordered, unread_words
+from .search import SORTS, UNREAD_COUNT, Where, compile_query, ordered, unread_words
 from .texts import FullTextStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -448,7 +448,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
             # both counts are of the same moment whatever another connection commits
             row = self._rows(
                 "SELECT (SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?) AS n, "
-                f"(SELECT count(*) FROM papers_fts WHERE {UNREAD_MATCHES}) AS unread",
+                f"({UNREAD_COUNT}) AS unread",
                 (where.match, where.match),
             )[0]
             return row["n"], row["unread"]
@@ -461,8 +461,8 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
 
     def _unread_matches(self, expression: str) -> int:
         """How many papers a full-text expression finds that are not read."""
-        sql = f"SELECT count(*) AS n FROM papers_fts WHERE {UNREAD_MATCHES}"
-        return self._rows(sql, (expression,))[0]["n"]
+        with self._lock:
+            return self.conn.execute(UNREAD_COUNT, (expression,)).fetchone()[0]
 
     @wrap_errors
     def latest_day(self) -> str | None:

@@ -20,7 +20,7 @@ from . import rows as rows_module
 from .errors import wrap_errors
 from .rows import in_chunks
 from .schema import MIGRATION_NAMES, migrations
-from .search import IS_NEW_SQL, SORTS, Where
+from .search import IS_NEW_SQL, READ_PKS, SORTS, Where
 
 SYNC_RUNS_KEPT = 1_000  # older runs are pruned when a new one starts
 
@@ -316,27 +316,25 @@ class HistoryMixin:
                 "SELECT day, failed_at, error FROM day_failures WHERE day BETWEEN ? AND ?", span
             )
         }
-        if counts:
-            with self._lock:
+        days = None if counts else _days_between(first, last)
+        with self._lock:
+            if counts:
                 found = self.conn.execute(
                     "SELECT p.day, count(*), COALESCE(sum(COALESCE(u.read, 0) = 0), 0) "
                     "FROM papers p LEFT JOIN user_state u ON u.paper_id = p.id "
                     "WHERE p.day BETWEEN ? AND ? GROUP BY p.day",
                     span,
                 ).fetchall()
-        elif (days := _days_between(first, last)) is None:  # not dates: count them all
-            with self._lock:
+            elif days is None:  # bounds that are not days: count every day between
                 found = self.conn.execute(
                     "SELECT day, count(*), 0 FROM papers WHERE day BETWEEN ? AND ? GROUP BY day",
                     span,
                 ).fetchall()
-        else:
-            unrecorded = [d for d in days if d not in records]
-            with self._lock:
+            else:
                 found = in_chunks(
                     self.conn,
                     "SELECT day, count(*), 0 FROM papers WHERE day IN ({}) GROUP BY day",
-                    unrecorded,
+                    [d for d in days if d not in records],
                 )
         return records, failures, {r[0]: (r[1], r[2]) for r in found}
 
@@ -358,9 +356,8 @@ class HistoryMixin:
         texts) are counted only when this cache has them; None otherwise."""
         row = self._rows(
             "SELECT (SELECT count(*) FROM papers) AS papers, "
-            # every paper but those read: the read ones are a fifth as many to look up
-            "(SELECT count(*) FROM papers) - (SELECT count(*) FROM user_state u WHERE u.read = 1 "
-            " AND EXISTS (SELECT 1 FROM papers p WHERE p.id = u.paper_id)) AS unread, "
+            # every paper but those read (as `is:unread` has it): a fifth as many to look up
+            f"(SELECT count(*) FROM papers) - (SELECT count(*) FROM ({READ_PKS})) AS unread, "
             "(SELECT count(*) FROM user_state WHERE bookmarked = 1) AS bookmarked, "
             # papers with a tag: from the tags' own index (as `has:tag` finds them)
             "(SELECT count(DISTINCT paper_id) FROM paper_tags) AS tagged, "
