@@ -455,3 +455,82 @@ def test_kept_rankings_follow_writes_from_any_connection(tmp_path, monkeypatch):
         writer.upsert(parse_items(moved).entries, day="2026-01-05", record_day=True)
         assert ids(reader.list_rows(words, "relevance", limit=2))[1] == "2601.00001"
         current(words), current(unread)
+
+
+# ---- dense first windows against the plain statement ----------------------------------------
+#
+# `store/dense.py` checks papers along the sort order in a small FTS5 table of their own, when
+# that is cheaper than listing every match (a million papers). Here it is made to run whatever
+# the cache's size, with batches of a few papers, so that samples, later batches, a density
+# that falls away and windows past the last match all happen; every window must be the plain
+# statement's.
+
+DENSE_THRESHOLDS = [
+    {"LIST_US": 1e9, "SAMPLE": 64, "MAX_BATCH": 500},
+    {"LIST_US": 1e9, "SAMPLE": 3, "MAX_BATCH": 5},
+    {"LIST_US": 0.02, "SAMPLE": 2, "MAX_BATCH": 4},  # gives up on all but the densest words
+]
+
+
+def _sorted_windows(store, where, sort):
+    got = []
+    for block, starts in ((7, (0, 7, 14, 63)), (50, (0, 50, 200)), (200, (0,))):
+        got += [((block, s), ids(store.list_rows(where, sort, block, s))) for s in starts]
+    got.append(("papers", ids(store.papers(where, sort, limit=25))))
+    return got
+
+
+@pytest.mark.parametrize("thresholds", DENSE_THRESHOLDS, ids=["sampled", "tiny", "thrifty"])
+@settings(max_examples=60, deadline=None)
+@given(
+    text=QUERY_TEXT,
+    unread_only=st.booleans(),
+    sort=st.sampled_from(["upvotes", "date", "title"]),
+)
+def test_dense_windows_are_the_plain_order_for_any_query(
+    corpus, thresholds, text, unread_only, sort
+):
+    from papertui.store import cache, dense
+
+    where = _drawn(text, unread_only)
+    if where is None:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in thresholds.items():
+            patch.setattr(dense, name, value)
+        patch.setattr(dense, "worth_sampling", lambda need, papers: True)  # whatever the size
+        checked = _sorted_windows(corpus, where, sort)
+        patch.setattr(cache, "DENSE_WINDOWS", False)
+        plain = _sorted_windows(corpus, where, sort)
+    assert checked == plain, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model",
+        "mod is:unread",
+        "zep -author:bob",
+        "(model OR video) date:2026-01-02..2026-01-05",
+        '"diffusion models"',
+        "title:models -is:read",
+        "diffusion OR zebra",
+    ],
+)
+@pytest.mark.parametrize("sort", ["upvotes", "date", "title"])
+def test_dense_windows_are_taken_and_exact(corpus, text, sort):
+    from papertui.store import cache, dense
+
+    where = parse_query(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dense, "worth_sampling", lambda need, papers: True)
+        patch.setattr(dense, "LIST_US", 1e9)
+        patch.setattr(dense, "SAMPLE", 30)
+        patch.setattr(dense, "MAX_BATCH", 5)
+        with corpus._lock:
+            taken = corpus._dense.window(compile_query(where), sort, 0, 7)
+        checked = _sorted_windows(corpus, where, sort)
+        patch.setattr(cache, "DENSE_WINDOWS", False)
+        plain = _sorted_windows(corpus, where, sort)
+    assert taken is not None and len(taken) == 7
+    assert checked == plain

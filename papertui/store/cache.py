@@ -34,6 +34,7 @@ from ..models import (
 from ..query import EVERYTHING, Query
 from . import compact, paper_writes
 from .bulk import ROWS_PER_STATEMENT, MultiRow, known_digests
+from .dense import DenseWindows
 from .errors import describe_sqlite_error, is_busy, wrap_errors
 from .files import create_private, refuse_what_is_not_ours
 from .history import HistoryMixin
@@ -73,6 +74,9 @@ CACHE_KIB = 32 * 1024  # page cache per connection: big indexes stay in memory a
 # Relevance windows of queries with words come from `ranking.py` rather than from ranking every
 # match in SQL (`ordered`); the two give the same rows, and tests turn this off to compare them.
 RANKED_WINDOWS = True
+# First windows of words most papers hold come from `dense.py` when that is cheaper; tests turn
+# this off to compare the two.
+DENSE_WINDOWS = True
 
 
 class Store(FullTextStore, LibraryStore, HistoryMixin):
@@ -107,6 +111,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         self.db = Database(self.conn)
         compact.register(self.conn)
         self._ranker = Ranker(self.conn)
+        self._dense = DenseWindows(self.conn)
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("PRAGMA foreign_keys = ON")
@@ -326,8 +331,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
     @wrap_errors
     def count(self, query: Query = EVERYTHING) -> int:
         where = compile_query(query)
-        with self._lock:
-            known = self._ranker.count(where)  # a complete relevance ranking is at hand
+        known = self.known_count(query)
         if known is not None:
             return known
         if where.match is not None:  # one full-text match: count in the index itself
@@ -338,6 +342,13 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         join = _JOIN_USER if where.uses_user else ""
         sql = f"SELECT count(*) AS n FROM papers p {join} WHERE {where.sql}"
         return self._rows(sql, where.params)[0]["n"]
+
+    @wrap_errors
+    def known_count(self, query: Query) -> int | None:
+        """How many papers a query finds, when a complete relevance ranking kept for its words
+        says so already (None: it has to be counted)."""
+        with self._lock:
+            return self._ranker.count(compile_query(query))
 
     @wrap_errors
     def list_rows(
@@ -359,6 +370,8 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
             rows = self._ranked_window(where, columns, limit, offset)
         elif sort == "rising":
             rows = self._rising_window(where, columns, limit, offset, since)
+        else:
+            rows = self._dense_window(where, sort, columns, limit, offset)
         if rows is None:
             rows_of = ordered(where, sort)
             sql = (
@@ -397,6 +410,8 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         elif sort == "rising":
             window = -1 if limit is None else max(limit, 0)
             rows = self._rising_window(where, _SELECT_FULL, window, 0, self.rising_since())
+        elif limit is not None:
+            rows = self._dense_window(where, _sort(sort), _SELECT_FULL, max(limit, 0), 0)
         if rows is None:
             rows_of = ordered(where, _sort(sort))
             sql = (
@@ -414,18 +429,37 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         first 200 in 85 ms instead of 300, the next windows in a few ms)."""
 
         def fetch(pks: list[int]) -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
-            for start in range(0, len(pks), 500):
-                chunk = pks[start : start + 500]
-                rows += self._rows(
-                    f"SELECT {columns}, p.pk AS _pk FROM papers p {_JOIN_USER} "
-                    f"WHERE p.pk IN ({', '.join('?' * len(chunk))})",
-                    chunk,
-                )
-            return rows
+            return self._rows_of(columns, pks)
 
         with self._lock:
             return self._ranker.window(where, offset, limit, fetch)
+
+    def _dense_window(
+        self, where: Where, sort: str, columns: str, limit: int, offset: int
+    ) -> list[dict[str, Any]] | None:
+        """A window of a search for words most papers hold, checked along the sort order
+        (`dense.py`; 1M papers, `model` in 91% of them: the first 200 by upvotes in ~35 ms
+        instead of ~235); None when the usual statement is cheaper."""
+        if not DENSE_WINDOWS:
+            return None
+        with self._lock:
+            pks = self._dense.window(where, sort, offset, limit)
+            if pks is None:
+                return None
+            by_pk = {row["_pk"]: row for row in self._rows_of(columns, pks)}
+        return [by_pk[pk] for pk in pks if pk in by_pk]
+
+    def _rows_of(self, columns: str, pks: Sequence[int]) -> list[dict[str, Any]]:
+        """`columns` (and `_pk`) of the papers with these row keys, in no particular order."""
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(pks), 500):
+            chunk = list(pks[start : start + 500])
+            rows += self._rows(
+                f"SELECT {columns}, p.pk AS _pk FROM papers p {_JOIN_USER} "
+                f"WHERE p.pk IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        return rows
 
     def forget_rankings(self) -> None:
         """Drop the relevance rankings kept for later windows (benchmarks time a first search)."""
