@@ -6,7 +6,9 @@ and errors are typed. No message here names a command-line flag: the face that o
 it (`Offline` says what needs the network; the CLI says `--offline` was given).
 
 Workers of the reader call these from threads: reads go through one connection, the UI thread's
-tiny state writes through another, so a long search never delays a bookmark being saved.
+tiny state writes through another, so a long search never delays a bookmark being saved, and
+the totals a list shows after its rows (`total`, `unread`) through a third, so counting a word
+in a million papers never delays the next search's rows.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ class SyncRequest:
 class Snapshot:
     """One answer to "what does the list show now": totals and the first window of rows."""
 
-    total: int = 0
+    total: int | None = 0  # None: not counted yet (at least the rows)
     rows: list[ListRow] = field(default_factory=list)
     where: Query | None = None
     error: str | None = None
@@ -192,6 +194,7 @@ class Service(FullTexts):
         self.page_limiter = page_limiter or pages_limiter()
         self._store: Store | None = None
         self._state: Store | None = None
+        self._counts: Store | None = None
         self._lock = threading.Lock()
 
     @property
@@ -218,10 +221,10 @@ class Service(FullTexts):
 
     def close(self) -> None:
         with self._lock:
-            for store in (self._store, self._state):
+            for store in (self._store, self._state, self._counts):
                 if store is not None:
                     store.close()
-            self._store = self._state = None
+            self._store = self._state = self._counts = None
 
     def __enter__(self) -> Service:
         return self
@@ -241,19 +244,32 @@ class Service(FullTexts):
 
     # ---- reading the cache --------------------------------------------------------------
 
-    def snapshot(self, query: ReaderQuery, window: int) -> Snapshot:
-        """The total and the first rows: all the list needs to draw. The unread count, which
-        costs as much again, comes separately (`unread`) so the list never waits for it."""
+    def snapshot(self, query: ReaderQuery, window: int, *, counted: bool = True) -> Snapshot:
+        """The first rows and the total: all the list needs to draw. With `counted=False` the
+        total is left for `total` (None) unless the rows are all there are: the reader draws the
+        rows first (a word in 91% of a million papers: its first rows in ~20 ms, its total in
+        ~140). The unread count, which costs as much again, always comes separately (`unread`)."""
         try:
             where = query.filter()
         except PapertuiError as exc:
             return Snapshot(error=str(exc))
         # The rows first: ranking a search by relevance may count its papers on the way.
         rows = self.store.list_rows(where, query.order, limit=window)
-        return Snapshot(total=self.store.count(where), rows=rows, where=where)
+        if len(rows) < window:
+            return Snapshot(total=len(rows), rows=rows, where=where)
+        return Snapshot(total=self.total(where) if counted else None, rows=rows, where=where)
+
+    def total(self, where: Query) -> int:
+        """How many papers a query finds (on the counting connection: see the module's note)."""
+        known = self.store.known_count(where)  # ranking every match by relevance counted them
+        return known if known is not None else self._count_store().count(where)
 
     def unread(self, where: Query) -> int:
-        return self.store.unread_count(where)
+        return self._count_store().unread_count(where)
+
+    def _count_store(self) -> Store:
+        """The connection that counts; a cache in memory has only the one."""
+        return self.store if str(self.db_path) == ":memory:" else self._opened("_counts")
 
     def rows(self, where: Query, sort: str, start: int, count: int) -> list[ListRow]:
         return self.store.list_rows(where, sort, limit=count, offset=start)

@@ -249,3 +249,72 @@ def test_a_first_run_ends_on_the_newest_day_whatever_order_days_land_in(
             assert app.rq.view.anchor == date(2026, 5, 18)
 
     run(scenario())
+
+
+def test_a_long_list_is_drawn_before_it_is_counted(tmp_path, monkeypatch):
+    """The reader draws a list's first rows as soon as they are read and its total once it is
+    counted (a word in most of a million papers: ~20 ms, then ~140 ms): meanwhile the status
+    line says so, and `G` pressed before the count goes to the real end once it is known."""
+    import threading
+
+    from papertui.service import Service
+
+    db = tmp_path / "long.db"
+    items = [
+        {"paper": {"id": f"2601.{n:05d}", "title": f"Paper {n}", "upvotes": n, "authors": []}}
+        for n in range(450)
+    ]
+    with Store(db) as store:
+        store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
+    gate = threading.Event()
+    counted = Service.total
+
+    def slow_total(self, where):
+        gate.wait(10)
+        return counted(self, where)
+
+    monkeypatch.setattr(Service, "total", slow_total)
+
+    async def until(pilot, condition):
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if condition():
+                return
+        raise AssertionError("condition never became true")
+
+    async def scenario():
+        app = make_app(db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            lst = app.paper_list
+            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            assert app.counting and lst.current.id == "2601.00449"
+            await until(pilot, lambda: "200+ papers · counting…" in str(app.status.render()))
+            await pilot.press("G")
+            await until(pilot, lambda: lst.cursor == 199)
+            gate.set()
+            await settle(pilot)
+            assert lst.total == 450 and not app.counting
+            assert lst.cursor == 449 and lst.current.id == "2601.00000"
+            assert "450 papers" in str(app.status.render())
+
+    run(scenario())
+
+
+def test_the_service_counts_a_list_apart_from_its_rows(tmp_path):
+    from papertui.service import Service
+    from papertui.views import ReaderQuery, View
+
+    db = tmp_path / "c.db"
+    items = [
+        {"paper": {"id": f"2601.{n:05d}", "title": f"Paper {n}", "upvotes": n}} for n in range(30)
+    ]
+    with Store(db) as store:
+        store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
+    with Service(db) as service:
+        rq = ReaderQuery(View("all", None))
+        deferred = service.snapshot(rq, 10, counted=False)
+        assert deferred.total is None and len(deferred.rows) == 10
+        assert service.total(deferred.where) == 30
+        assert service._counts is not None  # counted on a connection of its own
+        assert service.snapshot(rq, 10).total == 30  # counted at once
+        assert service.snapshot(rq, 50, counted=False).total == 30  # the rows are all there are

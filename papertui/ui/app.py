@@ -48,6 +48,7 @@ from .messages import (
     SyncDone,
     SyncPlanned,
     SyncProgressed,
+    TotalCounted,
     UnreadCounted,
     while_mounted,
 )
@@ -83,6 +84,7 @@ class PapertuiApp(App):
     # The reader's state; the status line is bound to these (see compose).
     rq: reactive[ReaderQuery] = reactive(ReaderQuery(View("day", None)), init=False)
     total: reactive[int | None] = reactive(None, init=False)
+    counting = reactive(False, init=False)  # the total is at least `total`, still being counted
     unread = reactive(0, init=False)
     query_error = reactive("", init=False)
     sync_state = reactive(SyncState(), init=False)
@@ -154,6 +156,7 @@ class PapertuiApp(App):
         yield StatusLine(id="status").data_bind(
             PapertuiApp.rq,
             PapertuiApp.total,
+            PapertuiApp.counting,
             PapertuiApp.unread,
             PapertuiApp.query_error,
             PapertuiApp.sync_state,
@@ -356,7 +359,7 @@ class PapertuiApp(App):
     def _load_query(
         self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int
     ) -> None:
-        snapshot = self.service.snapshot(rq, BLOCK)
+        snapshot = self.service.snapshot(rq, BLOCK, counted=False)
         prepare_titles(snapshot.rows)
         index = None
         if keep_id and snapshot.where is not None:
@@ -366,9 +369,14 @@ class PapertuiApp(App):
                 if keep_id in ids
                 else self.service.index_of(snapshot.where, rq.order, keep_id)
             )
-        self.post_message(
-            QueryDone(generation, snapshot, keep_id, index if index is not None else cursor)
-        )
+        placed = index if index is not None else cursor
+        if snapshot.total is None and snapshot.where is not None and placed >= len(snapshot.rows):
+            snapshot.total = self.service.total(snapshot.where)  # the cursor goes past the rows
+        self.post_message(QueryDone(generation, snapshot, keep_id, placed))
+        if snapshot.total is None and snapshot.where is not None:
+            # The rows are drawn; the total follows (a word in most of a million papers: ~140 ms)
+            if not get_current_worker().is_cancelled:
+                self.post_message(TotalCounted(generation, self.service.total(snapshot.where)))
 
     @while_mounted
     def on_query_done(self, message: QueryDone) -> None:
@@ -381,7 +389,10 @@ class PapertuiApp(App):
         self.query_error = snapshot.error or ""
         if snapshot.error:
             return
-        self.where, self.total = snapshot.where, snapshot.total
+        self.where = snapshot.where
+        self.counting = snapshot.total is None
+        total = len(snapshot.rows) if snapshot.total is None else snapshot.total
+        self.total = total
         self._count_unread(self.generation, snapshot.where)
         cursor = message.keep_index if message.keep_id else 0
         self.paper_list.empty_text = self._empty_text()
@@ -393,9 +404,18 @@ class PapertuiApp(App):
             rows = snapshot.rows if direction > 0 else list(reversed(snapshot.rows))
             first = next((i for i, r in enumerate(rows) if not r.read), 0)
             cursor = first if direction > 0 else len(rows) - 1 - first
-        self.paper_list.reset(self.generation, snapshot.total, snapshot.rows, cursor=cursor or 0)
-        if snapshot.total == 0:
+        self.paper_list.reset(
+            self.generation, total, snapshot.rows, cursor=cursor or 0, counted=not self.counting
+        )
+        if total == 0:
             self.detail.show_paper(None)
+
+    @while_mounted
+    def on_total_counted(self, message: TotalCounted) -> None:
+        if message.generation != self.generation:
+            return
+        self.total, self.counting = message.total, False
+        self.paper_list.set_total(message.generation, message.total)
 
     @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
     def _count_unread(self, generation: int, where: Query) -> None:

@@ -58,6 +58,14 @@ class PaperLoaded(Message):
 
 
 @dataclass
+class TotalCounted(Message):
+    """The total of a list drawn before it was counted (`Service.snapshot`)."""
+
+    generation: int
+    total: int
+
+
+@dataclass
 class UnreadCounted(Message):
     generation: int
     unread: int

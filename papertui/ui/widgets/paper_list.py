@@ -85,6 +85,8 @@ class PaperList(ScrollView, can_focus=True):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.total = 0
+        self.counting = False  # `total` is the rows drawn so far; the count is on its way
+        self._end_wanted = False
         self.generation = 0
         self._rows: dict[int, ListRow] = {}
         self._requested: set[int] = set()
@@ -97,15 +99,41 @@ class PaperList(ScrollView, can_focus=True):
 
     # ---- data ---------------------------------------------------------------------------
 
-    def reset(self, generation: int, total: int, rows: list[ListRow], cursor: int = 0) -> None:
-        """Show a new result: its total and first rows; the cursor goes to `cursor`."""
+    def reset(
+        self,
+        generation: int,
+        total: int,
+        rows: list[ListRow],
+        cursor: int = 0,
+        *,
+        counted: bool = True,
+    ) -> None:
+        """Show a new result: its total and first rows; the cursor goes to `cursor`. Not
+        `counted`: `total` is the rows alone until `set_total` says how many there are."""
         self.generation = generation
         self.total = total
+        self.counting = not counted
+        self._end_wanted = False
         self._rows = dict(enumerate(rows))
         self._requested = {0} if rows else set()
         self._resize_virtual()
         self.refresh()
         self.cursor = max(0, min(cursor, total - 1))
+
+    def set_total(self, generation: int, total: int) -> None:
+        """The total of a result first shown with its rows alone, now counted."""
+        if generation != self.generation:
+            return
+        self.counting = False
+        if total != self.total:
+            self.total = total
+            self._resize_virtual()
+            self.refresh()
+            if self.cursor >= total:  # fewer than drawn (another connection's change meanwhile)
+                self.cursor = max(0, total - 1)
+        if self._end_wanted:  # `G` was pressed before the total was known
+            self._end_wanted = False
+            self.move_to(total - 1)
 
     def add_rows(self, generation: int, start: int, rows: list[ListRow]) -> None:
         if generation != self.generation:
@@ -329,6 +357,7 @@ class PaperList(ScrollView, can_focus=True):
         self.move_to(0)
 
     def action_last(self) -> None:
+        self._end_wanted = self.counting  # the end is not known yet: go there once it is
         self.move_to(self.total - 1)
 
     def action_page(self, direction: int) -> None:

@@ -25,6 +25,7 @@ class StatusLine(Widget):
 
     rq: reactive[ReaderQuery | None] = reactive(None)
     total: reactive[int | None] = reactive(None)  # None until the first query has answered
+    counting = reactive(False)  # `total` is the rows drawn so far; the count is on its way
     unread = reactive(0)
     query_error = reactive("", layout=True)  # an error may take two lines
     sync_state = reactive(SyncState())
@@ -45,7 +46,11 @@ class StatusLine(Widget):
             text.append(f" {self.rq.describe(with_sort=wide)} ", style("status--view"))
         if self.sync_state.text:
             text.append(f"  {self.sync_state.text} ", style(self.sync_state.kind))
-        if self.total is not None:
+        counts = None
+        if self.counting:
+            counts = f"{self.total or 0:,}+ papers · counting…"
+        elif self.total is not None:
             counts = f"{self.total:,} paper{'s' * (self.total != 1)} · {self.unread:,} unread"
+        if counts:
             text.append(f"  {counts}  ", style("status--counts"))
         return text
