@@ -229,6 +229,7 @@ async def ui_measures(db: Path, tmp: Path, rounds: int) -> dict[str, list[float]
             return frames[-1] - started
 
         await until(lambda: lst.total > 0 and lst.current is not None)
+        await until(lambda: not getattr(lst, "counting", False))  # the list's real length
         for _ in range(rounds):
             await pilot.press("g")
             await until(lambda: lst.cursor == 0 and lst.current is not None)

@@ -14,6 +14,10 @@ class StoreError(PapertuiError):
     """The cache file cannot be opened, read or written."""
 
 
+class ReadInterrupted(StoreError):
+    """A read was stopped on purpose (`Store.interrupt`): nobody wants its answer any more."""
+
+
 class QueryError(PapertuiError):
     """The search text cannot be understood; the message says why."""
 

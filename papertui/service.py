@@ -220,6 +220,7 @@ class Service(FullTexts):
             return store
 
     def close(self) -> None:
+        self.drop_counts()  # a count still running would hold its connection's lock
         with self._lock:
             for store in (self._store, self._state, self._counts):
                 if store is not None:
@@ -266,6 +267,14 @@ class Service(FullTexts):
 
     def unread(self, where: Query) -> int:
         return self._count_store().unread_count(where)
+
+    def drop_counts(self) -> None:
+        """Stop the count running now, if any: the list it was for has been replaced (a word in
+        most of a million papers takes ~400 ms to count, with its unread papers, and the next
+        list should not share the machine with it)."""
+        counts = self._counts
+        if counts is not None:
+            counts.interrupt()
 
     def _count_store(self) -> Store:
         """The connection that counts; a cache in memory has only the one."""

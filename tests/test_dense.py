@@ -8,7 +8,7 @@ from test_ranking import item
 
 from papertui.models import parse_items
 from papertui.query import parse_query
-from papertui.store import Store, dense
+from papertui.store import Store, cache, dense
 from papertui.store.dense import DenseWindows
 
 
@@ -108,3 +108,24 @@ def test_an_index_with_an_unknown_tokenizer_is_left_alone(store, checked, monkey
     store._dense._probe = None
     assert len(store.list_rows(parse_query("model"), "upvotes", limit=10)) == 10
     assert checked == []
+
+
+def test_relevance_with_ranked_windows_off_is_still_ranked_by_bm25(tmp_path, monkeypatch):
+    """`RANKED_WINDOWS = False` is the switch the tests use to get "every match ranked in SQL"
+    (test_ranking, test_library): with it off, relevance must still be bm25's order, never
+    the dense path's walk along the newest day."""
+    with Store(tmp_path / "r.db") as store:
+        items = [
+            item("2601.00001", title="A zephyr zephyr zephyr", upvotes=1),  # the best match
+            item("2601.00002", abstract="We study zephyr at length, and more.", upvotes=90),
+        ]
+        store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
+        monkeypatch.setattr(cache, "RANKED_WINDOWS", False)
+        monkeypatch.setattr(dense, "worth_sampling", lambda need, papers: True)
+        monkeypatch.setattr(dense, "LIST_US", 1e9)
+        where = parse_query("zephyr")
+        with_dense = [r.id for r in store.list_rows(where, "relevance", limit=10)]
+        monkeypatch.setattr(cache, "DENSE_WINDOWS", False)
+        plain = [r.id for r in store.list_rows(where, "relevance", limit=10)]
+        assert plain == ["2601.00001", "2601.00002"]  # bm25: the title counts most
+        assert with_dense == plain

@@ -318,3 +318,86 @@ def test_the_service_counts_a_list_apart_from_its_rows(tmp_path):
         assert service._counts is not None  # counted on a connection of its own
         assert service.snapshot(rq, 10).total == 30  # counted at once
         assert service.snapshot(rq, 50, counted=False).total == 30  # the rows are all there are
+
+
+ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+
+
+def test_a_count_nobody_waits_for_is_dropped(tmp_path):
+    """`drop_counts` stops the count running on the counting connection (ReadInterrupted); the
+    connection then counts again as before."""
+    import threading
+
+    from papertui.errors import ReadInterrupted
+    from papertui.query import EVERYTHING
+    from papertui.service import Service
+    from papertui.store.errors import wrap_errors
+
+    db = tmp_path / "c.db"
+    with Store(db) as store:
+        store.upsert(parse_items([{"paper": {"id": "2601.00001", "title": "A"}}]).entries)
+    with Service(db) as service:
+        counting = service._count_store()
+        endless = wrap_errors(lambda self: self.conn.execute(ENDLESS).fetchone())
+        outcome = []
+
+        def count():
+            try:
+                endless(counting)
+            except ReadInterrupted as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=count, daemon=True)
+        thread.start()
+        for _ in range(200):  # a drop before the statement starts does nothing: again
+            time.sleep(0.02)
+            service.drop_counts()
+            thread.join(0.02)
+            if not thread.is_alive():
+                break
+        assert not thread.is_alive() and len(outcome) == 1
+        assert service.total(EVERYTHING) == 1
+
+
+def test_a_new_search_drops_the_last_lists_count(tmp_path, monkeypatch):
+    """Typing a new search while the last list is still being counted stops that count: the
+    new list is counted at once, and the old count never lands on it."""
+    from papertui.service import Service
+    from papertui.store.errors import wrap_errors
+
+    db = tmp_path / "long.db"
+    items = [
+        {"paper": {"id": f"2601.{n:05d}", "title": f"Paper {n}", "upvotes": n}} for n in range(450)
+    ]
+    with Store(db) as store:
+        store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
+    counted = Service.total
+    endless = wrap_errors(lambda store: store.conn.execute(ENDLESS).fetchone()[0])
+
+    def total(self, where):
+        if "'paper'" in repr(where):
+            return counted(self, where)
+        return endless(self._count_store())  # the first list: counts until it is dropped
+
+    monkeypatch.setattr(Service, "total", total)
+
+    async def until(pilot, condition):
+        for _ in range(300):
+            await pilot.pause(0.02)
+            if condition():
+                return
+        raise AssertionError("condition never became true")
+
+    async def scenario():
+
+        app = make_app(db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.counting and app.paper_list.total == 200)
+            await pilot.press("slash")
+            for ch in "paper":
+                await pilot.press(ch)
+            await until(pilot, lambda: app.rq.text == "paper" and not app.counting)
+            assert app.paper_list.total == 450
+            await until(pilot, lambda: "450 papers" in str(app.status.render()))
+
+    run(scenario())

@@ -219,6 +219,12 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         with self._lock:
             self.conn.close()
 
+    def interrupt(self) -> None:
+        """Stop the statement this connection is running, from any thread (without the lock:
+        that is what the statement holds). It fails with a StoreError saying it was
+        interrupted; nothing else is affected, and a connection running nothing ignores this."""
+        self.conn.interrupt()
+
     def __enter__(self) -> Store:
         return self
 

@@ -59,7 +59,9 @@ class DenseWindows:
         """The row keys of rows `offset` to `offset + limit` of `where` in `sort`, or None when
         the usual statement is the cheaper way (or this can't be done)."""
         need = offset + limit
-        if where.rank is None or sort not in SORTS or sort == "rising" or not 0 < need <= MAX_NEED:
+        if where.rank is None or sort in ("relevance", "rising") or sort not in SORTS:
+            return None  # relevance is bm25's order; rising puts the papers that gained first
+        if not 0 < need <= MAX_NEED:
             return None
         papers = self._papers()
         if not worth_sampling(need, papers) or not self._ready():

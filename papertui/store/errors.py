@@ -6,7 +6,7 @@ import functools
 import sqlite3
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import ReadInterrupted, StoreError
 
 
 def wrap_errors(method):
@@ -15,6 +15,8 @@ def wrap_errors(method):
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as exc:
+            if _primary_code(exc) == sqlite3.SQLITE_INTERRUPT:
+                raise ReadInterrupted("interrupted") from exc
             raise StoreError(describe_sqlite_error(exc, self.path)) from exc
 
     return wrapper

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..config import Config, save_theme
 from ..coverage import FetchSpan
-from ..errors import PapertuiError
+from ..errors import PapertuiError, ReadInterrupted
 from ..highlight import match_pattern
 from ..models import ListRow
 from ..plural import plural
@@ -116,6 +116,8 @@ class PapertuiApp(App):
             )
         self.keymap = KeyMap({})
         self.generation = 0  # of the list's query: answers to older ones are dropped
+        self._shown_generation = 0  # of the list on screen (a bad search leaves it there)
+        self._shown_rq: ReaderQuery | None = None
         self.where: Query | None = None
         self._cache_empty_text = "No papers cached yet."
         self._steps: list[int] = []  # `[`/`]` presses waiting for the day before them to land
@@ -338,7 +340,11 @@ class PapertuiApp(App):
         keep_id = current.id if current else None
         if self._restore_id is not None:  # the paper the last session was on
             keep_id, self._restore_id = self._restore_id, None
-        self._load_query(self.generation, self.rq, keep_id, self.paper_list.cursor)
+        # The list shown again (a sync, a change of state): counted before it is drawn, so its
+        # length does not drop to the rows drawn and back. A new list: drawn first.
+        counted = self.rq == self._shown_rq
+        self.service.drop_counts()  # what is being counted now will be counted again if wanted
+        self._load_query(self.generation, self.rq, keep_id, self.paper_list.cursor, counted)
 
     def _save_session(self) -> None:
         """Where the reader is, for the next start (see `restore_session`)."""
@@ -357,9 +363,9 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _load_query(
-        self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int
+        self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int, counted: bool
     ) -> None:
-        snapshot = self.service.snapshot(rq, BLOCK, counted=False)
+        snapshot = self.service.snapshot(rq, BLOCK, counted=counted)
         prepare_titles(snapshot.rows)
         index = None
         if keep_id and snapshot.where is not None:
@@ -370,13 +376,42 @@ class PapertuiApp(App):
                 else self.service.index_of(snapshot.where, rq.order, keep_id)
             )
         placed = index if index is not None else cursor
-        if snapshot.total is None and snapshot.where is not None and placed >= len(snapshot.rows):
-            snapshot.total = self.service.total(snapshot.where)  # the cursor goes past the rows
+        where = snapshot.where
+        if (
+            snapshot.total is None
+            and where is not None
+            and keep_id
+            and placed >= len(snapshot.rows)
+        ):
+            # the paper the cursor stays on is past the rows drawn: the list needs its length
+            snapshot.total = self._counted(generation, self.service.total, where)
+            if snapshot.total is None:
+                return  # a newer list replaced this one
         self.post_message(QueryDone(generation, snapshot, keep_id, placed))
-        if snapshot.total is None and snapshot.where is not None:
+        if snapshot.total is None and where is not None:
             # The rows are drawn; the total follows (a word in most of a million papers: ~140 ms)
-            if not get_current_worker().is_cancelled:
-                self.post_message(TotalCounted(generation, self.service.total(snapshot.where)))
+            total = self._counted(generation, self.service.total, where)
+            if total is not None:
+                self.post_message(TotalCounted(generation, total))
+
+    def _counted(self, generation: int, count: Callable[[Query], int], where: Query) -> int | None:
+        """A count for the list of `generation` (on the service's counting connection), or None
+        once that list is neither the one asked for nor the one shown. A newer list drops the
+        count running (`Service.drop_counts`); one still wanted (the list shown, while a search
+        that can't be understood is being typed) is made again. A count that fails is made on
+        the reader's own connection; if that fails too, the error is shown."""
+        while generation in (self.generation, self._shown_generation):
+            try:
+                return count(where)
+            except ReadInterrupted:
+                continue
+            except PapertuiError as exc:
+                try:
+                    return self.service.store.count(where)
+                except PapertuiError:
+                    self.call_from_thread(self.notify, f"Could not count the list: {exc}")
+                    return None
+        return None
 
     @while_mounted
     def on_query_done(self, message: QueryDone) -> None:
@@ -393,7 +428,11 @@ class PapertuiApp(App):
         self.counting = snapshot.total is None
         total = len(snapshot.rows) if snapshot.total is None else snapshot.total
         self.total = total
-        self._count_unread(self.generation, snapshot.where)
+        if self._shown_generation != message.generation:
+            self._shown_generation, self._shown_rq = message.generation, self.rq
+            self.service.drop_counts()  # the last list's, if still running (this one's: again)
+        if not self.counting:  # else once the total is in: one count at a time, the total first
+            self._count_unread(message.generation, snapshot.where)
         cursor = message.keep_index if message.keep_id else 0
         self.paper_list.empty_text = self._empty_text()
         self.paper_list.full_dates = self.rq.may_span_years()
@@ -412,18 +451,21 @@ class PapertuiApp(App):
 
     @while_mounted
     def on_total_counted(self, message: TotalCounted) -> None:
-        if message.generation != self.generation:
+        if message.generation != self._shown_generation or self.where is None:
             return
         self.total, self.counting = message.total, False
         self.paper_list.set_total(message.generation, message.total)
+        self._count_unread(message.generation, self.where)
 
     @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
     def _count_unread(self, generation: int, where: Query) -> None:
-        self.post_message(UnreadCounted(generation, self.service.unread(where)))
+        unread = self._counted(generation, self.service.unread, where)
+        if unread is not None:
+            self.post_message(UnreadCounted(generation, unread))
 
     @while_mounted
     def on_unread_counted(self, message: UnreadCounted) -> None:
-        if message.generation == self.generation:
+        if message.generation == self._shown_generation:
             self.unread = message.unread
 
     def on_paper_list_need_rows(self, message: PaperList.NeedRows) -> None:

@@ -91,8 +91,9 @@ class Triage:
                 return
             index += direction
         else:
-            self._unread_elsewhere(direction)
-            return
+            if not (listed.counting and index >= listed.total):  # else: past the rows drawn
+                self._unread_elsewhere(direction)
+                return
         order, start = host.rq.order, index
 
         def found(position: int | None) -> None:

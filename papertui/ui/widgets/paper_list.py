@@ -12,6 +12,7 @@ position is still a multiplication away from a screen line.
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 
 from rich.cells import cell_len, set_cell_size
@@ -86,7 +87,7 @@ class PaperList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.total = 0
         self.counting = False  # `total` is the rows drawn so far; the count is on its way
-        self._end_wanted = False
+        self._pending: int | None = None  # where a move past the rows drawn goes once counted
         self.generation = 0
         self._rows: dict[int, ListRow] = {}
         self._requested: set[int] = set()
@@ -113,7 +114,7 @@ class PaperList(ScrollView, can_focus=True):
         self.generation = generation
         self.total = total
         self.counting = not counted
-        self._end_wanted = False
+        self._pending = None
         self._rows = dict(enumerate(rows))
         self._requested = {0} if rows else set()
         self._resize_virtual()
@@ -131,9 +132,8 @@ class PaperList(ScrollView, can_focus=True):
             self.refresh()
             if self.cursor >= total:  # fewer than drawn (another connection's change meanwhile)
                 self.cursor = max(0, total - 1)
-        if self._end_wanted:  # `G` was pressed before the total was known
-            self._end_wanted = False
-            self.move_to(total - 1)
+        if self._pending is not None:  # a move past the rows drawn, made before the count
+            self.move_to(min(self._pending, total - 1))
 
     def add_rows(self, generation: int, start: int, rows: list[ListRow]) -> None:
         if generation != self.generation:
@@ -343,7 +343,10 @@ class PaperList(ScrollView, can_focus=True):
         self.scroll_to_region(region, animate=False, force=True, immediate=True)
 
     def move_to(self, to: int) -> None:
-        """Put the cursor on a list position (clamped); its rows load if they are not here."""
+        """Put the cursor on a list position (clamped); its rows load if they are not here.
+        While the list is being counted, a position past the rows drawn is kept, and gone to
+        (as far as the list goes) once the total is known."""
+        self._pending = to if self.counting and to >= self.total else None
         if self.total:
             self.cursor = max(0, min(to, self.total - 1))
 
@@ -357,8 +360,7 @@ class PaperList(ScrollView, can_focus=True):
         self.move_to(0)
 
     def action_last(self) -> None:
-        self._end_wanted = self.counting  # the end is not known yet: go there once it is
-        self.move_to(self.total - 1)
+        self.move_to(sys.maxsize if self.counting else self.total - 1)  # the end, once known
 
     def action_page(self, direction: int) -> None:
         self.move_to(self.cursor + direction * max(self.rows_per_page - 1, 1))

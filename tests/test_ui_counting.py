@@ -1,0 +1,144 @@
+"""A long list drawn before its total: what the reader does while the total is still being
+counted. The count is held back by a gate, as a slow count of a million papers would be."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from ui_helpers import make_app, run
+
+from papertui.models import parse_items
+from papertui.service import Service
+from papertui.store import Store
+
+N = 450  # more than one block (200) of rows
+
+
+@pytest.fixture
+def long_db(tmp_path):
+    db = tmp_path / "long.db"
+    items = [
+        {"paper": {"id": f"2601.{n:05d}", "title": f"Paper {n}", "upvotes": n, "authors": []}}
+        for n in range(N)
+    ]
+    with Store(db) as store:
+        store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
+    return db
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """Closed: `Service.total` waits until it is opened (or 10 s)."""
+    opened = threading.Event()
+    counted = Service.total
+
+    def slow_total(self, where):
+        opened.wait(10)
+        return counted(self, where)
+
+    monkeypatch.setattr(Service, "total", slow_total)
+    yield opened
+    opened.set()
+
+
+async def until(pilot, condition, rounds: int = 150):
+    for _ in range(rounds):
+        await pilot.pause(0.02)
+        if condition():
+            return
+    raise AssertionError("condition never became true")
+
+
+def test_next_unread_while_counting_finds_the_unread_paper_past_the_drawn_rows(
+    long_db, tmp_path, gate
+):
+    """The first 300 papers (by upvotes) are read: `n` from the top reaches the 301st, past the
+    200 rows drawn while the total is being counted (the cache is asked, the cursor goes there
+    once the list's length is known)."""
+    with Store(long_db) as store:
+        store.set_state([f"2601.{n:05d}" for n in range(N - 300, N)], read=True)
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            lst = app.paper_list
+            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            assert app.counting and lst.cursor == 0
+            await pilot.press("n")
+            await pilot.pause(0.3)
+            notes = [str(n.message) for n in app._notifications]
+            assert "No more unread papers here." not in notes
+            gate.set()
+            await until(pilot, lambda: lst.cursor == 300)
+
+    run(scenario())
+
+
+def test_a_new_search_from_deep_in_a_list_is_drawn_before_it_is_counted(long_db, tmp_path, gate):
+    """The cursor was past the first block of the last list: a new search starts at the top, so
+    it is drawn before it is counted like any other."""
+    gate.set()
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            lst = app.paper_list
+            await until(pilot, lambda: lst.total == N and not app.counting)
+            await pilot.press("G")
+            await until(pilot, lambda: lst.cursor == N - 1)
+            gate.clear()  # counts are slow from here on
+            await pilot.press("slash")
+            app.search_bar.value = "paper"  # at once: no partial search runs
+            await pilot.press("enter")
+            # the new list's rows are drawn at once, its total to follow
+            await until(pilot, lambda: app.rq.text == "paper" and lst.total == 200 and app.counting)
+            assert lst.cursor == 0
+            gate.set()
+
+    run(scenario())
+
+
+def test_g_then_gg_before_the_count_stays_at_the_top(long_db, tmp_path, gate):
+    """`G` pressed while counting, then `g`: the count must not send the cursor to the end
+    after the reader asked for the top."""
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            lst = app.paper_list
+            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            await pilot.press("G")
+            await until(pilot, lambda: lst.cursor == 199)
+            await pilot.press("g")
+            await until(pilot, lambda: lst.cursor == 0)
+            gate.set()
+            await until(pilot, lambda: not app.counting and lst.total == N)
+            await pilot.pause(0.1)
+            assert lst.cursor == 0  # not the end the first `G` asked for
+
+    run(scenario())
+
+
+def test_a_bad_query_while_counting_keeps_the_last_good_list_whole(long_db, tmp_path, gate):
+    """A search that can't be understood keeps the last good result (test_ui's
+    test_a_bad_query_shows_in_the_bar_not_a_crash). Typed while that result was still being
+    counted, the result is still counted: the list gets its whole length and `G` its end."""
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            lst = app.paper_list
+            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            await pilot.press("slash")
+            app.search_bar.value = "date:2026-059"  # at once: no partial search runs
+            await pilot.press("enter")
+            await until(pilot, lambda: bool(app.query_error))
+            gate.set()
+            await pilot.pause(0.3)
+            await pilot.press("G")
+            await pilot.pause(0.3)
+            assert (lst.total, lst.counting) == (N, False)
+            assert lst.cursor == N - 1
+
+    run(scenario())
