@@ -7,7 +7,7 @@ starting with it) and ~90 ms more to hold the list for probing, whichever 200 ro
 
 The first window needs only the first few hundred matches in the sort order. So the papers
 meeting the rest of the query (`Where.rest`) are read in the sort order, a batch at a time; each
-batch is put into a small contentless FTS5 table in memory (`temp`, this connection's own) with
+batch is put into a small contentless FTS5 table in `temp` (this connection's own database) with
 the index's columns and tokenizer, and the words are matched there. Whether a paper matches a
 full-text expression depends on that paper's text alone (bm25, which does depend on the whole
 index, plays no part in these orders), so the matches found are exactly those the index gives,

@@ -117,6 +117,7 @@ class PapertuiApp(App):
         self.keymap = KeyMap({})
         self.generation = 0  # of the list's query: answers to older ones are dropped
         self._shown_generation = 0  # of the list on screen (a bad search leaves it there)
+        self._shown_kept = False  # the last search failed: the list shown is still wanted
         self._shown_rq: ReaderQuery | None = None
         self.where: Query | None = None
         self._cache_empty_text = "No papers cached yet."
@@ -343,7 +344,8 @@ class PapertuiApp(App):
         # The list shown again (a sync, a change of state): counted before it is drawn, so its
         # length does not drop to the rows drawn and back. A new list: drawn first.
         counted = self.rq == self._shown_rq
-        self.service.drop_counts()  # what is being counted now will be counted again if wanted
+        self._shown_kept = False
+        self.service.drop_counts()  # the last list's counts: this one replaces it
         self._load_query(self.generation, self.rq, keep_id, self.paper_list.cursor, counted)
 
     def _save_session(self) -> None:
@@ -396,11 +398,11 @@ class PapertuiApp(App):
 
     def _counted(self, generation: int, count: Callable[[Query], int], where: Query) -> int | None:
         """A count for the list of `generation` (on the service's counting connection), or None
-        once that list is neither the one asked for nor the one shown. A newer list drops the
-        count running (`Service.drop_counts`); one still wanted (the list shown, while a search
-        that can't be understood is being typed) is made again. A count that fails is made on
-        the reader's own connection; if that fails too, the error is shown."""
-        while generation in (self.generation, self._shown_generation):
+        once a newer list is asked for: it drops the count running (`Service.drop_counts`), so
+        that the new list's rows never share the machine with it. One dropped by a newer list
+        just as it began is made again. A count that fails is made on the reader's own
+        connection; if that fails too, the error is shown."""
+        while self._wanted(generation):
             try:
                 return count(where)
             except ReadInterrupted:
@@ -413,6 +415,18 @@ class PapertuiApp(App):
                     return None
         return None
 
+    def _wanted(self, generation: int) -> bool:
+        """Whether counts of this list are still wanted: it is the list asked for, or the one
+        shown while the search typed since can't be understood."""
+        shown = self._shown_kept and generation == self._shown_generation
+        return generation == self.generation or shown
+
+    @work(thread=True, exclusive=True, group="total", exit_on_error=False)
+    def _count_total(self, generation: int, where: Query) -> None:
+        total = self._counted(generation, self.service.total, where)
+        if total is not None:
+            self.post_message(TotalCounted(generation, total))
+
     @while_mounted
     def on_query_done(self, message: QueryDone) -> None:
         if message.generation != self.generation:
@@ -423,14 +437,13 @@ class PapertuiApp(App):
         search.border_subtitle = literal(snapshot.error) if snapshot.error else None
         self.query_error = snapshot.error or ""
         if snapshot.error:
+            self._keep_counting_the_shown_list()
             return
         self.where = snapshot.where
         self.counting = snapshot.total is None
         total = len(snapshot.rows) if snapshot.total is None else snapshot.total
         self.total = total
-        if self._shown_generation != message.generation:
-            self._shown_generation, self._shown_rq = message.generation, self.rq
-            self.service.drop_counts()  # the last list's, if still running (this one's: again)
+        self._shown_generation, self._shown_rq = message.generation, self.rq
         if not self.counting:  # else once the total is in: one count at a time, the total first
             self._count_unread(message.generation, snapshot.where)
         cursor = message.keep_index if message.keep_id else 0
@@ -448,6 +461,17 @@ class PapertuiApp(App):
         )
         if total == 0:
             self.detail.show_paper(None)
+
+    def _keep_counting_the_shown_list(self) -> None:
+        """The search typed can't be understood, so the last good list stays: its counts, which
+        the search dropped, are made again."""
+        self._shown_kept = True
+        if self.where is None or not self._shown_generation:
+            return
+        if self.counting:
+            self._count_total(self._shown_generation, self.where)  # then its unread count
+        else:
+            self._count_unread(self._shown_generation, self.where)
 
     @while_mounted
     def on_total_counted(self, message: TotalCounted) -> None:
