@@ -142,3 +142,34 @@ def test_a_bad_query_while_counting_keeps_the_last_good_list_whole(long_db, tmp_
             assert lst.cursor == N - 1
 
     run(scenario())
+
+
+def test_a_new_list_never_shows_the_last_lists_unread_count(long_db, tmp_path, monkeypatch):
+    """Until a new list's unread papers are counted, the status line says so, rather than
+    showing the last list's count next to the new total."""
+    with Store(long_db) as store:
+        store.set_state([f"2601.{n:05d}" for n in range(10)], read=True)
+    opened = threading.Event()
+    counted = Service.unread
+
+    def slow_unread(self, where):
+        if "'paper'" in repr(where):
+            opened.wait(10)
+        return counted(self, where)
+
+    monkeypatch.setattr(Service, "unread", slow_unread)
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: "450 papers · 440 unread" in str(app.status.render()))
+            await pilot.press("slash")
+            app.search_bar.value = "paper"
+            await until(pilot, lambda: "450 papers · counting unread…" in str(app.status.render()))
+            opened.set()
+            await until(pilot, lambda: "450 papers · 440 unread" in str(app.status.render()))
+
+    try:
+        run(scenario())
+    finally:
+        opened.set()

@@ -85,7 +85,7 @@ class PapertuiApp(App):
     rq: reactive[ReaderQuery] = reactive(ReaderQuery(View("day", None)), init=False)
     total: reactive[int | None] = reactive(None, init=False)
     counting = reactive(False, init=False)  # the total is at least `total`, still being counted
-    unread = reactive(0, init=False)
+    unread: reactive[int | None] = reactive(0, init=False)  # None: a new list, not counted yet
     query_error = reactive("", init=False)
     sync_state = reactive(SyncState(), init=False)
 
@@ -443,6 +443,8 @@ class PapertuiApp(App):
         self.counting = snapshot.total is None
         total = len(snapshot.rows) if snapshot.total is None else snapshot.total
         self.total = total
+        if self.rq != self._shown_rq:
+            self.unread = None  # not the last list's count next to this one's total
         self._shown_generation, self._shown_rq = message.generation, self.rq
         if not self.counting:  # else once the total is in: one count at a time, the total first
             self._count_unread(message.generation, snapshot.where)
@@ -636,7 +638,7 @@ class PapertuiApp(App):
             read=row.read if read is None else read,
             bookmarked=row.bookmarked if bookmarked is None else bookmarked,
         )
-        if updated.read != row.read:
+        if updated.read != row.read and self.unread is not None:
             self.unread += -1 if updated.read else 1
         self.paper_list.replace_row(updated)
         paper = self.detail.paper

@@ -22,7 +22,7 @@ class TriageHost(Protocol):
     service: Service
     rq: ReaderQuery
     where: Query | None
-    unread: int
+    unread: int | None  # None: not counted yet
 
     @property
     def paper_list(self) -> PaperList: ...
@@ -49,7 +49,7 @@ class Triage:
     def mark_all_read(self) -> None:
         """Everything the list shows (the whole view or search, not only the rows on screen)."""
         host, where = self.host, self.host.where
-        if where is None or not host.unread:
+        if where is None or host.unread == 0:
             host.notify("Nothing unread here.", timeout=2)
             return
 

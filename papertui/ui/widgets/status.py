@@ -26,7 +26,7 @@ class StatusLine(Widget):
     rq: reactive[ReaderQuery | None] = reactive(None)
     total: reactive[int | None] = reactive(None)  # None until the first query has answered
     counting = reactive(False)  # `total` is the rows drawn so far; the count is on its way
-    unread = reactive(0)
+    unread: reactive[int | None] = reactive(0)  # None: not counted yet
     query_error = reactive("", layout=True)  # an error may take two lines
     sync_state = reactive(SyncState())
 
@@ -50,7 +50,8 @@ class StatusLine(Widget):
         if self.counting:
             counts = f"{self.total or 0:,}+ papers · counting…"
         elif self.total is not None:
-            counts = f"{self.total:,} paper{'s' * (self.total != 1)} · {self.unread:,} unread"
+            unread = "counting unread…" if self.unread is None else f"{self.unread:,} unread"
+            counts = f"{self.total:,} paper{'s' * (self.total != 1)} · {unread}"
         if counts:
             text.append(f"  {counts}  ", style("status--counts"))
         return text
