@@ -181,8 +181,7 @@ def test_status_json_has_every_field(run, db_path, fake_api, crafted, monkeypatc
     assert last["what"] == "2026-05-18" and last["result"] == "ok"
     assert last["stored"] == 1 and last["new"] == 10 and last["requests"] == 1
     assert (
-        status["schema_version"] == "m009_full_text_misses"
-        and status["migrations"][0] == "m001_initial"
+        status["schema_version"] == "m010_read_papers" and status["migrations"][0] == "m001_initial"
     )
     # 18 May was just stored: it is no longer missing
     assert all(r["from"] != "2026-05-18" for r in status["missing_ranges"])

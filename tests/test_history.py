@@ -236,7 +236,7 @@ def test_history_survives_everything_a_sync_does_not_touch(tmp_path, fake_api, c
         run_sync(store, client)
     with Store(db) as store:  # reopened: kept
         assert store.history_size() == (1, 1)
-        assert store.schema_version()[-1] == "m009_full_text_misses"
+        assert store.schema_version()[-1] == "m010_read_papers"
 
 
 def test_a_search_saved_in_the_rising_order_opens_in_it(store):

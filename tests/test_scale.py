@@ -516,7 +516,7 @@ def test_ctrl_c_rolls_back_the_step_running(imported):
         assert not store.conn.in_transaction
         assert store.count() == 300  # and the connection still works
     with Store(imported) as store:
-        assert [s.problems for s in maintenance.check(store)] == [[], [], []]
+        assert [s.problems for s in maintenance.check(store)] == [[], [], [], []]
 
 
 def test_db_check_of_a_file_that_is_not_a_cache(run, tmp_path):

@@ -32,7 +32,9 @@ migrations = Migrations("papertui")
 MIGRATION_NAMES: list[str] = []
 # Migrations that take under a second even at a million papers: an upgrade of those alone is
 # not announced (`Store.on_upgrade`).
-QUICK_MIGRATIONS = frozenset({"m008_read_papers_by_id", "m009_full_text_misses"})
+QUICK_MIGRATIONS = frozenset(
+    {"m008_read_papers_by_id", "m009_full_text_misses", "m010_read_papers"}
+)
 
 
 def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
@@ -625,3 +627,48 @@ def m009_full_text_misses(db: Database) -> None:
         "CREATE TABLE full_text_misses (paper_id TEXT PRIMARY KEY, checked_at TEXT NOT NULL) "
         "WITHOUT ROWID"
     )
+
+
+# The cached papers that are read, by their key in `papers`: what `user_state` and `papers` say
+# together, kept in step by triggers in the same transactions. Derived, like an index: it is
+# rebuilt from them by this migration and by `papertui db optimize`, and `db check` compares.
+# (User state is never written here; `papers` rows keep their key for good: upserts update in
+# place, and nothing replaces or deletes one, but a deleted paper leaves the set all the same.)
+READ_PAPERS_REBUILT = """
+DELETE FROM read_papers;
+INSERT INTO read_papers (pk)
+    SELECT p.pk FROM user_state u JOIN papers p ON p.id = u.paper_id WHERE u.read != 0;
+"""
+_READ_PAPERS = f"""
+CREATE TABLE read_papers (pk INTEGER PRIMARY KEY);
+{READ_PAPERS_REBUILT}
+CREATE TRIGGER read_papers_state_ai AFTER INSERT ON user_state WHEN NEW.read != 0 BEGIN
+    INSERT OR IGNORE INTO read_papers (pk) SELECT pk FROM papers WHERE id = NEW.paper_id;
+END;
+CREATE TRIGGER read_papers_state_au AFTER UPDATE OF read, paper_id ON user_state
+WHEN OLD.read IS NOT NEW.read OR OLD.paper_id IS NOT NEW.paper_id BEGIN
+    DELETE FROM read_papers WHERE pk = (SELECT pk FROM papers WHERE id = OLD.paper_id);
+    INSERT OR IGNORE INTO read_papers (pk)
+        SELECT pk FROM papers WHERE id = NEW.paper_id AND NEW.read != 0;
+END;
+CREATE TRIGGER read_papers_state_ad AFTER DELETE ON user_state BEGIN
+    DELETE FROM read_papers WHERE pk = (SELECT pk FROM papers WHERE id = OLD.paper_id);
+END;
+CREATE TRIGGER read_papers_paper_ai AFTER INSERT ON papers BEGIN
+    INSERT OR IGNORE INTO read_papers (pk) SELECT NEW.pk
+        WHERE EXISTS (SELECT 1 FROM user_state WHERE paper_id = NEW.id AND read != 0);
+END;
+CREATE TRIGGER read_papers_paper_ad AFTER DELETE ON papers BEGIN
+    DELETE FROM read_papers WHERE pk = OLD.pk;
+END;
+"""
+
+
+@migration
+def m010_read_papers(db: Database) -> None:
+    """The read papers that are cached, by key (`read_papers`, kept by triggers): `is:unread`
+    with words counts its matches less this set, which SQLite probes in place instead of
+    gathering 200,000 read ids into a set of keys for every count (a million papers:
+    `is:unread diffusion` 180 -> 66 ms; the unread count of `model` 400 -> 225 ms). Derived
+    from user state, which is read, never written."""
+    _run_script(db, _READ_PAPERS)
