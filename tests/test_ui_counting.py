@@ -173,3 +173,58 @@ def test_a_new_list_never_shows_the_last_lists_unread_count(long_db, tmp_path, m
         run(scenario())
     finally:
         opened.set()
+
+
+def test_a_long_list_is_drawn_before_it_is_counted(long_db, tmp_path, gate):
+    """The reader draws a list's first rows as soon as they are read and its total once it is
+    counted (a word in most of a million papers: ~20 ms, then ~140 ms): meanwhile the status
+    line says so, and `G` pressed before the count goes to the real end once it is known."""
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            lst = app.paper_list
+            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            assert app.counting and lst.current.id == "2601.00449"
+            await until(pilot, lambda: "200+ papers · counting…" in str(app.status.render()))
+            await pilot.press("G")
+            await until(pilot, lambda: lst.cursor == 199)
+            gate.set()
+            await until(pilot, lambda: lst.total == N and not app.counting)
+            assert lst.cursor == N - 1
+            await until(pilot, lambda: lst.current is not None and lst.current.id == "2601.00000")
+            await until(pilot, lambda: f"{N} papers" in str(app.status.render()))
+
+    run(scenario())
+
+
+ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+
+
+def test_a_new_search_drops_the_last_lists_count(long_db, tmp_path, monkeypatch):
+    """Typing a new search while the last list is still being counted stops that count: the
+    new list is counted at once, and the old count never lands on it."""
+    from papertui.store.errors import wrap_errors
+
+    counted = Service.total
+    endless = wrap_errors(lambda store: store.conn.execute(ENDLESS).fetchone()[0])
+
+    def total(self, where):
+        if "'paper'" in repr(where):
+            return counted(self, where)
+        return endless(self._count_store())  # the first list: counts until it is dropped
+
+    monkeypatch.setattr(Service, "total", total)
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.counting and app.paper_list.total == 200)
+            await pilot.press("slash")
+            for ch in "paper":
+                await pilot.press(ch)
+            await until(pilot, lambda: app.rq.text == "paper" and not app.counting)
+            assert app.paper_list.total == N
+            await until(pilot, lambda: f"{N} papers" in str(app.status.render()))
+
+    run(scenario())

@@ -251,55 +251,6 @@ def test_a_first_run_ends_on_the_newest_day_whatever_order_days_land_in(
     run(scenario())
 
 
-def test_a_long_list_is_drawn_before_it_is_counted(tmp_path, monkeypatch):
-    """The reader draws a list's first rows as soon as they are read and its total once it is
-    counted (a word in most of a million papers: ~20 ms, then ~140 ms): meanwhile the status
-    line says so, and `G` pressed before the count goes to the real end once it is known."""
-    import threading
-
-    from papertui.service import Service
-
-    db = tmp_path / "long.db"
-    items = [
-        {"paper": {"id": f"2601.{n:05d}", "title": f"Paper {n}", "upvotes": n, "authors": []}}
-        for n in range(450)
-    ]
-    with Store(db) as store:
-        store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
-    gate = threading.Event()
-    counted = Service.total
-
-    def slow_total(self, where):
-        gate.wait(10)
-        return counted(self, where)
-
-    monkeypatch.setattr(Service, "total", slow_total)
-
-    async def until(pilot, condition):
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if condition():
-                return
-        raise AssertionError("condition never became true")
-
-    async def scenario():
-        app = make_app(db, tmp_path, default_view="all")
-        async with app.run_test(size=(120, 36)) as pilot:
-            lst = app.paper_list
-            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
-            assert app.counting and lst.current.id == "2601.00449"
-            await until(pilot, lambda: "200+ papers · counting…" in str(app.status.render()))
-            await pilot.press("G")
-            await until(pilot, lambda: lst.cursor == 199)
-            gate.set()
-            await settle(pilot)
-            assert lst.total == 450 and not app.counting
-            assert lst.cursor == 449 and lst.current.id == "2601.00000"
-            assert "450 papers" in str(app.status.render())
-
-    run(scenario())
-
-
 def test_the_service_counts_a_list_apart_from_its_rows(tmp_path):
     from papertui.service import Service
     from papertui.views import ReaderQuery, View
@@ -357,47 +308,3 @@ def test_a_count_nobody_waits_for_is_dropped(tmp_path):
                 break
         assert not thread.is_alive() and len(outcome) == 1
         assert service.total(EVERYTHING) == 1
-
-
-def test_a_new_search_drops_the_last_lists_count(tmp_path, monkeypatch):
-    """Typing a new search while the last list is still being counted stops that count: the
-    new list is counted at once, and the old count never lands on it."""
-    from papertui.service import Service
-    from papertui.store.errors import wrap_errors
-
-    db = tmp_path / "long.db"
-    items = [
-        {"paper": {"id": f"2601.{n:05d}", "title": f"Paper {n}", "upvotes": n}} for n in range(450)
-    ]
-    with Store(db) as store:
-        store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
-    counted = Service.total
-    endless = wrap_errors(lambda store: store.conn.execute(ENDLESS).fetchone()[0])
-
-    def total(self, where):
-        if "'paper'" in repr(where):
-            return counted(self, where)
-        return endless(self._count_store())  # the first list: counts until it is dropped
-
-    monkeypatch.setattr(Service, "total", total)
-
-    async def until(pilot, condition):
-        for _ in range(300):
-            await pilot.pause(0.02)
-            if condition():
-                return
-        raise AssertionError("condition never became true")
-
-    async def scenario():
-
-        app = make_app(db, tmp_path, default_view="all")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: app.counting and app.paper_list.total == 200)
-            await pilot.press("slash")
-            for ch in "paper":
-                await pilot.press(ch)
-            await until(pilot, lambda: app.rq.text == "paper" and not app.counting)
-            assert app.paper_list.total == 450
-            await until(pilot, lambda: "450 papers" in str(app.status.render()))
-
-    run(scenario())
