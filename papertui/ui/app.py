@@ -342,11 +342,16 @@ class PapertuiApp(App):
         if self._restore_id is not None:  # the paper the last session was on
             keep_id, self._restore_id = self._restore_id, None
         # The list shown again (a sync, a change of state): counted before it is drawn, so its
-        # length does not drop to the rows drawn and back. A new list: drawn first.
+        # length does not drop to the rows drawn and back; in another order, its counts kept.
+        # A new list: drawn first, counted after.
         counted = self.rq == self._shown_rq
+        known = None
+        shown = self._shown_rq
+        if not counted and shown is not None and _same_papers(self.rq, shown) and not self.counting:
+            known = self.total
         self._shown_kept = False
         self.service.drop_counts()  # the last list's counts: this one replaces it
-        self._load_query(self.generation, self.rq, keep_id, self.paper_list.cursor, counted)
+        self._load_query(self.generation, self.rq, keep_id, self.paper_list.cursor, counted, known)
 
     def _save_session(self) -> None:
         """Where the reader is, for the next start (see `restore_session`)."""
@@ -365,9 +370,22 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _load_query(
-        self, generation: int, rq: ReaderQuery, keep_id: str | None, cursor: int, counted: bool
+        self,
+        generation: int,
+        rq: ReaderQuery,
+        keep_id: str | None,
+        cursor: int,
+        counted: bool,
+        known: int | None = None,
     ) -> None:
-        snapshot = self.service.snapshot(rq, BLOCK, counted=counted)
+        """`known`: the total, when the list is the one shown in another order."""
+        try:
+            snapshot = self.service.snapshot(rq, BLOCK, counted=counted)
+        except PapertuiError:  # the cache failed this search: the list shown stays, counted
+            self.call_from_thread(self._keep_counting_the_shown_list)
+            raise
+        if snapshot.total is None and known is not None:
+            snapshot.total = known
         prepare_titles(snapshot.rows)
         index = None
         if keep_id and snapshot.where is not None:
@@ -386,21 +404,33 @@ class PapertuiApp(App):
             and placed >= len(snapshot.rows)
         ):
             # the paper the cursor stays on is past the rows drawn: the list needs its length
-            snapshot.total = self._counted(generation, self.service.total, where)
+            snapshot.total = self._counted(generation, self.service.total, where, self._total_here)
             if snapshot.total is None:
                 return  # a newer list replaced this one
         self.post_message(QueryDone(generation, snapshot, keep_id, placed))
         if snapshot.total is None and where is not None:
             # The rows are drawn; the total follows (a word in most of a million papers: ~140 ms)
-            total = self._counted(generation, self.service.total, where)
+            total = self._counted(generation, self.service.total, where, self._total_here)
             if total is not None:
                 self.post_message(TotalCounted(generation, total))
 
-    def _counted(self, generation: int, count: Callable[[Query], int], where: Query) -> int | None:
+    def _total_here(self, where: Query) -> int:
+        return self.service.store.count(where)
+
+    def _unread_here(self, where: Query) -> int:
+        return self.service.store.unread_count(where)
+
+    def _counted(
+        self,
+        generation: int,
+        count: Callable[[Query], int],
+        where: Query,
+        here: Callable[[Query], int],
+    ) -> int | None:
         """A count for the list of `generation` (on the service's counting connection), or None
         once a newer list is asked for: it drops the count running (`Service.drop_counts`), so
         that the new list's rows never share the machine with it. One dropped by a newer list
-        just as it began is made again. A count that fails is made on the reader's own
+        just as it began is made again. A count that fails is made `here`, on the reader's own
         connection; if that fails too, the error is shown."""
         while self._wanted(generation):
             try:
@@ -409,7 +439,7 @@ class PapertuiApp(App):
                 continue
             except PapertuiError as exc:
                 try:
-                    return self.service.store.count(where)
+                    return here(where)
                 except PapertuiError:
                     self.call_from_thread(self.notify, f"Could not count the list: {exc}")
                     return None
@@ -423,7 +453,7 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="total", exit_on_error=False)
     def _count_total(self, generation: int, where: Query) -> None:
-        total = self._counted(generation, self.service.total, where)
+        total = self._counted(generation, self.service.total, where, self._total_here)
         if total is not None:
             self.post_message(TotalCounted(generation, total))
 
@@ -443,7 +473,7 @@ class PapertuiApp(App):
         self.counting = snapshot.total is None
         total = len(snapshot.rows) if snapshot.total is None else snapshot.total
         self.total = total
-        if self.rq != self._shown_rq:
+        if self._shown_rq is None or not _same_papers(self.rq, self._shown_rq):
             self.unread = None  # not the last list's count next to this one's total
         self._shown_generation, self._shown_rq = message.generation, self.rq
         if not self.counting:  # else once the total is in: one count at a time, the total first
@@ -485,7 +515,7 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
     def _count_unread(self, generation: int, where: Query) -> None:
-        unread = self._counted(generation, self.service.unread, where)
+        unread = self._counted(generation, self.service.unread, where, self._unread_here)
         if unread is not None:
             self.post_message(UnreadCounted(generation, unread))
 
@@ -931,3 +961,13 @@ class PapertuiApp(App):
             save_theme(theme.name, self.config_path)
         except (OSError, PapertuiError) as exc:
             self.notify(f"Theme not saved: {exc}", severity="warning", timeout=8)
+
+
+def _same_papers(a: ReaderQuery, b: ReaderQuery) -> bool:
+    """Whether two queries list the same papers (perhaps in another order)."""
+    return (a.view, a.text, a.unread_only, a.bookmarks_only) == (
+        b.view,
+        b.text,
+        b.unread_only,
+        b.bookmarks_only,
+    )

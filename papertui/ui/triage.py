@@ -54,6 +54,9 @@ class Triage:
             return
 
         def done(change: Change) -> None:
+            if not change.before:  # its unread papers were not counted yet: there were none
+                host.notify("Nothing unread here.", timeout=2)
+                return
             self.last_change = change
             host.notify(f"{change.what[0].upper()}{change.what[1:]}. ctrl+z undoes it.", timeout=4)
             host.refresh_list()

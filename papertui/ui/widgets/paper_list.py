@@ -378,7 +378,7 @@ class PaperList(ScrollView, can_focus=True):
             return
         index = (round(self.scroll_offset.y) + offset.y) // self.row_height
         if 0 <= index < self.total:
-            self.cursor = index
+            self.move_to(index)  # a move like any other: one asked for before it is forgotten
 
 
 def prepare_titles(rows: list[ListRow]) -> None:
