@@ -15,9 +15,8 @@ from papertui.store import Store
 N = 450  # more than one block (200) of rows
 
 
-@pytest.fixture
-def long_db(tmp_path):
-    db = tmp_path / "long.db"
+def long_list(db):
+    """A cache of N papers on one day, upvotes N-1 down to 0 by id from the last: all unread."""
     items = [
         {"paper": {"id": f"2601.{n:05d}", "title": f"Paper {n}", "upvotes": n, "authors": []}}
         for n in range(N)
@@ -25,6 +24,11 @@ def long_db(tmp_path):
     with Store(db) as store:
         store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
     return db
+
+
+@pytest.fixture
+def long_db(tmp_path):
+    return long_list(tmp_path / "long.db")
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ from __future__ import annotations
 import threading
 
 import pytest
+from test_ui_counting import N, long_list, until
 from ui_helpers import make_app, run
 
 from papertui.errors import StoreError
-from papertui.models import parse_items
 from papertui.service import Service
 from papertui.store import Store
 from papertui.store.errors import wrap_errors
-
-N = 450  # more than one block (200) of rows
 
 # Runs until the gate opens, or until the connection is interrupted.
 _WAIT = (
@@ -28,13 +26,8 @@ _WAIT = (
 
 @pytest.fixture
 def long_db(tmp_path):
-    db = tmp_path / "long.db"
-    items = [
-        {"paper": {"id": f"2601.{n:05d}", "title": f"Paper {n}", "upvotes": n, "authors": []}}
-        for n in range(N)
-    ]
+    db = long_list(tmp_path / "long.db")
     with Store(db) as store:
-        store.upsert(parse_items(items).entries, day="2026-01-05", record_day=True)
         store.set_state([f"2601.{n:05d}" for n in range(10)], read=True)  # 440 unread
     return db
 
@@ -68,14 +61,6 @@ def sql_gate(monkeypatch):
     gate = SqlGate(monkeypatch)
     yield gate
     gate.opened.set()
-
-
-async def until(pilot, condition, rounds: int = 150):
-    for _ in range(rounds):
-        await pilot.pause(0.02)
-        if condition():
-            return
-    raise AssertionError("condition never became true")
 
 
 def status(app) -> str:

@@ -337,7 +337,7 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
     @wrap_errors
     def count(self, query: Query = EVERYTHING) -> int:
         where = compile_query(query)
-        known = self.known_count(query)
+        known = self._known(where)
         if known is not None:
             return known
         if where.match is not None:  # one full-text match: count in the index itself
@@ -353,8 +353,11 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
     def known_count(self, query: Query) -> int | None:
         """How many papers a query finds, when a complete relevance ranking kept for its words
         says so already (None: it has to be counted)."""
+        return self._known(compile_query(query))
+
+    def _known(self, where: Where) -> int | None:
         with self._lock:
-            return self._ranker.count(compile_query(query))
+            return self._ranker.count(where)
 
     @wrap_errors
     def list_rows(

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import CacheBusy, Interrupted, StoreError
 from .cache import BUSY_TIMEOUT_MS, Store
 from .errors import describe_sqlite_error, is_busy
-from .schema import READ_PAPERS_REBUILT
+from .schema import READ_NOW, rebuild_read_papers
 
 BUSY_WAIT_S = 2.0  # how long to wait for another process's write to end before refusing
 VACUUM_MARGIN = 1.1  # VACUUM's copies are about the size of the database; a little more
@@ -98,14 +98,11 @@ def check(
     return steps
 
 
-_READ_NOW = "SELECT p.pk FROM user_state u JOIN papers p ON p.id = u.paper_id WHERE u.read != 0"
-
-
 def _read_papers_problems(conn: sqlite3.Connection) -> list[str]:
     """`read_papers` (what `is:unread` counts from, m010) against your read state itself."""
     missing, extra = conn.execute(
-        f"SELECT (SELECT count(*) FROM ({_READ_NOW} EXCEPT SELECT pk FROM read_papers)), "
-        f"(SELECT count(*) FROM (SELECT pk FROM read_papers EXCEPT {_READ_NOW}))"
+        f"SELECT (SELECT count(*) FROM ({READ_NOW} EXCEPT SELECT pk FROM read_papers)), "
+        f"(SELECT count(*) FROM (SELECT pk FROM read_papers EXCEPT {READ_NOW}))"
     ).fetchone()
     if not missing and not extra:
         return []
@@ -137,9 +134,7 @@ def optimize(
         _stop_if(cancel)
         started = time.monotonic()
         with store._write():
-            for statement in READ_PAPERS_REBUILT.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            rebuild_read_papers(conn)
         _done(steps, on_step, Step("rebuild the read papers' set", _since(started), done="done"))
         _stop_if(cancel)
         started = time.monotonic()

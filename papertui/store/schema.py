@@ -634,14 +634,18 @@ def m009_full_text_misses(db: Database) -> None:
 # rebuilt from them by this migration and by `papertui db optimize`, and `db check` compares.
 # (User state is never written here; `papers` rows keep their key for good: upserts update in
 # place, and nothing replaces or deletes one, but a deleted paper leaves the set all the same.)
-READ_PAPERS_REBUILT = """
-DELETE FROM read_papers;
-INSERT INTO read_papers (pk)
-    SELECT p.pk FROM user_state u JOIN papers p ON p.id = u.paper_id WHERE u.read != 0;
-"""
+READ_NOW = "SELECT p.pk FROM user_state u JOIN papers p ON p.id = u.paper_id WHERE u.read != 0"
+
+
+def rebuild_read_papers(conn: sqlite3.Connection) -> None:
+    """`read_papers` made again from the read state (`db optimize`), in the caller's write."""
+    conn.execute("DELETE FROM read_papers")
+    conn.execute(f"INSERT INTO read_papers (pk) {READ_NOW}")
+
+
 _READ_PAPERS = f"""
 CREATE TABLE read_papers (pk INTEGER PRIMARY KEY);
-{READ_PAPERS_REBUILT}
+INSERT INTO read_papers (pk) {READ_NOW};
 CREATE TRIGGER read_papers_state_ai AFTER INSERT ON user_state WHEN NEW.read != 0 BEGIN
     INSERT OR IGNORE INTO read_papers (pk) SELECT pk FROM papers WHERE id = NEW.paper_id;
 END;

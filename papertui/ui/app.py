@@ -404,21 +404,20 @@ class PapertuiApp(App):
             and placed >= len(snapshot.rows)
         ):
             # the paper the cursor stays on is past the rows drawn: the list needs its length
-            snapshot.total = self._counted(generation, self.service.total, where, self._total_here)
+            snapshot.total = self._counted(
+                generation, self.service.total, where, self.service.store.count
+            )
             if snapshot.total is None:
                 return  # a newer list replaced this one
         self.post_message(QueryDone(generation, snapshot, keep_id, placed))
         if snapshot.total is None and where is not None:
             # The rows are drawn; the total follows (a word in most of a million papers: ~140 ms)
-            total = self._counted(generation, self.service.total, where, self._total_here)
-            if total is not None:
-                self.post_message(TotalCounted(generation, total))
+            self._post_total(generation, where)
 
-    def _total_here(self, where: Query) -> int:
-        return self.service.store.count(where)
-
-    def _unread_here(self, where: Query) -> int:
-        return self.service.store.unread_count(where)
+    def _post_total(self, generation: int, where: Query) -> None:
+        total = self._counted(generation, self.service.total, where, self.service.store.count)
+        if total is not None:
+            self.post_message(TotalCounted(generation, total))
 
     def _counted(
         self,
@@ -453,9 +452,7 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="total", exit_on_error=False)
     def _count_total(self, generation: int, where: Query) -> None:
-        total = self._counted(generation, self.service.total, where, self._total_here)
-        if total is not None:
-            self.post_message(TotalCounted(generation, total))
+        self._post_total(generation, where)
 
     @while_mounted
     def on_query_done(self, message: QueryDone) -> None:
@@ -515,7 +512,9 @@ class PapertuiApp(App):
 
     @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
     def _count_unread(self, generation: int, where: Query) -> None:
-        unread = self._counted(generation, self.service.unread, where, self._unread_here)
+        unread = self._counted(
+            generation, self.service.unread, where, self.service.store.unread_count
+        )
         if unread is not None:
             self.post_message(UnreadCounted(generation, unread))
 
