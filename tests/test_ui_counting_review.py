@@ -6,6 +6,7 @@ it would stop a slow count of a million papers."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -213,3 +214,38 @@ def test_mark_all_read_before_the_unread_count_with_nothing_unread_keeps_the_und
             py_gate.set()
 
     run(scenario())
+
+
+def test_quitting_while_counting_stops_the_count(long_db, tmp_path, sql_gate, monkeypatch):
+    """Python waits for the workers' threads before `app.run()` returns, and so before
+    `Service.close` would interrupt a count: the reader interrupts it as it unmounts, or quitting
+    waits for the whole count (~0.4 s at a million papers, more on a slow disk). A safety net
+    opens the gate after a few seconds so that the test ends either way."""
+    interrupted = []
+    wait_for = Service.total
+
+    def recording(self, where):
+        try:
+            return wait_for(self, where)
+        except StoreError as exc:
+            interrupted.append(exc)
+            raise
+
+    monkeypatch.setattr(Service, "total", recording)
+    net = threading.Timer(3, sql_gate.opened.set)
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.paper_list.total == 200 and sql_gate.calls)
+            net.start()
+            await pilot.press("q")
+        return app
+
+    try:
+        app = asyncio.run(scenario())  # as app.run() does: the executor's threads are awaited
+        app.service.close()
+    finally:
+        net.cancel()
+    assert not sql_gate.opened.is_set(), "the quit waited for the count until the gate opened"
+    assert interrupted

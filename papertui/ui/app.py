@@ -118,6 +118,7 @@ class PapertuiApp(App):
         self.generation = 0  # of the list's query: answers to older ones are dropped
         self._shown_generation = 0  # of the list on screen (a bad search leaves it there)
         self._shown_kept = False  # the last search failed: the list shown is still wanted
+        self._ending = False  # the reader is closing: no count is wanted any more
         self._shown_rq: ReaderQuery | None = None
         self.where: Query | None = None
         self._cache_empty_text = "No papers cached yet."
@@ -367,6 +368,10 @@ class PapertuiApp(App):
 
     def on_unmount(self) -> None:
         self.layout.save()  # a layout change still waiting for its moment (however the reader ends)
+        # A count still running would hold the exit: Python waits for the workers' threads, and
+        # a word in most of a million papers takes ~0.4 s to count with its unread papers.
+        self._ending = True
+        self.service.drop_counts()
 
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _load_query(
@@ -447,6 +452,8 @@ class PapertuiApp(App):
     def _wanted(self, generation: int) -> bool:
         """Whether counts of this list are still wanted: it is the list asked for, or the one
         shown while the search typed since can't be understood."""
+        if self._ending:
+            return False
         shown = self._shown_kept and generation == self._shown_generation
         return generation == self.generation or shown
 
