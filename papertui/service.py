@@ -254,10 +254,12 @@ class Service(FullTexts):
             where = query.filter()
         except PapertuiError as exc:
             return Snapshot(error=str(exc))
-        # The rows first: ranking a search by relevance may count its papers on the way.
-        rows = self.store.list_rows(where, query.order, limit=window)
-        if len(rows) < window:
+        # The rows first: ranking a search by relevance may count its papers on the way. One row
+        # more than the window tells a list of exactly a window's length from a longer one.
+        rows = self.store.list_rows(where, query.order, limit=window + 1)
+        if len(rows) <= window:
             return Snapshot(total=len(rows), rows=rows, where=where)
+        del rows[window:]
         return Snapshot(total=self.total(where) if counted else None, rows=rows, where=where)
 
     def total(self, where: Query) -> int:

@@ -269,6 +269,8 @@ def test_the_service_counts_a_list_apart_from_its_rows(tmp_path):
         assert service._counts is not None  # counted on a connection of its own
         assert service.snapshot(rq, 10).total == 30  # counted at once
         assert service.snapshot(rq, 50, counted=False).total == 30  # the rows are all there are
+        whole = service.snapshot(rq, 30, counted=False)  # exactly a window: known all the same
+        assert (whole.total, len(whole.rows)) == (30, 30)
 
 
 ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
