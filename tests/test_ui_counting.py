@@ -148,9 +148,18 @@ def test_a_bad_query_while_counting_keeps_the_last_good_list_whole(long_db, tmp_
     run(scenario())
 
 
-def test_a_new_list_never_shows_the_last_lists_unread_count(long_db, tmp_path, monkeypatch):
+def on_screen(app) -> str:
+    """The status line as drawn (cut to its width), not the text it was given."""
+    return app.status.render_line(0).text
+
+
+@pytest.mark.parametrize("size, waiting", [((120, 36), "counting unread…"), ((80, 24), "unread…")])
+def test_a_new_list_never_shows_the_last_lists_unread_count(
+    long_db, tmp_path, monkeypatch, size, waiting
+):
     """Until a new list's unread papers are counted, the status line says so, rather than
-    showing the last list's count next to the new total."""
+    showing the last list's count next to the new total; at 80 columns in a shorter word, so
+    that the ellipsis doesn't cut it to 'counting'."""
     with Store(long_db) as store:
         store.set_state([f"2601.{n:05d}" for n in range(10)], read=True)
     opened = threading.Event()
@@ -165,13 +174,13 @@ def test_a_new_list_never_shows_the_last_lists_unread_count(long_db, tmp_path, m
 
     async def scenario():
         app = make_app(long_db, tmp_path, default_view="all")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: "450 papers · 440 unread" in str(app.status.render()))
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: "450 papers · 440 unread" in on_screen(app))
             await pilot.press("slash")
-            app.search_bar.value = "paper"
-            await until(pilot, lambda: "450 papers · counting unread…" in str(app.status.render()))
+            app.search_bar.value = "paper paper paper"  # 85 columns before this change
+            await until(pilot, lambda: f"450 papers · {waiting} " in on_screen(app))
             opened.set()
-            await until(pilot, lambda: "450 papers · 440 unread" in str(app.status.render()))
+            await until(pilot, lambda: "450 papers · 440 unread" in on_screen(app))
 
     try:
         run(scenario())

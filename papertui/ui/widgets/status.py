@@ -41,8 +41,8 @@ class StatusLine(Widget):
         if self.query_error:  # the whole message, on two lines if need be (80 columns)
             return Text(f" ⚠ {self.query_error} ", style("status--error"))
         text = Text(no_wrap=True, overflow="ellipsis")
+        wide = self.size.width >= 100
         if self.rq is not None:
-            wide = self.size.width >= 100
             text.append(f" {self.rq.describe(with_sort=wide)} ", style("status--view"))
         if self.sync_state.text:
             text.append(f"  {self.sync_state.text} ", style(self.sync_state.kind))
@@ -50,7 +50,8 @@ class StatusLine(Widget):
         if self.counting:
             counts = f"{self.total or 0:,}+ papers · counting…"
         elif self.total is not None:
-            unread = "counting unread…" if self.unread is None else f"{self.unread:,} unread"
+            waiting = "counting unread…" if wide else "unread…"  # whole at 80 columns
+            unread = waiting if self.unread is None else f"{self.unread:,} unread"
             counts = f"{self.total:,} paper{'s' * (self.total != 1)} · {unread}"
         if counts:
             text.append(f"  {counts}  ", style("status--counts"))
