@@ -287,8 +287,7 @@ class Service(FullTexts):
 
     def index_of(self, where: Query, sort: str, paper_id: str, limit: int = 5000) -> int | None:
         """Where a paper sits in the list (to keep the cursor on it after a refresh)."""
-        ids = [r.id for r in self.store.list_rows(where, sort, limit=limit)]
-        return ids.index(paper_id) if paper_id in ids else None
+        return self.store.position(where, sort, paper_id, limit)
 
     def search(self, text: str, *, sort: str | None = None, limit: int | None = 50) -> Found:
         """Papers of the cache matching search text, and how many match in all (counted only

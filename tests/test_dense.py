@@ -129,3 +129,21 @@ def test_relevance_with_ranked_windows_off_is_still_ranked_by_bm25(tmp_path, mon
         plain = [r.id for r in store.list_rows(where, "relevance", limit=10)]
         assert plain == ["2601.00001", "2601.00002"]  # bm25: the title counts most
         assert with_dense == plain
+
+
+@pytest.mark.parametrize("sort", ["relevance", "upvotes", "date", "title", "rising"])
+@pytest.mark.parametrize("text", ["model", "zephyr", ""])
+def test_a_papers_position_is_its_place_in_the_list(store, checked, monkeypatch, sort, text):
+    """`Store.position` (where the cursor's paper went after a sort change) reads the ids alone,
+    through the same paths as the list's rows: the dense one forced here where it applies."""
+    monkeypatch.setattr(dense, "LIST_US", 1e6)
+    monkeypatch.setattr(dense, "SAMPLE", 8)
+    query = parse_query(text)
+    listed = _ids(store.list_rows(query, sort, limit=100))
+    assert listed
+    for index, paper_id in enumerate(listed):
+        assert store.position(query, sort, paper_id, limit=30) == (index if index < 30 else None)
+    outside = {f"2601.{n:05d}" for n in range(60)} - set(listed)
+    assert all(store.position(query, sort, p) is None for p in outside)
+    if text and sort != "relevance" and sort != "rising":
+        assert checked  # the dense path served it

@@ -363,31 +363,8 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
     def list_rows(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int = 100, offset: int = 0
     ) -> list[ListRow]:
-        where = compile_query(query)
-        columns = (
-            "p.id, p.title, p.day, p.upvotes, p.num_comments, "
-            "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, "
-            "p.organization, "
-            "CASE WHEN json_valid(p.authors) THEN json_extract(p.authors, '$[0]') END AS first_author, "
-            "CASE WHEN json_valid(p.authors) THEN json_array_length(p.authors) ELSE 0 END AS n_authors, "
-            "u.tags AS tags, u.notes IS NOT NULL AS noted"
-        )
-        limit, offset = max(limit, 0), max(offset, 0)
         since = self.rising_since()
-        rows: list[dict[str, Any]] | None = None
-        if _ranked(where, sort):
-            rows = self._ranked_window(where, columns, limit, offset)
-        elif sort == "rising":
-            rows = self._rising_window(where, columns, limit, offset, since)
-        else:
-            rows = self._dense_window(where, sort, columns, limit, offset)
-        if rows is None:
-            rows_of = ordered(where, sort)
-            sql = (
-                f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
-                f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
-            )
-            rows = self._rows(sql, (*rows_of.params, limit, offset))
+        rows = self._window(compile_query(query), sort, _LIST_COLUMNS, limit, offset, since)
         marks = self.row_marks([r["id"] for r in rows], since)
         return [
             ListRow(
@@ -409,26 +386,50 @@ class Store(FullTextStore, LibraryStore, HistoryMixin):
         ]
 
     @wrap_errors
+    def position(self, query: Query, sort: str, paper_id: str, limit: int = 5_000) -> int | None:
+        """Where a paper sits in a list, if among its first `limit` papers: the ids alone, in
+        the list's order (a million papers, every paper by upvotes: 2 ms where reading the
+        5,000 rows the list draws took 155)."""
+        rows = self._window(compile_query(query), sort, _ORDER_COLUMNS, limit, 0)
+        return next((i for i, r in enumerate(rows) if r["id"] == paper_id), None)
+
+    @wrap_errors
     def papers(
         self, query: Query = EVERYTHING, sort: str = "upvotes", limit: int | None = None
     ) -> list[StoredPaper]:
-        where = compile_query(query)
+        rows = self._window(compile_query(query), sort, _SELECT_FULL, limit)
+        return [stored_paper(r) for r in rows]
+
+    def _window(
+        self,
+        where: Where,
+        sort: str,
+        columns: str,
+        limit: int | None,
+        offset: int = 0,
+        since: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """`columns` of a list's papers in its order from `offset` (`limit` None: all of them):
+        a relevance ranking, the rising order or a dense window where one serves, else the
+        plain statement."""
+        sort, offset = _sort(sort), max(offset, 0)
+        limit = None if limit is None else max(limit, 0)
         rows: list[dict[str, Any]] | None = None
         if limit is not None and _ranked(where, sort):
-            rows = self._ranked_window(where, _SELECT_FULL, max(limit, 0), 0)
+            rows = self._ranked_window(where, columns, limit, offset)
         elif sort == "rising":
-            window = -1 if limit is None else max(limit, 0)
-            rows = self._rising_window(where, _SELECT_FULL, window, 0, self.rising_since())
+            window = -1 if limit is None else limit
+            rows = self._rising_window(where, columns, window, offset, since or self.rising_since())
         elif limit is not None:
-            rows = self._dense_window(where, _sort(sort), _SELECT_FULL, max(limit, 0), 0)
+            rows = self._dense_window(where, sort, columns, limit, offset)
         if rows is None:
-            rows_of = ordered(where, _sort(sort))
+            rows_of = ordered(where, sort)
             sql = (
-                f"SELECT {_SELECT_FULL} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
-                f"ORDER BY {rows_of.order} LIMIT ?"
+                f"SELECT {columns} FROM {rows_of.source} {_JOIN_USER} WHERE {rows_of.where} "
+                f"ORDER BY {rows_of.order} LIMIT ? OFFSET ?"
             )
-            rows = self._rows(sql, (*rows_of.params, -1 if limit is None else limit))
-        return [stored_paper(r) for r in rows]
+            rows = self._rows(sql, (*rows_of.params, -1 if limit is None else limit, offset))
+        return rows
 
     def _ranked_window(
         self, where: Where, columns: str, limit: int, offset: int
@@ -831,6 +832,19 @@ WHERE id IN (SELECT id FROM earliest)
     AND first_seen_at > (SELECT e.first_seen_at FROM earliest e WHERE e.id = papers.id)
 """
 )
+
+
+# What the reader's list draws of each paper.
+_LIST_COLUMNS = (
+    "p.id, p.title, p.day, p.upvotes, p.num_comments, "
+    "COALESCE(u.read, 0) AS read, COALESCE(u.bookmarked, 0) AS bookmarked, "
+    "p.organization, "
+    "CASE WHEN json_valid(p.authors) THEN json_extract(p.authors, '$[0]') END AS first_author, "
+    "CASE WHEN json_valid(p.authors) THEN json_array_length(p.authors) ELSE 0 END AS n_authors, "
+    "u.tags AS tags, u.notes IS NOT NULL AS noted"
+)
+# A paper's place in a list: its id, and what relevance breaks ties by (`ranking.py`).
+_ORDER_COLUMNS = "p.id, p.day, p.upvotes"
 
 
 def _ranked(where: Where, sort: str) -> bool:
