@@ -208,6 +208,7 @@ def test_the_list_marks_what_changed(tmp_path, monkeypatch):
         changed[plain]["paper"]["githubRepo"] = "https://github.com/example/new"
         store.upsert(parse_items(changed).entries, day="2026-05-08", record_day=True)
         store.upsert(parse_items(latest_by_day()["2026-05-15"]).entries, day="2026-05-15")
+        store.set_note(items[plain]["paper"]["id"], "my note")  # ✎ gives way to ◆ until opened
     monkeypatch.undo()
     rising, second = items[30]["paper"]["id"], items[10]["paper"]["id"]
     linked = items[plain]["paper"]["id"]
@@ -235,6 +236,8 @@ def test_the_list_marks_what_changed(tmp_path, monkeypatch):
             await pilot.press("enter")  # opened: its new repo is seen
             await settle(pilot)
             assert not app.paper_list.row_at(index).links_new
+            marks = app.paper_list._row_strip(app.paper_list.row_at(index), 100).text[:5]
+            assert "✎" in marks and "◆" not in marks
             with Store(db) as store:
                 assert store.links_gained(linked) == (False, False)
             await pilot.press("escape", "s")  # rising -> newest: no +N column

@@ -32,7 +32,7 @@ QUERY_HELP = [
 MARKS_HELP = [
     ("● ★ ✎", "unread, bookmarked, you have a note on it"),
     ("✦", "new: arrived since your last session (is:new)"),
-    ("◆", "gained a GitHub repo or project page since you last opened it"),
+    ("◆", "gained a GitHub repo or project page since you last opened it (before ✎)"),
     ("+23", "upvotes gained in the last 24 h, or since the sync before the last (sort: rising)"),
 ]
 

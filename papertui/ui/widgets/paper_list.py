@@ -257,10 +257,10 @@ class PaperList(ScrollView, can_focus=True):
             Segment(NEW if row.new else " ", styles["paper-list--new"]),
             Segment("●" if not row.read else " ", marker),
             Segment(star, mark),
-            # the cell after the star: ✎ when you have a note on the paper, else ◆ when it
-            # gained a GitHub repo or project page since it was last opened
+            # the cell after the star: ◆ while the paper has a GitHub repo or project page you
+            # haven't seen (opening it clears the mark: news first), else ✎ for your note on it
             Segment("✎", styles["paper-list--note"])
-            if row.noted
+            if row.noted and not row.links_new
             else Segment(LINKS if row.links_new else " ", styles["paper-list--links"]),
             Segment(f"{row.upvotes:>4} ", upvotes),
         ]
