@@ -175,6 +175,7 @@ def sync(settings: Settings, one_day, start, end, days, week, month, everything,
         raise PapertuiError("--to needs --from")
     if days is not None and days < 1:
         raise PapertuiError("--days must be at least 1")
+    from .days import utc_today
     from .fulltext import SYNC_TEXT_BUDGET
     from .service import SyncRequest
 
@@ -189,6 +190,9 @@ def sync(settings: Settings, one_day, start, end, days, week, month, everything,
         force=force,
         everything=everything,
     )
+    today = utc_today()
+    if later := request.days_after(today):
+        _echo_err(f"papertui: {plural(later, 'day')} after today ({today} UTC) left out.")
     cancel = threading.Event()
     texts: TextsSummary | None = None
     with settings.service() as service, _first_ctrl_c_cancels(cancel):

@@ -66,21 +66,31 @@ class SyncRequest:
     days: tuple[date, ...] = ()  # these days (the coverage calendar's choice)
 
     def days_wanted(self, today: date) -> list[date]:
+        named, explicit = self._named(today)
+        return calendar_days.clamp(named, today, explicit=explicit)
+
+    def days_after(self, today: date) -> int:
+        """How many of the days asked for are after today (a range, week or month that runs
+        past it): they are left out, and the command line says so."""
+        named, _ = self._named(today)
+        return sum(day > today for day in set(named))
+
+    def _named(self, today: date) -> tuple[list[date], bool]:
+        """The days the request names, and whether it names one on purpose (then a day outside
+        the archive is an error, not a day left out)."""
         if self.everything:
-            return calendar_days.clamp(
-                calendar_days.span(calendar_days.ARCHIVE_START, today), today
-            )
+            return calendar_days.span(calendar_days.ARCHIVE_START, today), False
         if self.days:
-            return calendar_days.clamp(self.days, today, explicit=len(self.days) == 1)
+            return list(self.days), len(self.days) == 1
         if self.day is not None:
-            return calendar_days.clamp([self.day], today, explicit=True)
+            return [self.day], True
         if self.start is not None:
-            return calendar_days.clamp(calendar_days.span(self.start, self.end or today), today)
+            return calendar_days.span(self.start, self.end or today), False
         if self.week is not None:
-            return calendar_days.clamp(calendar_days.week_days(self.week), today)
+            return calendar_days.week_days(self.week), False
         if self.month is not None:
-            return calendar_days.clamp(calendar_days.month_days(self.month), today)
-        return calendar_days.clamp(calendar_days.recent_days(self.recent, today), today)
+            return calendar_days.month_days(self.month), False
+        return calendar_days.recent_days(self.recent, today), False
 
     def describe(self) -> str:
         """What was asked for, in a few words (the sync log and `papertui status`)."""

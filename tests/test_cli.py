@@ -29,6 +29,19 @@ def test_sync_default_window_and_summary(run, today, fake_api):
     ]
 
 
+def test_days_after_today_are_left_out_and_said_so(run, today, fake_api):
+    result = run("sync", "--from", "2026-05-16", "--to", "2026-05-22")
+    assert result.exit_code == 0, result.output
+    assert "4 days after today (2026-05-18 UTC) left out." in result.output
+    assert "Synced 3 of 3 days" in result.output
+    assert sorted(r.query["date"] for r in fake_api.requests) == [
+        "2026-05-16",
+        "2026-05-17",
+        "2026-05-18",
+    ]
+    assert "left out" not in run("sync", "--days", "2").output  # nothing asked for is later
+
+
 def test_sync_again_fetches_only_today_and_yesterday(synced, fake_api):
     fake_api.requests.clear()
     result = synced("sync", "--days", "11")
