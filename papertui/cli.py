@@ -222,12 +222,23 @@ def sync(settings: Settings, one_day, start, end, days, week, month, everything,
             click.echo("Bookmarked papers: " + texts.line(later="left for the next sync"))
     except BrokenPipeError:  # nobody reads the summary; the failed days and the status still count
         _silence_stdout()
-    for failed in summary.failed:
-        _echo_err(f"  {failed.day} failed: {failed.error}")
+    if offline and len(summary.failed) > 1:  # one reason, said once rather than for every day
+        _echo_err(_unreachable_line(summary.failed))
+    else:
+        for failed in summary.failed:
+            _echo_err(f"  {failed.day} failed: {failed.error}")
     if texts is not None:
         _echo_text_problems(texts)
     if not summary.ok or (texts is not None and not texts.ok):
         sys.exit(EXIT_FAILED)
+
+
+def _unreachable_line(failed) -> str:
+    """The days a sync could not reach the server for, in one line: the first day to fail says
+    why; the others were left at once ("not fetched: ...")."""
+    why = next((f.error for f in failed if not f.error.startswith("not fetched")), failed[0].error)
+    first, last = failed[0].day, failed[-1].day
+    return f"  {plural(len(failed), 'day')} failed ({first} to {last}): {why}"
 
 
 def _config():

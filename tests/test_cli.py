@@ -93,6 +93,13 @@ def test_server_down(run, today, monkeypatch):
     result = run("sync", "--date", "2026-05-08")
     assert result.exit_code == 1
     assert "cannot reach 127.0.0.1:9" in result.output
+    result = run("sync", "--from", "2026-05-01", "--to", "2026-05-10")  # one line, not ten
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Synced 0 of 10 days") and len(lines) == 2, result.output
+    assert lines[1].startswith(
+        "  10 days failed (2026-05-01 to 2026-05-10): cannot reach 127.0.0.1:9"
+    )
 
 
 def test_search_text_and_json(synced):
