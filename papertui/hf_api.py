@@ -51,7 +51,7 @@ from .netguard import (
     redact,
     token_problem,
 )
-from .ratelimit import RateLimiter, pages_limiter
+from .ratelimit import RateLimiter, api_limiter, pages_limiter
 from .text import clean
 
 __all__ = [
@@ -161,8 +161,8 @@ class HfApi:
         self._count_lock = threading.Lock()
         self.deadline = deadline
         self.retry = retry or RetryPolicy()
-        self.limiter = limiter or RateLimiter()
-        self.page_limiter = page_limiter or pages_limiter()
+        self.limiter = limiter or api_limiter(token)
+        self.page_limiter = page_limiter or pages_limiter(token)
         self._sleep = sleep
         self._backoff = wait_exponential(
             multiplier=self.retry.backoff, max=self.retry.max_backoff

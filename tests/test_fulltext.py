@@ -533,3 +533,17 @@ def test_a_single_fetch_can_be_cancelled_and_says_when_the_server_is_gone(cached
         texts.stop()
         with pytest.raises(Unreachable, match="cannot reach"):
             service.fetch_full_text(PAPER_ID)
+
+
+@pytest.mark.parametrize("token, pages, api", [("", 100, 500), ("hf_abc", 200, 1000)])
+def test_the_buckets_stay_under_hugging_faces_limits(token, pages, api, monkeypatch):
+    """Per 5 minutes: an anonymous IP may make 100 page and 500 API requests, a signed-in user
+    200 and 1,000 (huggingface.co/docs/hub/rate-limits). With a token the buckets are twice
+    as big and at most the signed-in limits; an HfApi made with it gets them."""
+    monkeypatch.setenv("HF_TOKEN", token)
+    client = HfApi("http://127.0.0.1:9")
+    for limiter, limit in ((client.page_limiter, pages), (client.limiter, api)):
+        assert limiter.capacity + limiter.rate * 300 <= limit
+        assert limiter.capacity + limiter.rate * 300 > limit * 0.9  # not needlessly slow
+    assert pages_limiter().rate == client.page_limiter.rate  # the service's shared bucket too
+    client.close()
