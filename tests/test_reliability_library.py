@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import pty
 import random
+import re
+import select
 import signal
 import sqlite3
 import subprocess
@@ -186,3 +188,68 @@ def test_the_reader_hands_the_terminal_to_your_editor_and_takes_it_back(tmp_path
             proc.wait()
         os.close(main)
     consistent(db)
+
+
+@pytest.mark.slow
+def test_an_editor_that_fails_hands_the_terminal_back_to_the_reader(tmp_path):
+    """`editor = "false"`: the editor exits with a failure at once. The reader takes the terminal
+    back, says nothing was saved, and still quits on `q` (it used to stay blank, deaf to keys)."""
+    db = tmp_path / "c.db"
+    ids = seeded(db)
+    config = tmp_path / "cfg" / "papertui"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        'editor = "false"\ndefault_view = "all"\nrestore_session = false\n'
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "120",
+        "LINES": "36",
+    }
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "papertui", "--db", str(db), "--offline"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(child)
+    try:
+        _read_until(main, f"{len(ids)} unread".encode())  # the list is drawn and counted
+        time.sleep(0.5)
+        os.write(main, b"e")
+        _read_text_until(main, "Note not saved")  # drawn by the reader, back on the terminal
+        os.write(main, b"q")
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            _drain(main)
+            time.sleep(0.05)
+        assert proc.poll() == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main)
+
+
+def _read_text_until(fd: int, needle: str, limit: float = 60) -> None:
+    """Until the screen shows `needle`, its words apart from the escape codes between them."""
+    seen = b""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        seen += chunk
+        if needle in re.sub(r"\x1b\[[0-9;?<>=]*[A-Za-z~]", "", seen.decode(errors="replace")):
+            return
+    raise AssertionError(f"never saw {needle!r}")

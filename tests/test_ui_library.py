@@ -316,6 +316,38 @@ def test_the_help_lists_the_library_keys_as_mapped(demo_db, tmp_path):
     run(scenario())
 
 
+@pytest.mark.parametrize("editor", ["false", "papertui-no-such-editor --wait"])
+def test_an_editor_that_fails_gives_the_reader_back(demo_db, tmp_path, monkeypatch, editor):
+    """Textual resumes the reader after `suspend()` only when its block ends normally (no
+    `finally`): an editor that exits with a failure, or can't be started, left the terminal
+    blank and the reader deaf to every key. The suspend here does as Textual's does."""
+
+    async def scenario():
+        app = make_app(demo_db, tmp_path, editor=editor)
+        resumed = []
+
+        @contextlib.contextmanager
+        def suspend():
+            yield
+            resumed.append(True)  # skipped when the block raises, as in Textual
+
+        monkeypatch.setattr(app, "suspend", suspend)
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await settle(pilot)
+            pid = app.paper_list.current.id
+            await pilot.press("e")
+            await settle(pilot)
+            assert resumed == [True]
+            messages = [n.message for n in app._notifications]
+            assert any("nothing was saved" in m for m in messages), messages
+            assert on_disk(demo_db, pid)[1] is None
+            await pilot.press("j")  # the reader answers keys again
+            await settle(pilot)
+            assert app.paper_list.cursor == 1
+
+    run(scenario())
+
+
 def test_the_editor_in_the_config_edits_the_note_in_place_of_the_text_area(
     demo_db, tmp_path, monkeypatch
 ):

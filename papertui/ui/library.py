@@ -134,14 +134,19 @@ class LibraryController:
         """The note in the user's editor (`editor` in the config): the reader steps aside while
         it runs, and comes back when it exits."""
         host = self.host
+        failed: Exception | None = None
         try:
             command = editor_command(host.config.editor)
             before = host.service.note(row.id) or ""
             with host.suspend():
-                text = edit_text(before, command, name=row.id)
+                # Nothing may leave this block raising: Textual resumes the reader only when it
+                # ends normally, and an editor that fails would leave the terminal to no one.
+                try:
+                    text = edit_text(before, command, name=row.id)
+                except (PapertuiError, OSError) as exc:
+                    failed = exc
         except PapertuiError as exc:
-            host.notify(str(exc), title="Note not saved", severity="error", timeout=8)
-            return
+            failed = exc
         except SuspendNotSupported as exc:  # no terminal to hand over (e.g. a web driver)
             host.notify(
                 f"Cannot open your editor here ({type(exc).__name__}); nothing was saved.",
@@ -149,6 +154,12 @@ class LibraryController:
                 severity="error",
                 timeout=8,
             )
+            return
+        if failed is not None:
+            message = (
+                str(failed) if isinstance(failed, PapertuiError) else f"{failed}; nothing was saved"
+            )
+            host.notify(message, title="Note not saved", severity="error", timeout=8)
             return
         self._save_note(row, text)
 
