@@ -382,3 +382,42 @@ def test_the_editor_in_the_config_edits_the_note_in_place_of_the_text_area(
             assert app.paper_list.current.noted
 
     run(scenario())
+
+
+@pytest.mark.parametrize("opened", ["question_mark", "c", "f", "e", "T", "L"])
+def test_ctrl_c_quits_from_every_screen(demo_db, tmp_path, opened):
+    """The help, the calendar, the reading screen and the popups are modal or take the app's
+    keys: ctrl+c reached none of them (q is theirs: it closes them)."""
+    from reading_helpers import with_text
+
+    async def scenario():
+        app = make_app(demo_db, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            with_text(app)
+            await settle(pilot)
+            await pilot.press(opened)
+            await settle(pilot)
+            assert len(app.screen_stack) > 1 or app.reading, opened
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+        assert app.return_code == 0
+
+    run(scenario())
+
+
+def test_ctrl_c_in_a_changed_note_asks_first(demo_db, tmp_path):
+    async def scenario():
+        app = make_app(demo_db, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("e", "a", "b", "ctrl+c")
+            await settle(pilot)
+            assert app.return_code is None
+            assert type(app.screen).__name__ == "Confirm"  # "Discard your changes…?"
+            await pilot.press("y")
+            await settle(pilot)
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+        assert app.return_code == 0
+
+    run(scenario())

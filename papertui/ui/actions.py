@@ -57,7 +57,15 @@ class KeyAction:
 
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("app.quit", "q", "quit", "Quit", "Quit", footer=True),
-    KeyAction("app.quit_ctrl_c", "ctrl+c", "quit", "Quit", "Quit", reading=True),
+    KeyAction(
+        "app.quit_ctrl_c",
+        "ctrl+c",
+        "quit",
+        "Quit",
+        "Quit",
+        reading=True,
+        priority=True,  # before the popups, which take every other key, and text copying
+    ),
     KeyAction(
         "app.help",
         "question_mark",

@@ -56,6 +56,7 @@ from .reading import FullTextController
 from .resources import stylesheet
 from .screens.calendar import CalendarScreen
 from .screens.help import HelpScreen
+from .screens.library import NoteEditor
 from .screens.reading import ReadingScreen
 from .state import SyncState
 from .syncing import SyncController
@@ -65,10 +66,12 @@ from .widgets.paper_list import BLOCK, PaperList, prepare_titles
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
-# The app's actions that do nothing while the reading screen is open (their keys are the list's).
+# The app's actions that do nothing while the reading screen is open (their keys are the list's),
+# unless another of their keys works there too (`q` waits, as the reading screen's own key;
+# ctrl+c quits).
 _WAIT_WHILE_READING = frozenset(
     a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and not a.reading
-)
+) - {a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and a.reading}
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
 DETAIL_DELAY = 0.04
 
@@ -363,6 +366,11 @@ class PapertuiApp(App):
             pass  # a read-only or busy cache: the next start opens on the latest day
 
     async def action_quit(self) -> None:
+        """`q`, and ctrl+c from every screen: a note being edited with changes asks first."""
+        editor = self.screen
+        if isinstance(editor, NoteEditor) and editor.text != editor.note:
+            editor.action_close()
+            return
         self._save_session()
         self.exit()
 
