@@ -241,3 +241,30 @@ def test_a_new_search_drops_the_last_lists_count(long_db, tmp_path, monkeypatch)
             await until(pilot, lambda: f"{N} papers" in str(app.status.render()))
 
     run(scenario())
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+def test_the_counts_stay_whole_on_one_line_whatever_else_the_status_says(long_db, tmp_path, size):
+    """A long view and a sync message used to push the counts out of the line (or wrap it onto
+    a second row that stayed after the text got short again): the view is cut first."""
+    from papertui.ui.state import SyncState
+
+    async def scenario():
+        app = make_app(long_db, tmp_path, default_view="all")
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: "450 papers · 450 unread" in on_screen(app))
+            height = app.status.size.height
+            app.sync_state = SyncState(False, "offline · showing cached papers", "status--offline")
+            await pilot.press("slash")
+            app.search_bar.value = "paper paper paper paper paper paper paper paper"
+            await pilot.press("enter", "u", "B")  # unread only, bookmarks only: a long view
+            await until(pilot, lambda: "0 papers · 0 unread" in on_screen(app))
+            line = on_screen(app)
+            assert line.rstrip().endswith("0 papers · 0 unread") and "offline" in line, line
+            assert "…" in line  # the view, cut
+            await pilot.press("B", "u", "escape")
+            await until(pilot, lambda: "450 papers · 450 unread" in on_screen(app))
+            await pilot.pause(0.1)
+            assert app.status.size.height == height == 1
+
+    run(scenario())

@@ -34,18 +34,19 @@ class StatusLine(Widget):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
     def render(self) -> Text:
-        """View, sync state, counts: on a narrow terminal the sort is left out of the view, and
-        the counts (also in the list itself) are what the ellipsis cuts. A search that can't be
-        understood shows only its message, wrapped, until it is fixed."""
+        """View, sync state, counts, on one line whatever the width: what doesn't fit is cut
+        from the view first (on a narrow terminal its sort is left out), then from the sync
+        state; the counts stay whole. A search that can't be understood shows only its
+        message, wrapped, until it is fixed."""
         style = self.get_component_rich_style
         if self.query_error:  # the whole message, on two lines if need be (80 columns)
             return Text(f" ⚠ {self.query_error} ", style("status--error"))
-        text = Text(no_wrap=True, overflow="ellipsis")
-        wide = self.size.width >= 100
-        if self.rq is not None:
-            text.append(f" {self.rq.describe(with_sort=wide)} ", style("status--view"))
-        if self.sync_state.text:
-            text.append(f"  {self.sync_state.text} ", style(self.sync_state.kind))
+        width = self.size.width
+        wide = width >= 100
+        view = Text(f" {self.rq.describe(with_sort=wide)} " if self.rq is not None else "")
+        view.stylize(style("status--view"))
+        sync = Text(f"  {self.sync_state.text} " if self.sync_state.text else "")
+        sync.stylize(style(self.sync_state.kind))
         counts = None
         if self.counting:
             counts = f"{self.total or 0:,}+ papers · counting…"
@@ -53,6 +54,17 @@ class StatusLine(Widget):
             waiting = "counting unread…" if wide else "unread…"  # whole at 80 columns
             unread = waiting if self.unread is None else f"{self.unread:,} unread"
             counts = f"{self.total:,} paper{'s' * (self.total != 1)} · {unread}"
-        if counts:
-            text.append(f"  {counts}  ", style("status--counts"))
-        return text
+        shown = Text(f"  {counts}  " if counts else "", style("status--counts"))
+        room = max(width - shown.cell_len, 0)
+        if view.cell_len + sync.cell_len > room:  # the view down to a few words first
+            view.truncate(max(room - sync.cell_len, min(view.cell_len, 16)), overflow="ellipsis")
+        if view.cell_len + sync.cell_len > room:
+            sync.truncate(max(room - view.cell_len, 0), overflow="ellipsis")
+        if view.cell_len + sync.cell_len > room:
+            view.truncate(room, overflow="ellipsis")
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append_text(view)
+        line.append_text(sync)
+        line.append_text(shown)
+        line.truncate(width, overflow="ellipsis")  # counts alone wider than the terminal
+        return line
