@@ -499,3 +499,58 @@ def test_a_hostile_search_is_shown_as_typed_in_the_menu_and_the_prompt(demo_db_p
     run(scenario())
     saved = out / "papertui-search-agent-or-click-app-quit-quit-2026-05-20.bib"
     assert saved.is_file()
+
+
+def test_keys_right_after_e_go_to_the_menu_while_its_counts_are_made(
+    demo_db_path, tmp_path, out, monkeypatch
+):
+    """The menu waited for its counts before it opened: keys typed meanwhile went to the list
+    (`v` changed the view, Enter marked a paper read). It opens at once; the counts follow."""
+    import threading
+
+    from textual.widgets import OptionList
+
+    from papertui.service import Service
+
+    opened = threading.Event()
+    counted = Service.count
+
+    def slow_count(self, query):
+        opened.wait(10)
+        return counted(self, query)
+
+    async def scenario():
+        app = exporting_app(demo_db_path, tmp_path, out, default_view="all")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            view = app.rq
+            monkeypatch.setattr(Service, "count", slow_count)
+            await pilot.press("E")
+            await pilot.pause()
+            options = app.screen.query_one(OptionList)
+            labels = [str(options.get_option_at_index(i).prompt) for i in range(3)]
+            assert labels[1:] == [
+                "k  bookmarks (counting…)",
+                "v  this view: All papers (counting…)",
+            ]
+            opened.set()
+            for _ in range(50):
+                await pilot.pause(0.02)
+                if "counting" not in str(options.get_option_at_index(2).prompt):
+                    break
+            assert str(options.get_option_at_index(2).prompt).startswith(
+                "v  this view: All papers ("
+            )
+            opened.clear()
+            await pilot.press("escape", "E", "v")  # at once: the menu takes the v
+            await pilot.pause()
+            assert app.rq == view
+            assert "this view" in str(app.screen.query_one("#copy-title").render())
+            opened.set()
+            await pilot.press("escape")
+            await settle(pilot)
+
+    try:
+        run(scenario())
+    finally:
+        opened.set()

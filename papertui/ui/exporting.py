@@ -150,34 +150,36 @@ class ExportController:
             bookmarks = host.service.count(Is("bookmarked"))
             return bookmarks, host.service.count(view.where) if view else None
 
-        def show(counts: tuple[int, int | None]) -> None:
+        def labels(bookmarks: str, in_view: str) -> dict[str, str]:
+            return {
+                "k": f"bookmarks ({bookmarks})",
+                "v": plain(f"this view: {view.short} ({in_view})")
+                if view
+                else "this view (the search can't be understood)",
+            }
+
+        def counted(counts: tuple[int, int | None]) -> None:
             bookmarks, in_view = counts
-            choices = [
-                (
-                    "p",
-                    f"this paper ({row.id})" if row else "this paper (none highlighted)",
-                    "paper",
-                ),
-                ("k", f"bookmarks ({plural(bookmarks, 'paper')})", "bookmarks"),
-                (
-                    "v",
-                    f"this view: {view.short} ({plural(in_view or 0, 'paper')})"
-                    if view
-                    else "this view (the search can't be understood)",
-                    "view",
-                ),
-            ]
+            menu.relabel(labels(plural(bookmarks, "paper"), plural(in_view or 0, "paper")))
 
-            def chosen(choice: tuple[str, str] | None) -> None:
-                if choice:
-                    self._choose_action(choice[1])  # type: ignore[arg-type]
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self._choose_action(choice[1])  # type: ignore[arg-type]
 
-            choices = [(key, plain(label), kind) for key, label, kind in choices]
-            host.push_screen(
-                CopyMenu("copy or save BibTeX / Markdown of…", choices, verb="Export"), chosen
-            )
-
-        host.background(count, show)
+        # The menu opens at once, counts to follow: keys typed right after `E` are its own.
+        first = labels("counting…", "counting…")
+        choices = [
+            (
+                "p",
+                plain(f"this paper ({row.id})" if row else "this paper (none highlighted)"),
+                "paper",
+            ),
+            ("k", first["k"], "bookmarks"),
+            ("v", first["v"], "view"),
+        ]
+        menu = CopyMenu("copy or save BibTeX / Markdown of…", choices, verb="Export")
+        host.push_screen(menu, chosen)
+        host.background(count, counted)
 
     def _choose_action(self, kind: ScopeKind) -> None:
         scope = self._scope(kind)

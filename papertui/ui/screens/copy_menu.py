@@ -43,6 +43,18 @@ class CopyMenu(ModalScreen[tuple[str, str] | None]):
                 id="copy-options",
             )
 
+    def relabel(self, labels: dict[str, str]) -> None:
+        """New labels for choices, by key: what the menu shows before they are known (counts)
+        replaced once they are."""
+        found = self.query("#copy-options")  # composed, if not yet mounted: then it too
+        options = found.first(OptionList) if found else None
+        for i, (key, _, text) in enumerate(self.choices):
+            if key in labels:
+                self.choices[i] = (key, labels[key], text)
+                if options is not None:
+                    prompt = Text(f"{key}  {labels[key]}" + ("" if text else REFUSED))
+                    options.replace_option_prompt(str(i), prompt)
+
     def on_key(self, event) -> None:
         for key, label, text in self.choices:
             if event.character == key:
