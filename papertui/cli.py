@@ -45,9 +45,14 @@ class Settings:
     api_url: str | None
     offline: bool
 
-    def service(self) -> Service:
+    def service(self, *, existing: bool = False) -> Service:
+        """The service on the cache. `existing`: a command that only reads the cache or changes
+        papers already in it refuses a cache that isn't there rather than make an empty one
+        (a mistyped --db said "No papers match." and left a new file behind)."""
         from .service import Service
 
+        if existing:
+            existing_cache(self.db)
         return Service(self.db, api_url=self.api_url, offline=self.offline)
 
 
@@ -297,7 +302,11 @@ def search(settings: Settings, query, limit, sort, as_json, remote, saved_name):
         raise PapertuiError("--remote and --saved contradict each other: choose one")
     if remote and not text.strip():
         raise PapertuiError("--remote needs words to search for")
-    with settings.service() as service:
+    if not remote:
+        from .query import parse_query
+
+        parse_query(text)  # a search that can't be understood says so before anything else
+    with settings.service(existing=not remote) as service:
         if remote:
             papers = service.search_remote(text, limit=limit, sort=sort)
             found = Searched(len(papers), len(papers), iter(papers))
@@ -344,8 +353,7 @@ def status(settings: Settings, as_json):
     lacks, the last sync, the schema."""
     from .output import status_dict, status_text
 
-    existing_cache(settings.db)
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         found = service.status()
     if as_json:
         click.echo(safe_json(status_dict(found)))
@@ -534,7 +542,7 @@ def mark(settings: Settings, paper_ids, read, unread, bookmark, unbookmark):
     if read_state is None and bookmarked is None:
         raise PapertuiError("say what to do: --read, --unread, --bookmark or --unbookmark")
     ids = [_paper_id(i) for i in paper_ids]
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         try:
             count = service.set_state(ids, read=read_state, bookmarked=bookmarked)
         except NotCached as exc:
@@ -580,7 +588,7 @@ def export_cmd(settings: Settings, bookmarked, query, tag_name, fmt, output, sor
         raise PapertuiError("--with-text works only with --format markdown")
     if output is not None:
         _check_folder(output)
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         count, pieces = service.export_stream(
             fmt,
             query=query,

@@ -26,8 +26,8 @@ def fail(message: str, code: int = EXIT_FAILED):
 
 
 def existing_cache(path: Path) -> None:
-    """Commands that only look at the cache (`status`, `db check`, `db optimize`) say there is
-    none rather than make an empty one to look at."""
+    """Commands that only look at the cache or change papers already in it (`status`, `search`,
+    `export`, `mark`, your library's, `db`) say there is none rather than make an empty one."""
     if not path.exists():
         raise PapertuiError(f"no cache at {path} yet: `papertui sync` makes one")
 

@@ -9,7 +9,7 @@ import threading
 
 import click
 
-from .cli_common import EXIT_FAILED, existing_cache, fail, first_ctrl_c_cancels
+from .cli_common import EXIT_FAILED, fail, first_ctrl_c_cancels
 from .errors import Interrupted
 from .plural import plural
 
@@ -27,9 +27,8 @@ def db_check(settings):
     Refused while another papertui process is writing to the cache."""
     from .output import terminal_safe
 
-    existing_cache(settings.db)
     cancel = threading.Event()
-    with settings.service() as service, first_ctrl_c_cancels(cancel):
+    with settings.service(existing=True) as service, first_ctrl_c_cancels(cancel):
         click.echo(f"Checking the cache at {terminal_safe(str(settings.db))}")
         steps = _maintenance(lambda **kw: service.db_check(cancel=cancel, **kw))
     problems = sum(len(step.problems) for step in steps)
@@ -51,9 +50,8 @@ def db_optimize(settings):
     while another papertui process is writing to the cache; ctrl+c rolls back the step running."""
     from .output import terminal_safe
 
-    existing_cache(settings.db)
     cancel = threading.Event()
-    with settings.service() as service, first_ctrl_c_cancels(cancel):
+    with settings.service(existing=True) as service, first_ctrl_c_cancels(cancel):
         click.echo(f"Optimizing the cache at {terminal_safe(str(settings.db))}")
         before, after, _ = _maintenance(lambda **kw: service.db_optimize(cancel=cancel, **kw))
     freed = before.total - after.total

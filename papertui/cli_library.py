@@ -71,7 +71,7 @@ def tag(ctx: click.Context, args: tuple[str, ...]):
             ids.append(_paper_id(arg, f"; add a tag with +{arg.strip()[:30]}"))
     if not ids:
         raise PapertuiError("name the papers to tag: papertui tag ID... +NAME -NAME")
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         if not add and not remove:
             for paper_id in dict.fromkeys(ids):
                 if service.paper(paper_id) is None:
@@ -98,7 +98,7 @@ def tags(ctx: click.Context, as_json: bool):
     """
     if ctx.invoked_subcommand is not None:
         return
-    with ctx.obj.service() as service:
+    with ctx.obj.service(existing=True) as service:
         counts = service.tag_counts()
     if as_json:
         click.echo(
@@ -121,7 +121,7 @@ def tags(ctx: click.Context, as_json: bool):
 @click.pass_obj
 def tags_rename(settings: Any, old: str, new: str):
     """Rename tag OLD to NEW on every paper (papers that have both keep one NEW)."""
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         count = service.rename_tag(old, new)
     click.echo(
         f"Renamed {old.strip().casefold()} to {new.strip().casefold()} on {plural(count, 'paper')}."
@@ -133,7 +133,7 @@ def tags_rename(settings: Any, old: str, new: str):
 @click.pass_obj
 def tags_delete(settings: Any, name: str):
     """Take tag NAME off every paper."""
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         count = service.rename_tag(name, None)
     click.echo(f"Removed {name.strip().casefold()} from {plural(count, 'paper')}.")
 
@@ -194,7 +194,7 @@ def note(settings: Any, paper_id: str, message, from_file, edit: bool, clear: bo
     if len(chosen) > 1:
         raise PapertuiError(f"choose one of {', '.join(chosen)} (nothing was changed)")
     paper_id = _paper_id(paper_id)
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         if service.paper(paper_id) is None:
             raise PapertuiError(f"no paper {paper_id} in the cache (`papertui show ID` fetches it)")
         if not chosen:
@@ -248,7 +248,7 @@ def saved(ctx: click.Context, as_json: bool):
     """
     if ctx.invoked_subcommand is not None:
         return
-    with ctx.obj.service() as service:
+    with ctx.obj.service(existing=True) as service:
         counted = service.saved_counts(service.saved_searches())
     if as_json:
         click.echo(
@@ -315,7 +315,7 @@ def saved_add(settings: Any, name, query, view, unread, bookmarks, sort):
         from .models import short_error
 
         raise PapertuiError(f"cannot save {name.strip()[:60]!r}: {short_error(exc)}") from None
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         replaced = service.save_search(search)
     click.echo(f"{'Replaced' if replaced else 'Saved'} the search {search.name!r}.")
 
@@ -325,7 +325,7 @@ def saved_add(settings: Any, name, query, view, unread, bookmarks, sort):
 @click.pass_obj
 def saved_delete(settings: Any, name: str):
     """Delete the saved search NAME."""
-    with settings.service() as service:
+    with settings.service(existing=True) as service:
         service.delete_saved_search(name)
     click.echo(terminal_safe(f"Deleted the saved search {name.strip()!r}."))
 

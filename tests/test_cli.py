@@ -5,6 +5,8 @@ import stat
 import pytest
 from fake_api import Fault
 
+from papertui.store import Store
+
 
 @pytest.fixture
 def today(monkeypatch):
@@ -76,7 +78,7 @@ def test_sync_failure_exits_nonzero_and_names_the_day(synced, fake_api):
         (["show", "../etc/passwd"], "not an arXiv id"),
         (["show", "2605.99999"], "no paper 2605.99999 on Hugging Face"),
         (["mark", "2605.05242"], "--read, --unread"),
-        (["mark", "2605.99999", "--read"], "not in the cache"),
+        (["mark", "2605.99999", "--read"], "no cache at"),
         (["import", "/no/such/file.json"], "no such file"),
         (["--api-url", "ftp://x", "sync"], "bad API URL"),
     ],
@@ -114,9 +116,39 @@ def test_search_text_and_json(synced):
     assert all("diffusion" not in r["title"].lower() for r in json.loads(result.output))
 
 
-def test_search_empty_cache_says_so(run):
+def test_search_empty_cache_says_so(run, db_path):
+    result = run("search")  # no cache at all: none is made to search in
+    assert (
+        result.exit_code == 1
+        and "no cache at" in result.output
+        and "papertui sync" in result.output
+    )
+    assert not db_path.exists()
+    Store(db_path).close()
     result = run("search")
-    assert result.exit_code == 0 and "papertui sync" in result.output
+    assert result.exit_code == 0 and "The cache is empty: run `papertui sync`." in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "x"],
+        ["export"],
+        ["mark", "2605.05242", "--read"],
+        ["tags"],
+        ["saved"],
+        ["note", "2605.05242", "-m", "x"],
+        ["status"],
+        ["db", "check"],
+    ],
+)
+def test_a_mistyped_cache_path_is_not_made_into_an_empty_cache(run, tmp_path, args):
+    """`--db` with a typo used to make a new empty cache (and its folders) and answer from it:
+    "No papers match.", exit 0."""
+    missing = tmp_path / "no" / "such" / "papers.db"
+    result = run("--db", str(missing), *args)
+    assert result.exit_code == 1 and f"no cache at {missing} yet" in result.output, result.output
+    assert not (tmp_path / "no").exists()
 
 
 def test_remote_search_is_cached(run):
@@ -243,7 +275,7 @@ def test_cache_path_that_cannot_be_created(run, monkeypatch, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     monkeypatch.setenv("PAPERTUI_DB", str(blocker / "sub" / "papers.db"))
-    result = run("search", "x")
+    result = run("import", str(tmp_path / "a-file"))
     assert result.exit_code == 1 and "cannot create the cache" in result.output
     assert "Traceback" not in result.output
 
@@ -726,7 +758,8 @@ def _run_into_a_closed_pipe(args: list[str], env: dict[str, str]):
         os.close(write_end)
 
 
-def test_an_empty_export_says_so(run, tmp_path):
+def test_an_empty_export_says_so(run, tmp_path, db_path):
+    Store(db_path).close()
     result = run("--offline", "export", "--bookmarked", "-o", str(tmp_path / "b.json"))
     assert result.exit_code == 0
     assert "No bookmarked papers match: the export is empty." in result.output
