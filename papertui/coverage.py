@@ -55,8 +55,19 @@ def classify(
     """A day's state and, for stale, partial and failed days, the reason."""
     if day < ARCHIVE_START or day > today:
         return DayState.OUTSIDE, ""
-    if failure is not None and (record is None or failure.failed_at >= record.fetched_at):
+    state, reason = _stored_state(day, record, papers, today)
+    # A fetch that failed since the day was last stored: the day is failed unless what it holds
+    # is whole and settled (a complete day whose refetch failed lacks nothing).
+    later = failure is not None and (record is None or failure.failed_at >= record.fetched_at)
+    if later and state not in (DayState.COMPLETE, DayState.EMPTY):
+        assert failure is not None
         return DayState.FAILED, failure.error
+    return state, reason
+
+
+def _stored_state(
+    day: date, record: DayRecord | None, papers: int, today: date
+) -> tuple[DayState, str]:
     if record is None:
         if papers:
             return DayState.PARTIAL, (

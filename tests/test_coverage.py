@@ -47,12 +47,12 @@ def test_each_state_from_a_crafted_cache(crafted):
     assert days[STALE].state is DayState.STALE and "before the day settled" in days[STALE].reason
     assert days[IMPORTED].state is DayState.PARTIAL and "never fetched" in days[IMPORTED].reason
     assert days[IMPORTED].unread == days[IMPORTED].papers > 0
-    refetch = days[REFETCH_FAILED]  # failed, but what was stored is still there
-    assert refetch.state is DayState.FAILED and refetch.papers > 0
+    refetch = days[REFETCH_FAILED]  # its refetch failed, but the day it holds is whole
+    assert refetch.state is DayState.COMPLETE and refetch.papers > 0
     assert days[date(2026, 5, 4)].state is DayState.COMPLETE
     assert days[date(2026, 5, 4)].unread == days[date(2026, 5, 4)].papers * 2 // 3
     assert days[date(2026, 5, 9)].state is DayState.EMPTY  # a Saturday with no papers
-    assert sum(d.state is DayState.COMPLETE for d in days.values()) == 13
+    assert sum(d.state is DayState.COMPLETE for d in days.values()) == 14
 
 
 def test_states_without_counts_are_the_same(crafted):
@@ -92,6 +92,11 @@ def test_states_at_the_edges():
     assert classify(date(2026, 5, 8), settled, None, 37, date(2026, 6, 1))[0] is DayState.COMPLETE
     older = DayFailure("2026-05-08", "2026-05-10T00:00:00+00:00", "boom")
     assert classify(date(2026, 5, 8), settled, older, 37, date(2026, 6, 1))[0] is DayState.COMPLETE
+    later = DayFailure("2026-05-08", "2026-05-20T00:00:00+00:00", "boom")
+    # a whole, settled day whose refetch failed lacks nothing; a stale one is failed
+    assert classify(date(2026, 5, 8), settled, later, 37, date(2026, 6, 1))[0] is DayState.COMPLETE
+    assert classify(date(2026, 5, 8), record, later, 37, today) == (DayState.FAILED, "boom")
+    assert classify(date(2026, 5, 8), None, later, 0, today) == (DayState.FAILED, "boom")
     assert classify(date(2023, 5, 3), None, None, 0, today)[0] is DayState.OUTSIDE
     assert classify(date(2026, 5, 10), None, None, 0, today)[0] is DayState.OUTSIDE
     assert classify(date(2023, 5, 4), None, None, 0, today)[0] is DayState.MISSING
@@ -172,10 +177,10 @@ def test_status_json_has_every_field(run, db_path, fake_api, crafted, monkeypatc
     assert status["archive_start"] == "2023-05-04"
     days = status["days"]
     assert set(days) == {"complete", "stale", "partial", "failed", "missing", "no_papers"}
-    assert days["failed"] == 2 and days["partial"] == 2 and days["no_papers"] >= 9
+    assert days["failed"] == 1 and days["partial"] == 2 and days["no_papers"] >= 9
     assert {"from": "2026-05-12", "to": "2026-05-12", "days": 1} in status["missing_ranges"]
     assert status["missing_ranges"][0]["from"] == "2023-05-04"
-    assert {f["day"] for f in status["failed_days"]} == {"2026-05-11", "2026-05-26"}
+    assert {f["day"] for f in status["failed_days"]} == {"2026-05-11"}
     assert status["failed_days"][0]["error"] == ERROR
     last = status["last_sync"]
     assert last["what"] == "2026-05-18" and last["result"] == "ok"
