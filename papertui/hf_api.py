@@ -16,6 +16,7 @@ import email.utils
 import json
 import os
 import re
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -413,6 +414,8 @@ class HfApi:
         except httpx.RemoteProtocolError:
             raise _Transient(f"{where} broke off the response (incomplete body)") from None
         except httpx.TransportError as exc:
+            if _no_such_host(exc):  # no name service, or no such name: retrying won't help
+                raise Unreachable(f"cannot reach {where}: {self._reason(exc)}") from None
             raise _Transient(
                 f"cannot reach {where}: {self._reason(exc)}", unreachable=True
             ) from None
@@ -469,6 +472,19 @@ class HfApi:
         if self._token:
             text = text.replace(self._token, "***")
         return text[:200]
+
+
+def _no_such_host(exc: BaseException) -> bool:
+    """Whether a transport error is the host's name not resolving (offline, or a wrong address):
+    seconds of retries change neither, and the reader says "offline" at once instead."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, socket.gaierror):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from conftest import FAST_RETRY, day_08
 from fake_api import Fault
 
 from papertui import __version__
-from papertui.errors import ApiError, NotFound
+from papertui.errors import ApiError, NotFound, Unreachable
 from papertui.hf_api import HfApi, RetryPolicy, base_url_from, retry_after
 from papertui.ratelimit import RateLimiter
 
@@ -241,3 +241,14 @@ def test_rate_limiter_spaces_requests():
     for _ in range(5):
         limiter.acquire()
     assert slept == [0.5, 0.5]
+
+
+def test_a_host_that_does_not_resolve_is_not_retried():
+    """No name service (offline) or no such host: retries with backoff only made the reader
+    wait ~12 s before saying what the status line already said (offline)."""
+    waits: list[float] = []
+    api = HfApi("http://no-such-host.invalid", token="", sleep=waits.append)
+    with pytest.raises(Unreachable, match="cannot reach no-such-host.invalid"):
+        api.paper("2605.05242")
+    assert api.requests_made == 1 and waits == []
+    api.close()
