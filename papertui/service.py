@@ -156,6 +156,7 @@ class Change:
 
     what: str
     before: dict[str, tuple[bool | None, bool | None]]
+    undone: str = ""  # what undoing it leaves, when `what` would read as if it still held
 
 
 @dataclass(frozen=True)
@@ -505,7 +506,11 @@ class Service(FullTexts):
         """Mark every unread paper a query matches read, in one transaction; what it was before
         comes back so the change can be undone."""
         ids = self.store.ids(all_of(where, Is("unread")))
-        change = Change(f"{plural(len(ids), 'paper')} marked read", {i: (False, None) for i in ids})
+        change = Change(
+            f"{plural(len(ids), 'paper')} marked read",
+            {i: (False, None) for i in ids},
+            undone=f"{plural(len(ids), 'paper')} unread again",
+        )
         if ids:
             self._state_store().set_state(ids, read=True)
         return change

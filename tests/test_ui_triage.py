@@ -48,6 +48,36 @@ def test_mark_all_read_then_undo(demo_db_path, tmp_path):
     run(scenario())
 
 
+def test_marking_many_papers_read_asks_first(demo_db_path, tmp_path, monkeypatch):
+    """`A` on a long list (the whole cache: 80,000 papers) marked them all at once; above
+    ASK_ABOVE unread papers it asks, and the undo says they are unread again."""
+    from papertui.ui import triage
+
+    monkeypatch.setattr(triage, "ASK_ABOVE", 5)  # the day's 10 unread papers are "many" here
+    db = demo_db_path
+    before = unread_ids(db, "2026-05-18")
+
+    async def scenario():
+        app = make_app(db, tmp_path)
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("A")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "Confirm"
+            await pilot.press("n")
+            await settle(pilot)
+            assert unread_ids(db, "2026-05-18") == before  # nothing marked
+            await pilot.press("A", "y")
+            await settle(pilot)
+            assert unread_ids(db, "2026-05-18") == set()
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert unread_ids(db, "2026-05-18") == before
+            assert any(n.message == "Undone: 10 papers unread again." for n in app._notifications)
+
+    run(scenario())
+
+
 def test_next_unread_skips_read_papers_and_crosses_into_older_days(demo_db_path, tmp_path):
     db = demo_db_path
 

@@ -10,10 +10,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
 
+from ..plural import plural
 from ..query import Query
 from ..service import Change, Service
 from ..views import ReaderQuery, View
+from .screens.library import Confirm
 from .widgets.paper_list import PaperList
+
+ASK_ABOVE = 500  # unread papers: more than a few days' lists, so `A` asks before marking them
 
 
 class TriageHost(Protocol):
@@ -39,6 +43,8 @@ class TriageHost(Protocol):
 
     def show_view(self, view: View) -> None: ...
 
+    def push_screen(self, screen: Any, callback: Any = ...) -> Any: ...
+
 
 class Triage:
     def __init__(self, host: TriageHost):
@@ -47,11 +53,31 @@ class Triage:
         self.land_on_unread = 0  # after `n` crossed to another day: its first (1) or last (-1)
 
     def mark_all_read(self) -> None:
-        """Everything the list shows (the whole view or search, not only the rows on screen)."""
+        """Everything the list shows (the whole view or search, not only the rows on screen);
+        more than a few days' papers, or a count not made yet, asks first."""
         host, where = self.host, self.host.where
         if where is None or host.unread == 0:
             host.notify("Nothing unread here.", timeout=2)
             return
+        unread = host.unread
+        if unread is not None and unread <= ASK_ABOVE:
+            self._mark_all_read(where)
+            return
+        many = (
+            f"all {plural(unread, 'unread paper')}" if unread is not None else "every unread paper"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._mark_all_read(where)
+
+        question = f"Mark {many} of this list read? (ctrl+z undoes it)"
+        host.push_screen(
+            Confirm(question, yes="y: mark them read", no="n or Esc: leave them"), answered
+        )
+
+    def _mark_all_read(self, where: Query) -> None:
+        host = self.host
 
         def done(change: Change) -> None:
             if not change.before:  # its unread papers were not counted yet: there were none
@@ -71,7 +97,7 @@ class Triage:
             return
 
         def done(_count: int) -> None:
-            host.notify(f"Undone: {change.what}.", timeout=3)
+            host.notify(f"Undone: {change.undone or change.what}.", timeout=3)
             host.refresh_list()
             host.reload_paper()
 
