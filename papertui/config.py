@@ -58,19 +58,48 @@ def load_config(path: Path | None = None) -> tuple[Config, str | None]:
     try:
         return Config.model_validate(data), None
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(x) for x in error['loc'])}: {error['msg']}" for error in exc.errors()
-        ]
+        problems: dict[str, str] = {}  # one line a setting, whole
+        for error in exc.errors():
+            key = ".".join(str(x) for x in error["loc"]) or "?"
+            problems.setdefault(key, f"{key} = {_shown(error.get('input'))}: {_wanted(error)}")
         bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
         kept = {key: value for key, value in data.items() if key not in bad}
         try:
             config = Config.model_validate(kept)
         except ValidationError:
             config = Config()
-        return config, (
-            f"config file {path}: {'; '.join(problems)[:400]} "
-            f"(those settings ignored, defaults used for them)"
-        )
+        lines = list(problems.values())
+        said = "; ".join(lines[:MAX_PROBLEMS])
+        if len(lines) > MAX_PROBLEMS:
+            said += f"; and {len(lines) - MAX_PROBLEMS} more"
+        return config, f"config file {path}: {said} (defaults used for those settings)"
+
+
+MAX_PROBLEMS = 12  # settings named in the warning (all of them, in practice); the rest counted
+
+
+def _shown(value: object) -> str:
+    """A bad value as the user wrote it (TOML-ish), short."""
+    text = repr(value) if not isinstance(value, bool) else str(value).lower()
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
+def _wanted(error: dict) -> str:
+    """What a setting must be, in words rather than pydantic's ("Input should be ...")."""
+    kind, context = error.get("type", ""), error.get("ctx") or {}
+    if kind == "less_than_equal":
+        return f"at most {context.get('le')}"
+    if kind == "greater_than_equal":
+        return f"at least {context.get('ge')}"
+    if kind == "literal_error":
+        return f"one of {context.get('expected')}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "a whole number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "true or false"
+    if kind in ("string_type", "dict_type"):
+        return "text" if kind == "string_type" else "a table of keys"
+    return str(error.get("msg", "not a usable value")).removeprefix("Value error, ")
 
 
 class ConfigNotSaved(PapertuiError):

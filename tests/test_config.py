@@ -73,7 +73,29 @@ def test_one_bad_value_costs_only_that_setting_and_every_problem_is_named(tmp_pa
     config, warning = load_config(path)
     assert config.theme == "nord" and config.keymap == {"app.toggle_bookmark": "x"}
     assert config.sort == "upvotes" and config.sync_days == 7  # the defaults, for those two
-    assert "sort:" in warning and "sync_days:" in warning and "ignored" in warning
+    assert "sort = 'bogus': one of 'upvotes', 'rising', 'date' or 'title'" in warning
+    assert "sync_days = 'lots': a whole number" in warning
+    assert warning.endswith("(defaults used for those settings)")
+
+
+def test_every_bad_setting_is_named_whole_in_words(tmp_path):
+    """Eight bad settings: the warning was cut at 400 characters, mid-word, in pydantic's
+    words ("Input should be less than or equal to 80; layout: Input sh")."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'default_view = "yesterday"\nsort = 5\nsync_days = 0\nauto_sync_minutes = "often"\n'
+        'reading_width = 1000\nlist_width = 500\nlayout = "grid"\nfulltext = "all"\n'
+    )
+    _, warning = load_config(path)
+    for said in (
+        "default_view = 'yesterday': one of 'day', 'week', 'month' or 'all'",
+        "sync_days = 0: at least 1",
+        "list_width = 500: at most 80",
+        "layout = 'grid': one of 'split' or 'list'",
+        "fulltext = 'all': one of 'bookmarked' or 'none'",
+    ):
+        assert said in warning
+    assert "Input should" not in warning
 
 
 def test_the_cli_says_when_the_config_file_cannot_be_used(tmp_path, monkeypatch):

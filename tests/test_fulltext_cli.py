@@ -156,7 +156,7 @@ def test_a_bad_fulltext_setting_is_named_and_the_default_used(synced, fake_api, 
     write_config(db_path, 'fulltext = "everything"\n')
     synced("mark", PAPER_ID, "--bookmark")
     result = synced("sync", "--days", "1")
-    assert "fulltext: Input should be 'bookmarked' or 'none'" in result.output
+    assert "fulltext = 'everything': one of 'bookmarked' or 'none'" in result.output
     assert "Bookmarked papers: Fetched 1 full text" in result.output
 
 
