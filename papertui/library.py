@@ -62,17 +62,24 @@ def parse_tags(text: str) -> list[str]:
     """Tags typed as one line, separated by spaces or commas: normalised, in order, no repeats.
     TagError naming every tag that is not one."""
     names: list[str] = []
-    problems: list[str] = []
+    bad: list[str] = []  # names that break the rule: said once, with the rule
+    problems: list[str] = []  # other problems (too long), each its own
     for word in _SEPARATORS.split(text):
         if not word:
             continue
         try:
             name = normalize_tag(word)
         except TagError as exc:
-            problems.append(str(exc))
+            if str(exc).endswith(TAG_RULE):
+                bad.append(repr(word[:40] + ("…" if len(word) > 40 else "")))
+            else:
+                problems.append(str(exc))
             continue
         if name not in names:
             names.append(name)
+    if bad:
+        listed = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        problems.insert(0, f"bad tag{'s' * (len(bad) > 1)} {listed}: {TAG_RULE}")
     if problems:
         raise TagError("; ".join(problems[:3]) + ("; …" if len(problems) > 3 else ""))
     return names

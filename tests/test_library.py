@@ -534,3 +534,13 @@ def test_the_fast_first_windows_stay_exact_when_a_tie_straddles_their_cut(tmp_pa
             [r.id for r in store.list_rows(where, "relevance", 7, s)] for s in (0, 7, 50)
         ]
         assert fast[0] and fast[2]
+
+
+def test_bad_tags_are_named_together_with_the_rule_said_once():
+    from papertui.library import TAG_RULE, TagError, parse_tags
+
+    with pytest.raises(TagError) as caught:
+        parse_tags('agents Foo,BAR [red]x[/] "two words"')
+    message = str(caught.value)
+    assert message == f"bad tags '[red]x[/]', '\"two', 'words\"': {TAG_RULE}"
+    assert message.count(TAG_RULE) == 1

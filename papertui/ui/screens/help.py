@@ -28,7 +28,10 @@ QUERY_HELP = [
     ("s while searching", "sort: relevance (title counts most), upvotes, rising, newest, title"),
     ("tag:ml  -tag:ml  has:tag", "your tags (names are case-folded: tag:ML is tag:ml)"),
     ("note:word  has:note", "words in your notes (plain words look there too)"),
-    ('text:word  text:"a phrase"', "in the paper's cached full text (plain words never look there)"),
+    (
+        'text:word  text:"a phrase"',
+        "in the paper's cached full text (plain words never look there)",
+    ),
     ("has:text  -has:text", "the full text is cached, or not (f reads it; papertui fetch)"),
 ]
 MARKS_HELP = [
