@@ -867,8 +867,9 @@ class Service(FullTexts):
                 f"{exc}; {importing.stopped_note(done, _stats_text(stats))}", exc.entries
             ) from None
         if not done and stream.skipped:
+            named = "".join(f"\n  skipped {error}" for error in stream.errors[:10])
             raise PapertuiError(
-                f"nothing to import from {path}: all {stream.skipped} entries are invalid"
+                f"nothing to import from {path}: all {stream.skipped} entries are invalid{named}"
             )
         found = importing.saved_searches(stream)
         saved = self.store.merge_saved_searches(found) if found else 0

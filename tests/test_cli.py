@@ -252,6 +252,7 @@ def test_import_garbage(run, tmp_path):
     bad.write_text('{"papers": [1, 2, {"raw": {"paper": {"id": "nope"}}}]}')
     result = run("import", str(bad))
     assert result.exit_code == 1 and "all 3 entries are invalid" in result.output
+    assert "\n  skipped entry 0: " in result.output and "\n  skipped entry 2: " in result.output
 
 
 def test_import_raw_api_list(run, tmp_path):
