@@ -257,7 +257,8 @@ def short_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ()))
-        return f"{where}: {first.get('msg', 'invalid')}"[:200]
+        said = str(first.get("msg", "invalid")).removeprefix("Value error, ")  # our own words
+        return f"{where}: {said}"[:200]
     return str(exc)[:200]
 
 
