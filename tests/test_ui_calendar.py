@@ -270,3 +270,14 @@ def test_a_hostile_failure_reason_is_shown_as_text(crafted, tmp_path, run, monke
     monkeypatch.setenv("PAPERTUI_DB", str(crafted))
     out = run("status").output
     assert "[@click=app.quit]boom[/]" in out and "\x1b" not in out and "\x07" not in out
+
+
+def test_an_empty_day_says_it_may_not_be_synced():
+    """A day the cache has no papers of is often a day never synced, not an empty one: the list
+    said "No papers in Wed 25 Sep 2024." either way."""
+    from papertui.ui.empty import empty_list_text
+    from papertui.views import ReaderQuery, View
+
+    text = empty_list_text(ReaderQuery(View("day", date(2024, 9, 25))), "", lambda a: f"<{a}>")
+    assert text.startswith("No papers cached for ")
+    assert "or it was not synced (<app.calendar> shows which, and fetches it)" in text

@@ -777,7 +777,9 @@ class PapertuiApp(App):
             if day is None:
                 self._steps.clear()
                 self.notify(
-                    "No earlier day with papers." if direction < 0 else "This is the latest day.",
+                    "No earlier day with papers in the cache."
+                    if direction < 0
+                    else "No later day with papers in the cache.",
                     timeout=2,
                 )
                 return

@@ -29,6 +29,7 @@ def empty_list_text(rq: ReaderQuery, nothing_cached: str, key: Callable[[str], s
     if rq.view.kind == "all":
         return nothing_cached
     return (
-        f"No papers in {rq.view.label()}. {key('app.previous')} / {key('app.next')} step "
-        f"to other {rq.view.kind}s; {key('app.view')} changes the view."
+        f"No papers cached for {rq.view.label()}: none were listed, or it was not synced "
+        f"({key('app.calendar')} shows which, and fetches it). {key('app.previous')} / "
+        f"{key('app.next')} step to other {rq.view.kind}s; {key('app.view')} changes the view."
     )
