@@ -218,3 +218,20 @@ def test_the_byline_is_first_author_et_al_and_organization():
     assert row(first_author="Ada", author_count=1).byline == "Ada"
     assert row(organization="Meta").byline == "Meta"
     assert row().byline == ""
+
+
+def test_the_empty_lists_text_wraps_by_cells_and_keeps_every_word():
+    """`textwrap` counted characters: a search in Japanese made the first line wider than the
+    pane and its last word ("the") was cut off."""
+    from rich.cells import cell_len
+
+    from papertui.ui.widgets.paper_list import _wrapped
+
+    text = (
+        "Nothing matches “[bold red]x[/] 日本語 Müller”. Esc in the search bar clears it; "
+        "? lists the search language."
+    )
+    for width in (20, 40, 56, 80):
+        lines = _wrapped(text, width)
+        assert all(cell_len(line) <= width for line in lines), (width, lines)
+        assert " ".join(lines).split() == text.split()

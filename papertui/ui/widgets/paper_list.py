@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 import sys
-import textwrap
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -204,7 +206,7 @@ class PaperList(ScrollView, can_focus=True):
         index, part = divmod(line, self.row_height)
         base = self.rich_style
         if self.total == 0:  # why it is empty, wrapped to the pane: every word of it shows
-            lines = textwrap.wrap(self.empty_text, max(width - 2, 10))
+            lines = _wrapped(self.empty_text, max(width - 2, 10))
             if y < len(lines):
                 style = self._styles()["paper-list--placeholder"]
                 return Strip([Segment(f" {lines[y]}", style)]).adjust_cell_length(width, base)
@@ -386,6 +388,14 @@ def prepare_titles(rows: list[ListRow]) -> None:
     the UI thread) finds the converted text cached instead of running pylatexenc per line."""
     for row in rows:
         shown(row.title)
+
+
+@lru_cache(maxsize=8)
+def _wrapped(text: str, width: int) -> list[str]:
+    """Text wrapped to `width` cells (wide characters take two: `textwrap` counts characters,
+    and a search in Japanese pushed words off the line)."""
+    console = Console(width=width, color_system=None, legacy_windows=False)
+    return [line.plain.rstrip() for line in Text(text).wrap(console, width)]
 
 
 def fit(text: str, room: int) -> str:
