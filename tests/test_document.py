@@ -479,5 +479,9 @@ def test_links_and_headings_past_their_limits():
     )
     headings = parse("".join(f"## h{i}\n\nx\n\n" for i in range(MAX_HEADINGS + 50)))
     assert len(headings.headings) == MAX_HEADINGS
-    assert any("first 2,000 headings" in n for n in headings.notices)
+    assert any(f"first {MAX_HEADINGS:,} headings" in n for n in headings.notices)
     assert sum(b.kind is Kind.HEADING for b in headings.blocks) == MAX_HEADINGS + 50
+    # where the contents stop, the text says so (the reader's outline ended without a word)
+    cut = next(i for i, b in enumerate(headings.blocks) if b.kind is Kind.NOTICE)
+    assert headings.blocks[cut + 1].text == f"h{MAX_HEADINGS}"  # the first heading left out
+    assert "not in them" in headings.blocks[cut].text

@@ -46,7 +46,7 @@ MAX_TABLE_COLUMNS = 40
 MAX_LINK_TEXT = 200
 MAX_CODE_LINES = 5_000
 MAX_LINKS = 5_000  # numbered links (the links menu lists them all)
-MAX_HEADINGS = 2_000  # headings in the outline
+MAX_HEADINGS = 20_000  # headings in the outline (and named in the status line)
 INLINE_BUDGET = 4.0  # seconds of inline parsing per document; the rest is shown as plain text
 
 _FOOTNOTE_DEF = re.compile(r"^[ \t]{0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
@@ -288,7 +288,10 @@ class Builder:
                 )
             elif not self._headings_cut:
                 self._headings_cut = True
-                document.notices.append(f"The contents list the first {MAX_HEADINGS:,} headings.")
+                self._notice(  # in the text where the contents stop, as well as in `notices`
+                    f"The contents list the first {MAX_HEADINGS:,} headings; the ones from "
+                    "here on are not in them."
+                )
         document.blocks.append(block)
 
     def _notice(self, text: str) -> None:
