@@ -85,6 +85,9 @@ def tag(ctx: click.Context, args: tuple[str, ...]):
     changes = [f"+{t}" for t in dict.fromkeys(a.strip().casefold() for a in add)]
     changes += [f"-{t}" for t in dict.fromkeys(r.strip().casefold() for r in remove)]
     click.echo(f"Tagged {plural(len(result), 'paper')}: {' '.join(changes)}.")
+    if len(result) <= 10:  # what each now has (a -NAME the paper never had changes nothing)
+        for paper_id, names in result.items():
+            click.echo(f"  {paper_id}  {' '.join(names) or '(no tags)'}")
 
 
 @click.group(invoke_without_command=True)

@@ -45,7 +45,7 @@ def fake_editor(tmp_path: Path, body: str) -> str:
 def test_tag_adds_and_removes_at_once_and_lists(synced, db_path):
     out = synced("tag", A, B, "+ML", "+to-read")
     assert out.exit_code == 0, out.output
-    assert out.output == "Tagged 2 papers: +ml +to-read.\n"
+    assert out.output == f"Tagged 2 papers: +ml +to-read.\n  {A}  ml to-read\n  {B}  ml to-read\n"
     assert synced("tag", f"https://arxiv.org/abs/{A}", "-to-read", "+rl").exit_code == 0
     assert synced("tag", A, B).output == f"{A}  ml rl\n{B}  ml to-read\n"
     with Store(db_path) as store:  # on disk, as another process sees it
@@ -67,7 +67,9 @@ def test_a_tag_named_h_can_be_taken_off(synced, db_path):
     help and change nothing); help is `--help`, or `-h` alone."""
     assert synced("tag", A, "+h", "+ml").exit_code == 0
     out = synced("tag", A, "-h")
-    assert out.exit_code == 0 and out.output == "Tagged 1 paper: -h.\n", out.output
+    assert out.exit_code == 0 and out.output == f"Tagged 1 paper: -h.\n  {A}  ml\n", out.output
+    out = synced("tag", A, "-nothing")  # never had it: the line under says what it has
+    assert out.output == f"Tagged 1 paper: -nothing.\n  {A}  ml\n", out.output
     with Store(db_path) as store:
         assert store.tags_of([A]) == {A: ["ml"]}
     for asked in (["-h"], ["--help"]):
