@@ -15,6 +15,7 @@ from typing import Literal
 
 import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import PapertuiError
 from .files import write_atomically
@@ -84,9 +85,9 @@ def _shown(value: object) -> str:
     return text if len(text) <= 30 else text[:29] + "…"
 
 
-def _wanted(error: dict) -> str:
+def _wanted(error: ErrorDetails) -> str:
     """What a setting must be, in words rather than pydantic's ("Input should be ...")."""
-    kind, context = error.get("type", ""), error.get("ctx") or {}
+    kind, context = error["type"], error.get("ctx") or {}
     if kind == "less_than_equal":
         return f"at most {context.get('le')}"
     if kind == "greater_than_equal":
@@ -99,7 +100,7 @@ def _wanted(error: dict) -> str:
         return "true or false"
     if kind in ("string_type", "dict_type"):
         return "text" if kind == "string_type" else "a table of keys"
-    return str(error.get("msg", "not a usable value")).removeprefix("Value error, ")
+    return error["msg"].removeprefix("Value error, ")
 
 
 class ConfigNotSaved(PapertuiError):
