@@ -4,6 +4,7 @@ row of RELIABILITY.md."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import random
@@ -121,6 +122,52 @@ def test_many_processes_tagging_and_noting_at_once_lose_no_change(tmp_path):
     consistent(db)
 
 
+@contextlib.contextmanager
+def reader_in_a_terminal(tmp_path: Path, db: Path, editor: str):
+    """The reader on `db` in a pseudo-terminal (120x36, offline), with `editor` as the config's
+    editor line: (the process, the terminal's side to read and write). Killed if still running."""
+    config = tmp_path / "cfg" / "papertui"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        f'{editor}\ndefault_view = "all"\nrestore_session = false\n'
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "120",
+        "LINES": "36",
+    }
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "papertui", "--db", str(db), "--offline"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(child)
+    try:
+        yield proc, main
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main)
+
+
+def quits_on_q(proc: subprocess.Popen, main: int) -> bool:
+    os.write(main, b"q")
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and time.monotonic() < deadline:
+        _drain(main)
+        time.sleep(0.05)
+    return proc.poll() == 0
+
+
 @pytest.mark.slow
 def test_the_reader_hands_the_terminal_to_your_editor_and_takes_it_back(tmp_path):
     """`editor` in the config: `e` suspends the reader in a real terminal, the editor (a script
@@ -137,31 +184,10 @@ def test_the_reader_hands_the_terminal_to_your_editor_and_takes_it_back(tmp_path
         "sys.stdout.write('EDITOR RAN\\n'); sys.stdout.flush()\n"
         "p.write_text(p.read_text().replace('before', 'after the editor'))\n"
     )
-    config = tmp_path / "cfg" / "papertui"
-    config.mkdir(parents=True)
-    (config / "config.toml").write_text(
-        f'editor = "{sys.executable} {editor}"\ndefault_view = "all"\nrestore_session = false\n'
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-        "TERM": "xterm-256color",
-        "COLUMNS": "120",
-        "LINES": "36",
-    }
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "papertui", "--db", str(db), "--offline"],
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        env=env,
-        close_fds=True,
-        start_new_session=True,
-    )
-    os.close(child)
-    try:
+    with reader_in_a_terminal(tmp_path, db, f'editor = "{sys.executable} {editor}"') as (
+        proc,
+        main,
+    ):
         _read_until(main, b"papers")  # the list is on screen
         time.sleep(0.5)
         os.write(main, b"e")
@@ -176,17 +202,7 @@ def test_the_reader_hands_the_terminal_to_your_editor_and_takes_it_back(tmp_path
         with Store(db) as store:
             assert store.note(ids[0]) == "after the editor"
         assert proc.poll() is None  # the reader goes on
-        os.write(main, b"q")
-        deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline:
-            _drain(main)
-            time.sleep(0.05)
-        assert proc.poll() == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(main)
+        assert quits_on_q(proc, main)
     consistent(db)
 
 
@@ -196,46 +212,12 @@ def test_an_editor_that_fails_hands_the_terminal_back_to_the_reader(tmp_path):
     back, says nothing was saved, and still quits on `q` (it used to stay blank, deaf to keys)."""
     db = tmp_path / "c.db"
     ids = seeded(db)
-    config = tmp_path / "cfg" / "papertui"
-    config.mkdir(parents=True)
-    (config / "config.toml").write_text(
-        'editor = "false"\ndefault_view = "all"\nrestore_session = false\n'
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-        "TERM": "xterm-256color",
-        "COLUMNS": "120",
-        "LINES": "36",
-    }
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "papertui", "--db", str(db), "--offline"],
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        env=env,
-        close_fds=True,
-        start_new_session=True,
-    )
-    os.close(child)
-    try:
+    with reader_in_a_terminal(tmp_path, db, 'editor = "false"') as (proc, main):
         _read_until(main, f"{len(ids)} unread".encode())  # the list is drawn and counted
         time.sleep(0.5)
         os.write(main, b"e")
         _read_text_until(main, "Note not saved")  # drawn by the reader, back on the terminal
-        os.write(main, b"q")
-        deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline:
-            _drain(main)
-            time.sleep(0.05)
-        assert proc.poll() == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(main)
+        assert quits_on_q(proc, main)
 
 
 def _read_text_until(fd: int, needle: str, limit: float = 60) -> None:
