@@ -13,6 +13,7 @@ in a million papers never delays the next search's rows.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -857,11 +858,14 @@ class Service(FullTexts):
             if on_batch:
                 on_batch(count)
 
-        chunks = prepare_import(stream.records(), reject=stream.reject)
+        chunks = importing.read_ahead(prepare_import(stream.records(), reject=stream.reject))
         try:
-            self.store.import_prepared(
-                importing.read_ahead(chunks), on_batch=committed, stats=stats
-            )
+            # The first rows before the cache: a file with nothing to import never makes one.
+            first = next(chunks, None)
+            if first is not None:
+                self.store.import_prepared(
+                    itertools.chain([first], chunks), on_batch=committed, stats=stats
+                )
         except importing.ImportStopped as exc:
             raise importing.ImportStopped(
                 f"{exc}; {importing.stopped_note(done, _stats_text(stats))}", exc.entries

@@ -244,7 +244,7 @@ def test_export_to_missing_directory(synced, tmp_path):
     assert result.exit_code == 1 and "no such directory" in result.output
 
 
-def test_import_garbage(run, tmp_path):
+def test_import_garbage(run, tmp_path, db_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"papertui_export": 1, "papers": [')
     result = run("import", str(bad))
@@ -253,6 +253,7 @@ def test_import_garbage(run, tmp_path):
     result = run("import", str(bad))
     assert result.exit_code == 1 and "all 3 entries are invalid" in result.output
     assert "\n  skipped entry 0: " in result.output and "\n  skipped entry 2: " in result.output
+    assert not db_path.exists()  # nothing to import: no empty cache left behind
 
 
 def test_import_raw_api_list(run, tmp_path):
