@@ -277,7 +277,7 @@ def test_cache_path_that_cannot_be_created(run, monkeypatch, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     monkeypatch.setenv("PAPERTUI_DB", str(blocker / "sub" / "papers.db"))
-    result = run("import", str(tmp_path / "a-file"))
+    result = run("sync", "--days", "1")
     assert result.exit_code == 1 and "cannot create the cache" in result.output
     assert "Traceback" not in result.output
 
