@@ -476,6 +476,11 @@ def read(settings: Settings, paper_id, plain, width):
     with settings.service() as service:
         text = service.full_text(paper_id)
         if text is None:
+            if settings.offline and (missed := service.not_indexed_since(paper_id)):
+                raise PapertuiError(
+                    f"Hugging Face had no full text of {paper_id} when last asked "
+                    f"({missed[:10]}): the PDF is at {arxiv_pdf_url(paper_id)}"
+                )
             if settings.offline:
                 raise PapertuiError(
                     f"the full text of {paper_id} is not cached (--offline: not fetched; "

@@ -45,6 +45,10 @@ class FullTexts:
         """The cached full text of a paper (never the network); None when there is none."""
         return self.store.full_text(paper_id)
 
+    def not_indexed_since(self, paper_id: str) -> str | None:
+        """When Hugging Face last said it has no page (so no text) for the paper, if it did."""
+        return self.store.not_indexed_since(paper_id)
+
     def fetch_full_text(
         self, paper_id: str, *, force: bool = False, cancel: threading.Event | None = None
     ) -> FullText:

@@ -56,6 +56,10 @@ def test_fetch_ids_in_every_form_with_a_summary(synced, fake_api):
         in result.output
     )
     assert f"{OTHER}: not indexed on Hugging Face" in result.output
+    offline = synced("--offline", "read", OTHER)  # not "papertui fetch …", which can't help
+    assert offline.exit_code == 1
+    assert f"Hugging Face had no full text of {OTHER} when last asked" in offline.output
+    assert f"arxiv.org/pdf/{OTHER}" in offline.output and "papertui fetch" not in offline.output
     again = synced("fetch", PAPER_ID, FALLBACK_ID)
     assert "Fetched 0 full texts (0 fallback), 2 already cached" in again.output
     forced = synced("fetch", PAPER_ID, "--force")

@@ -266,6 +266,13 @@ class FullTextStore:
         return [r["id"] for r in rows]
 
     @wrap_errors
+    def not_indexed_since(self, paper_id: str) -> str | None:
+        """When Hugging Face last said it has no page for the paper (`note_not_indexed`); None
+        when it never did, or a text was stored since."""
+        rows = self._rows("SELECT checked_at FROM full_text_misses WHERE paper_id = ?", (paper_id,))
+        return rows[0]["checked_at"] if rows else None
+
+    @wrap_errors
     def note_not_indexed(self, paper_ids: Iterable[str]) -> None:
         """Hugging Face has no page for these papers now (a full text stored later clears it)."""
         now = utc_now()
