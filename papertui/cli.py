@@ -240,8 +240,10 @@ def sync(settings: Settings, one_day, start, end, days, week, month, everything,
 
 def _unreachable_line(failed) -> str:
     """The days a sync could not reach the server for, in one line: the first day to fail says
-    why; the others were left at once ("not fetched: ...")."""
-    why = next((f.error for f in failed if not f.error.startswith("not fetched")), failed[0].error)
+    why; the others were left at once (`netguard.not_reached`)."""
+    from .netguard import NOT_REACHED
+
+    why = next((f.error for f in failed if not f.error.startswith(NOT_REACHED)), failed[0].error)
     first, last = failed[0].day, failed[-1].day
     return f"  {plural(len(failed), 'day')} failed ({first} to {last}): {why}"
 

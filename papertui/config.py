@@ -98,8 +98,10 @@ def _wanted(error: ErrorDetails) -> str:
         return "a whole number"
     if kind in ("bool_parsing", "bool_type"):
         return "true or false"
-    if kind in ("string_type", "dict_type"):
-        return "text" if kind == "string_type" else "a table of keys"
+    if kind == "string_type":
+        return "text"
+    if kind == "dict_type":
+        return "a table of keys"
     return error["msg"].removeprefix("Value error, ")
 
 

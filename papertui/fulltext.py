@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from .errors import NotIndexed, PapertuiError, Unreachable
 from .fulltext_body import Download
-from .netguard import CANCELLED, Cancelled, OutOfTime, Stop
+from .netguard import CANCELLED, Cancelled, OutOfTime, Stop, not_reached
 from .plural import plural
 
 if TYPE_CHECKING:
@@ -266,8 +266,9 @@ def fetch_texts(
         report(result)
     for job in pending.values():
         if unreachable is not None:
-            note = f"not fetched: the server could not be reached ({unreachable})"
-            report(TextResult(job.paper_id, FAILED, error=note, unreachable=True))
+            report(
+                TextResult(job.paper_id, FAILED, error=not_reached(unreachable), unreachable=True)
+            )
         else:
             reason = CANCELLED if stop.cancelled else "out of time"
             report(TextResult(job.paper_id, NOT_FETCHED, error=reason))

@@ -41,6 +41,10 @@ class TagError(PapertuiError):
     """A tag name the user typed can't be used; the message says why."""
 
 
+class BadTagName(TagError):
+    """A tag name that breaks `TAG_RULE` (said once for several by `parse_tags`)."""
+
+
 class NoteError(PapertuiError):
     """A note can't be stored as given; the message says why."""
 
@@ -54,7 +58,7 @@ def normalize_tag(text: str) -> str:
     if len(name) > MAX_TAG_LENGTH:
         raise TagError(f"the tag {shown!r} is too long (over {MAX_TAG_LENGTH} characters)")
     if not _TAG.fullmatch(name):
-        raise TagError(f"bad tag {shown!r}: {TAG_RULE}")
+        raise BadTagName(f"bad tag {shown!r}: {TAG_RULE}")
     return name
 
 
@@ -69,11 +73,11 @@ def parse_tags(text: str) -> list[str]:
             continue
         try:
             name = normalize_tag(word)
+        except BadTagName:
+            bad.append(repr(word[:40] + ("…" if len(word) > 40 else "")))
+            continue
         except TagError as exc:
-            if str(exc).endswith(TAG_RULE):
-                bad.append(repr(word[:40] + ("…" if len(word) > 40 else "")))
-            else:
-                problems.append(str(exc))
+            problems.append(str(exc))
             continue
         if name not in names:
             names.append(name)

@@ -29,6 +29,12 @@ from .errors import ApiError
 SLICE = 0.25  # longest a socket read blocks before the deadline and the cancel event are checked
 INFLATE_STEP = 64 * 1024  # most bytes one decompression step may produce
 CANCELLED = "cancelled"
+NOT_REACHED = "not fetched: the server could not be reached"  # what was left once it wasn't
+
+
+def not_reached(why: str) -> str:
+    """What a day or text left unfetched says, after the first request found no server."""
+    return f"{NOT_REACHED} ({why})"
 
 
 class Cancelled(ApiError):

@@ -20,7 +20,7 @@ from . import days as calendar_days
 from .days import SETTLE_DAYS, needs_fetch
 from .errors import NotPublishedYet, PapertuiError, Unreachable
 from .hf_api import HfApi
-from .netguard import CANCELLED, Cancelled, OutOfTime, Stop
+from .netguard import CANCELLED, Cancelled, OutOfTime, Stop, not_reached
 from .plural import plural
 from .store import Store, prepare_rows
 from .syncplan import Batch, Progress, Tracker, Unit, plan_units
@@ -229,8 +229,7 @@ def sync_days(
     finished.set()
     for day in sorted((d for unit in pending for d in unit.days), reverse=True):
         if unreachable is not None:
-            note = f"not fetched: the server could not be reached ({unreachable})"
-            report(DayResult(day, error=note, unreachable=True))
+            report(DayResult(day, error=not_reached(unreachable), unreachable=True))
         elif stop.cancelled:
             report(DayResult(day, error=CANCELLED, cancelled=True))
         else:

@@ -46,6 +46,13 @@ def gate(monkeypatch):
     opened.set()
 
 
+async def first_rows(pilot, app):
+    """The list, once its first block of rows is drawn (its total still being counted)."""
+    lst = app.paper_list
+    await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+    return lst
+
+
 async def until(pilot, condition, rounds: int = 150):
     for _ in range(rounds):
         await pilot.pause(0.02)
@@ -66,8 +73,7 @@ def test_next_unread_while_counting_finds_the_unread_paper_past_the_drawn_rows(
     async def scenario():
         app = make_app(long_db, tmp_path, default_view="all")
         async with app.run_test(size=(120, 36)) as pilot:
-            lst = app.paper_list
-            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            lst = await first_rows(pilot, app)
             assert app.counting and lst.cursor == 0
             await pilot.press("n")
             await pilot.pause(0.3)
@@ -110,8 +116,7 @@ def test_g_then_gg_before_the_count_stays_at_the_top(long_db, tmp_path, gate):
     async def scenario():
         app = make_app(long_db, tmp_path, default_view="all")
         async with app.run_test(size=(120, 36)) as pilot:
-            lst = app.paper_list
-            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            lst = await first_rows(pilot, app)
             await pilot.press("G")
             await until(pilot, lambda: lst.cursor == 199)
             await pilot.press("g")
@@ -132,8 +137,7 @@ def test_a_bad_query_while_counting_keeps_the_last_good_list_whole(long_db, tmp_
     async def scenario():
         app = make_app(long_db, tmp_path, default_view="all")
         async with app.run_test(size=(120, 36)) as pilot:
-            lst = app.paper_list
-            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            lst = await first_rows(pilot, app)
             await pilot.press("slash")
             app.search_bar.value = "date:2026-059"  # at once: no partial search runs
             await pilot.press("enter")
@@ -196,8 +200,7 @@ def test_a_long_list_is_drawn_before_it_is_counted(long_db, tmp_path, gate):
     async def scenario():
         app = make_app(long_db, tmp_path, default_view="all")
         async with app.run_test(size=(120, 36)) as pilot:
-            lst = app.paper_list
-            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            lst = await first_rows(pilot, app)
             assert app.counting and lst.current.id == "2601.00449"
             await until(pilot, lambda: "200+ papers · counting…" in str(app.status.render()))
             await pilot.press("G")

@@ -10,7 +10,7 @@ import asyncio
 import threading
 
 import pytest
-from test_ui_counting import N, long_list, until
+from test_ui_counting import N, first_rows, long_list, until
 from ui_helpers import make_app, run
 
 from papertui.errors import StoreError
@@ -129,8 +129,7 @@ def test_a_click_after_g_while_counting_is_where_the_cursor_stays(long_db, tmp_p
     async def scenario():
         app = make_app(long_db, tmp_path, default_view="all")
         async with app.run_test(size=(120, 36)) as pilot:
-            lst = app.paper_list
-            await until(pilot, lambda: lst.total == 200 and lst.current is not None)
+            lst = await first_rows(pilot, app)
             await pilot.press("G")
             await until(pilot, lambda: lst.cursor == 199)
             lst.scroll_home(animate=False, immediate=True)

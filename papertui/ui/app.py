@@ -66,12 +66,17 @@ from .widgets.paper_list import BLOCK, PaperList, prepare_titles
 from .widgets.search_bar import SearchBar
 from .widgets.status import StatusLine
 
+
+def _app_actions(*, reading: bool) -> set[str]:
+    return {
+        a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and a.reading == reading
+    }
+
+
 # The app's actions that do nothing while the reading screen is open (their keys are the list's),
 # unless another of their keys works there too (`q` waits, as the reading screen's own key;
 # ctrl+c quits).
-_WAIT_WHILE_READING = frozenset(
-    a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and not a.reading
-) - {a.action.partition("(")[0] for a in ACTIONS if a.scope == "app" and a.reading}
+_WAIT_WHILE_READING = frozenset(_app_actions(reading=False) - _app_actions(reading=True))
 SEARCH_DEBOUNCE = 0.05  # short enough to feel live, long enough to skip keys typed in a burst
 DETAIL_DELAY = 0.04
 
